@@ -1,0 +1,56 @@
+/**
+ * The agent container's entry: wiring only. Reads the task id and settings from the environment,
+ * builds the clients once, and runs the task. The process exits 0 when the task ended (in any
+ * terminal state) and 1 only when it could not even record that.
+ */
+import { randomUUID } from 'node:crypto';
+import { tmpdir } from 'node:os';
+import Anthropic from '@anthropic-ai/sdk';
+import { z } from 'zod';
+import { connectStore } from '../core/store/connect.js';
+import { createLogger } from '../functions/probot.js';
+import { runTask } from './run-task.js';
+
+const Env = z.object({
+  TASK_ID: z.string().min(1),
+  APP_ID: z.coerce.number().int().positive(),
+  PRIVATE_KEY: z.string().min(1),
+  GITHUB_API_URL: z.string().url().default('https://api.github.com'),
+  ANTHROPIC_API_KEY: z.string().min(1),
+  NIGHTSHIFT_WORK_ROOT: z.string().default(tmpdir()),
+  NIGHTSHIFT_TOOL_USER: z.string().optional(),
+  NIGHTSHIFT_PROGRESS_INTERVAL_MS: z.coerce.number().int().positive().default(10_000),
+  NIGHTSHIFT_COMMAND_TIMEOUT_MS: z.coerce.number().int().positive().default(10 * 60_000),
+  LOG_LEVEL: z.string().default('info'),
+});
+
+async function main(): Promise<void> {
+  const env = Env.parse(process.env);
+  const log = createLogger(env.LOG_LEVEL).child({ taskId: env.TASK_ID, component: 'agent-task' });
+  const { store, close } = await connectStore(process.env);
+  const privateKey = env.PRIVATE_KEY.replace(/\\n/g, '\n');
+  try {
+    await runTask(
+      {
+        store,
+        anthropic: new Anthropic({ maxRetries: 4 }),
+        github: { appId: env.APP_ID, privateKey, baseUrl: env.GITHUB_API_URL },
+        workRoot: env.NIGHTSHIFT_WORK_ROOT,
+        ...(env.NIGHTSHIFT_TOOL_USER ? { toolUser: env.NIGHTSHIFT_TOOL_USER } : {}),
+        log,
+        secrets: [privateKey, env.ANTHROPIC_API_KEY],
+        workerId: `${process.env.HOSTNAME ?? 'local'}:${process.pid}:${randomUUID().slice(0, 8)}`,
+        progressIntervalMs: env.NIGHTSHIFT_PROGRESS_INTERVAL_MS,
+        commandTimeoutMs: env.NIGHTSHIFT_COMMAND_TIMEOUT_MS,
+      },
+      env.TASK_ID,
+    );
+  } finally {
+    await close();
+  }
+}
+
+main().catch((error: unknown) => {
+  console.error('agent-task failed:', error instanceof Error ? error.message : error);
+  process.exitCode = 1;
+});

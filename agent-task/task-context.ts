@@ -1,0 +1,165 @@
+/**
+ * What the agent is asked to do, gathered from GitHub (fetching) and written as prompt text
+ * (formatting). Everything here came from GitHub users: it is sanitized and later wrapped as
+ * untrusted data in the prompt.
+ */
+import type { Octokit, RepoRef } from '../core/github/reporter.js';
+import { sanitizeUntrusted } from '../core/sanitize.js';
+import type { Task } from '../core/task.js';
+
+const MAX_BODY = 20_000;
+const MAX_LOG_TAIL = 12_000;
+
+export interface ReviewThread {
+  id: number;
+  path: string;
+  line: number | null;
+  diffHunk: string;
+  body: string;
+  author: string;
+}
+
+export interface TaskContext {
+  kind: 'issue' | 'pull_request';
+  title: string;
+  body: string;
+  instructions: string;
+  /** Further evidence: failing checks, review comments, merge state. */
+  context: string;
+  /** Review comments the agent should answer in their threads after pushing. */
+  reviewThreads: ReviewThread[];
+  /** Pull request only. */
+  baseBranch?: string;
+  mergeConflict?: boolean;
+}
+
+function clean(text: string | null | undefined, max = MAX_BODY): string {
+  return sanitizeUntrusted(text ?? '', { maxChars: max });
+}
+
+export async function gatherContext(octokit: Octokit, ref: RepoRef, task: Task): Promise<TaskContext> {
+  const instructions = clean(task.trigger.kind === 'issue_label' ? '' : task.trigger.text);
+  if (task.target.kind === 'issue') {
+    const { data: issue } = await octokit.rest.issues.get({ ...ref, issue_number: task.target.number });
+    return {
+      kind: 'issue',
+      title: clean(issue.title, 500),
+      body: clean(issue.body),
+      instructions,
+      context: '',
+      reviewThreads: [],
+    };
+  }
+  const { data: pr } = await octokit.rest.pulls.get({ ...ref, pull_number: task.target.number });
+  const sections: string[] = [];
+  const threads = await unresolvedReviewThreads(octokit, ref, task);
+  if (task.trigger.kind === 'ci_failure' || (!instructions && task.trigger.kind === 'pr_comment')) {
+    const failing = await failingChecks(octokit, ref, pr.head.sha);
+    if (failing) sections.push(`## Failing checks on ${pr.head.sha.slice(0, 7)}\n\n${failing}`);
+  }
+  if (threads.length) {
+    sections.push(
+      `## Unresolved review comments\n\n${threads
+        .map(
+          (t) =>
+            `### Comment ${t.id} by @${t.author} on ${t.path}${t.line ? ` line ${t.line}` : ''}\n\n` +
+            `\`\`\`diff\n${t.diffHunk}\n\`\`\`\n\n${t.body}`,
+        )
+        .join('\n\n')}`,
+    );
+  }
+  const mergeConflict = pr.mergeable === false || pr.mergeable_state === 'dirty';
+  if (mergeConflict) {
+    sections.push(
+      `## Merge conflict\n\nThis branch no longer merges cleanly with ${pr.base.ref}. Nightshift has merged ` +
+        `${pr.base.ref} into the branch in the workspace; resolve the conflict markers, keep both sides' intent, ` +
+        `and run the checks.`,
+    );
+  }
+  return {
+    kind: 'pull_request',
+    title: clean(pr.title, 500),
+    body: clean(pr.body),
+    instructions:
+      instructions ||
+      (task.trigger.kind === 'ci_failure'
+        ? 'Make the failing checks pass.'
+        : 'Fix what is wrong with this pull request: failing checks first, then unresolved review comments, then merge conflicts.'),
+    context: sections.join('\n\n'),
+    reviewThreads: threads,
+    baseBranch: pr.base.ref,
+    mergeConflict,
+  };
+}
+
+/** Inline comments that start a thread and have no reply yet, or the one that triggered us. */
+async function unresolvedReviewThreads(octokit: Octokit, ref: RepoRef, task: Task): Promise<ReviewThread[]> {
+  const relevant =
+    task.trigger.kind === 'review' ||
+    task.trigger.kind === 'review_comment' ||
+    (task.trigger.kind === 'pr_comment' && !task.trigger.text.trim());
+  if (!relevant) return [];
+  const comments = await octokit.paginate(octokit.rest.pulls.listReviewComments, {
+    ...ref,
+    pull_number: task.target.number,
+    per_page: 100,
+  });
+  const replied = new Set(comments.map((c) => c.in_reply_to_id).filter((id): id is number => typeof id === 'number'));
+  return comments
+    .filter((c) => {
+      if (c.in_reply_to_id) return false;
+      if (task.trigger.kind === 'review_comment') return c.id === task.trigger.commentId;
+      if (task.trigger.kind === 'review' && task.trigger.reviewId) return c.pull_request_review_id === task.trigger.reviewId;
+      return !replied.has(c.id);
+    })
+    .map((c) => ({
+      id: c.id,
+      path: c.path,
+      line: c.line ?? c.original_line ?? null,
+      diffHunk: clean(c.diff_hunk, 4000),
+      body: clean(c.body, 4000),
+      author: c.user?.login ?? 'unknown',
+    }));
+}
+
+/** Other apps' failed check runs on `sha`: titles, summaries, annotations, and Actions log tails. */
+async function failingChecks(octokit: Octokit, ref: RepoRef, sha: string): Promise<string> {
+  const runs = await octokit.paginate(octokit.rest.checks.listForRef, { ...ref, ref: sha, per_page: 100 });
+  const failed = runs.filter((r) => r.name !== 'nightshift' && (r.conclusion === 'failure' || r.conclusion === 'timed_out'));
+  const parts: string[] = [];
+  for (const run of failed.slice(0, 5)) {
+    const lines = [`### ${run.name} (${run.app?.name ?? 'CI'}): ${run.conclusion}`];
+    if (run.output?.title) lines.push(clean(run.output.title, 500));
+    if (run.output?.summary) lines.push(clean(run.output.summary, 4000));
+    if (run.output?.annotations_count) {
+      const { data: annotations } = await octokit.rest.checks.listAnnotations({ ...ref, check_run_id: run.id, per_page: 50 });
+      for (const a of annotations) {
+        lines.push(`- ${a.path}:${a.start_line} [${a.annotation_level}] ${clean(a.title ?? '', 200)} ${clean(a.message, 1000)}`);
+      }
+    }
+    if (run.app?.slug === 'github-actions') {
+      const log = await actionsLogTail(octokit, ref, run.id);
+      if (log) lines.push(`Log (tail):\n\`\`\`\n${log}\n\`\`\``);
+    }
+    parts.push(lines.join('\n'));
+  }
+  return parts.join('\n\n');
+}
+
+async function actionsLogTail(octokit: Octokit, ref: RepoRef, jobId: number): Promise<string | undefined> {
+  try {
+    const { data } = await octokit.rest.actions.downloadJobLogsForWorkflowRun({ ...ref, job_id: jobId });
+    return trimLog(String(data));
+  } catch {
+    return undefined;
+  }
+}
+
+/** The end of a CI log is where failures are; drop timestamps and blank noise, keep the tail. */
+export function trimLog(log: string): string {
+  const lines = log
+    .split('\n')
+    .map((l) => l.replace(/^\d{4}-\d{2}-\d{2}T[\d:.]+Z\s?/, ''))
+    .filter((l) => l.trim() && !/^##\[(group|endgroup)\]/.test(l));
+  return clean(lines.join('\n').slice(-MAX_LOG_TAIL), MAX_LOG_TAIL);
+}

@@ -1,0 +1,49 @@
+/**
+ * One short line per tool call, for the check run's "recent actions" and the logs:
+ * "bash: npm test", "view src/a.ts:10-40", "edit src/a.ts", "create docs/x.md".
+ * Pure; never throws, whatever the model sent.
+ */
+const MAX_LENGTH = 100;
+
+export function describeToolCall(name: string, input: unknown): string {
+  const fields = typeof input === 'object' && input !== null ? (input as Record<string, unknown>) : {};
+  const text = (key: string): string | undefined =>
+    typeof fields[key] === 'string' ? (fields[key] as string) : undefined;
+  if (name === 'bash') {
+    if (fields.restart === true) return 'bash: restart';
+    const command = text('command');
+    return command === undefined ? 'bash: (no command)' : oneLine(`bash: ${command}`);
+  }
+  if (name === 'str_replace_based_edit_tool') {
+    const path = text('path') ?? '(no path)';
+    switch (fields.command) {
+      case 'view': {
+        const range = fields.view_range;
+        const suffix =
+          Array.isArray(range) && range.length === 2
+            ? `:${String(range[0])}-${range[1] === -1 ? 'end' : String(range[1])}`
+            : '';
+        return oneLine(`view ${path}${suffix}`);
+      }
+      case 'create':
+        return oneLine(`create ${path}`);
+      case 'str_replace':
+        return oneLine(`edit ${path}`);
+      case 'insert':
+        return oneLine(`edit ${path} (insert after line ${String(fields.insert_line)})`);
+      default:
+        return oneLine(`editor ${typeof fields.command === 'string' ? fields.command : '?'} ${path}`);
+    }
+  }
+  return oneLine(name);
+}
+
+/** First line only, control characters and runs of whitespace collapsed, cut with an ellipsis. */
+function oneLine(value: string): string {
+  const lines = value.split(/\r?\n/).filter((l) => l.trim() !== '');
+  // eslint-disable-next-line no-control-regex
+  const first = (lines[0] ?? value).replace(/[\s\u0000-\u001f\u007f]+/g, ' ').trim();
+  const more = lines.length > 1 ? ' …' : '';
+  const line = first + more;
+  return line.length > MAX_LENGTH ? `${line.slice(0, MAX_LENGTH - 1)}…` : line;
+}

@@ -1,0 +1,122 @@
+/**
+ * `nightshift <command>`: parse the command line (before touching the store, so help and mistakes
+ * cost nothing), connect to the store, run the command, close the store. Returns the exit status.
+ */
+import { readFileSync } from 'node:fs';
+import { TaskNotFoundError } from '../core/store/task-store.js';
+import { parseCancelArgs, parseRunArgs, parseShowArgs, parseTasksArgs } from './args.js';
+import { cancelCommand } from './cancel.js';
+import { type CliConnection, connectCliStore } from './connect.js';
+import { type CommandName, MAIN_HELP, commandHelp, isCommand } from './help.js';
+import type { CliIo } from './io.js';
+import { runCommand, startLocalDispatch } from './run.js';
+import { showCommand } from './show.js';
+import { tasksCommand } from './tasks.js';
+import { UsageError } from './usage-error.js';
+
+export interface CliDeps {
+  connect: (io: CliIo) => Promise<Pick<CliConnection, 'store' | 'endpoint' | 'tableName' | 'close'>>;
+  startDispatch: (taskId: string) => Promise<void>;
+  now: () => Date;
+  /** `run`'s poll interval, default 1000 ms. */
+  intervalMs?: number;
+}
+
+const defaultDeps: CliDeps = {
+  connect: (io) => connectCliStore(io.env, { cwd: io.cwd }),
+  startDispatch: startLocalDispatch,
+  now: () => new Date(),
+};
+
+type Command = (connection: Awaited<ReturnType<CliDeps['connect']>>) => Promise<number>;
+
+function version(): string {
+  const pkg = JSON.parse(readFileSync(new URL('../package.json', import.meta.url), 'utf8')) as { version?: string };
+  return pkg.version ?? 'unknown';
+}
+
+/** Parse a command's arguments into the function that runs it. */
+function prepare(name: Exclude<CommandName, 'help'>, argv: string[], io: CliIo, deps: CliDeps): Command {
+  switch (name) {
+    case 'tasks': {
+      const args = parseTasksArgs(argv);
+      return ({ store }) => tasksCommand(store, args, io, deps.now());
+    }
+    case 'show': {
+      const args = parseShowArgs(argv);
+      return ({ store }) => showCommand(store, args, io, deps.now());
+    }
+    case 'cancel': {
+      const args = parseCancelArgs(argv);
+      return ({ store }) => cancelCommand(store, args, io);
+    }
+    case 'run': {
+      const args = parseRunArgs(argv, io.env);
+      return ({ store, endpoint, tableName }) => {
+        // Dispatch builds its own store client from the environment: point it at this store.
+        if (endpoint !== undefined) io.env.DYNAMODB_ENDPOINT ??= endpoint;
+        io.env.TABLE_NAME ??= tableName;
+        return runCommand(store, args, io, {
+          startDispatch: deps.startDispatch,
+          now: deps.now,
+          ...(deps.intervalMs !== undefined ? { intervalMs: deps.intervalMs } : {}),
+        });
+      };
+    }
+  }
+}
+
+export async function runCli(argv: readonly string[], io: CliIo, overrides: Partial<CliDeps> = {}): Promise<number> {
+  const deps = { ...defaultDeps, ...overrides };
+  const [first, ...rest] = argv;
+  if (first === undefined || first === '-h' || first === '--help') {
+    io.stdout.write(MAIN_HELP);
+    return 0;
+  }
+  if (first === '-v' || first === '--version') {
+    io.stdout.write(`${version()}\n`);
+    return 0;
+  }
+  if (!isCommand(first)) return usageError(io, new UsageError(`unknown command "${first}"`));
+  if (first === 'help') {
+    const topic = rest[0];
+    if (topic === undefined) io.stdout.write(MAIN_HELP);
+    else if (isCommand(topic)) io.stdout.write(commandHelp(topic));
+    else return usageError(io, new UsageError(`unknown command "${topic}"`));
+    return 0;
+  }
+  if (rest.includes('-h') || rest.includes('--help')) {
+    io.stdout.write(commandHelp(first));
+    return 0;
+  }
+
+  let command: Command;
+  try {
+    command = prepare(first, [...rest], io, deps);
+  } catch (error) {
+    if (error instanceof UsageError) return usageError(io, error);
+    throw error;
+  }
+
+  let connection: Awaited<ReturnType<CliDeps['connect']>> | undefined;
+  try {
+    connection = await deps.connect(io);
+    return await command(connection);
+  } catch (error) {
+    if (error instanceof UsageError) return usageError(io, error);
+    if (error instanceof TaskNotFoundError) {
+      io.stderr.write(`nightshift: no task ${error.taskId} (see nightshift tasks)\n`);
+      return 1;
+    }
+    io.stderr.write(`nightshift: ${error instanceof Error ? error.message : String(error)}\n`);
+    return 1;
+  } finally {
+    await connection?.close().catch(() => undefined);
+  }
+}
+
+function usageError(io: CliIo, error: UsageError): number {
+  const help = error.command ? `nightshift ${error.command} --help` : 'nightshift --help';
+  io.stderr.write(`nightshift: ${error.message}\nSee ${help}.\n`);
+  return 2;
+}

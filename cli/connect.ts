@@ -1,0 +1,93 @@
+/**
+ * The CLI's way to the task store. The embedded store is a dynalite server inside one process,
+ * holding a lock on `.data/dynamo`, so while `npm start` runs no other process can open that
+ * folder: the CLI then talks to the server's store at the endpoint the server writes to
+ * `.data/endpoint`. In order:
+ *
+ * 1. `DYNAMODB_ENDPOINT` set: that endpoint, always;
+ * 2. `.data/endpoint` names an endpoint that answers: the running server's store;
+ * 3. otherwise the embedded store under `.data/dynamo`, opened in this process.
+ */
+import { readFile } from 'node:fs/promises';
+import { join, resolve } from 'node:path';
+import { type StoreConnection, connectStore } from '../core/store/connect.js';
+
+export type StoreSource = 'environment' | 'server' | 'embedded';
+
+export interface CliConnection extends StoreConnection {
+  source: StoreSource;
+}
+
+export interface CliConnectOptions {
+  cwd: string;
+  /** Whether an endpoint answers; by default an HTTP request with a one-second timeout. */
+  probe?: (endpoint: string) => Promise<boolean>;
+}
+
+export class StoreBusyError extends Error {
+  override readonly name = 'StoreBusyError';
+  constructor(readonly dir: string) {
+    super(
+      `the task store in ${join(dir, 'dynamo')} is in use by another process (is npm start running?), and ` +
+        `${join(dir, 'endpoint')} does not name a store that answers. Stop that process, or set ` +
+        `DYNAMODB_ENDPOINT to its store's address.`,
+    );
+  }
+}
+
+/** `.data`, or NIGHTSHIFT_DATA_DIR, from the current folder: where `npm start` keeps its state. */
+export function dataDir(env: Record<string, string | undefined>, cwd: string): string {
+  return resolve(cwd, env.NIGHTSHIFT_DATA_DIR || '.data');
+}
+
+/** Any HTTP answer counts: the point is whether something listens there. */
+export async function endpointAnswers(endpoint: string, timeoutMs = 1000): Promise<boolean> {
+  try {
+    const response = await fetch(endpoint, { signal: AbortSignal.timeout(timeoutMs) });
+    await response.arrayBuffer().catch(() => undefined);
+    return true;
+  } catch {
+    return false;
+  }
+}
+
+/** The running server's store endpoint from `<dataDir>/endpoint`, if the file exists and it answers. */
+export async function serverEndpoint(
+  dir: string,
+  probe: (endpoint: string) => Promise<boolean> = endpointAnswers,
+): Promise<string | undefined> {
+  let text: string;
+  try {
+    text = await readFile(join(dir, 'endpoint'), 'utf8');
+  } catch {
+    return undefined;
+  }
+  const endpoint = text.trim().split(/\s+/)[0] ?? '';
+  if (!/^https?:\/\//.test(endpoint)) return undefined;
+  return (await probe(endpoint)) ? endpoint : undefined;
+}
+
+export async function connectCliStore(
+  env: Record<string, string | undefined>,
+  options: CliConnectOptions,
+): Promise<CliConnection> {
+  if (env.DYNAMODB_ENDPOINT) return { ...(await connectStore(env)), source: 'environment' };
+  const dir = dataDir(env, options.cwd);
+  const running = await serverEndpoint(dir, options.probe);
+  if (running) return { ...(await connectStore({ ...env, DYNAMODB_ENDPOINT: running })), source: 'server' };
+  try {
+    return { ...(await connectStore(env, { embeddedPath: join(dir, 'dynamo') })), source: 'embedded' };
+  } catch (error) {
+    throw isStoreBusy(error) ? new StoreBusyError(dir) : error;
+  }
+}
+
+/**
+ * Whether an error says another process holds the embedded store's folder. dynalite reports a
+ * LevelDB folder it could not lock as "Database is closed", and (today) throws it from its request
+ * handler, outside any promise the caller holds: the CLI's entry checks uncaught errors with this too.
+ */
+export function isStoreBusy(error: unknown): boolean {
+  const message = error instanceof Error ? error.message : String(error);
+  return /Database is closed|LOCK|temporarily unavailable/.test(message);
+}

@@ -1,0 +1,55 @@
+/**
+ * Follow one task until it ends: poll its record and progress log (every second by default) and
+ * report each poll. Returns the task as last read: terminal, or whatever it was when `signal` aborted.
+ */
+import type { LogEntry, TaskStore } from '../core/store/task-store.js';
+import { type Task, isTerminal } from '../core/task.js';
+
+export interface FollowUpdate {
+  task: Task;
+  log: LogEntry[];
+}
+
+export interface FollowOptions {
+  onUpdate?: (update: FollowUpdate) => void;
+  intervalMs?: number;
+  /** Stop following (the task itself goes on). */
+  signal?: AbortSignal;
+  /** Store errors in a row tolerated (a restarting server) before giving up; default 10. */
+  maxConsecutiveErrors?: number;
+}
+
+function sleep(ms: number, signal: AbortSignal | undefined): Promise<void> {
+  return new Promise((resolve) => {
+    if (signal?.aborted) return resolve();
+    const done = () => {
+      clearTimeout(timer);
+      signal?.removeEventListener('abort', done);
+      resolve();
+    };
+    const timer = setTimeout(done, ms);
+    signal?.addEventListener('abort', done, { once: true });
+  });
+}
+
+export async function follow(store: TaskStore, taskId: string, options: FollowOptions = {}): Promise<Task> {
+  const intervalMs = options.intervalMs ?? 1000;
+  const maxErrors = options.maxConsecutiveErrors ?? 10;
+  let last: Task | undefined;
+  let errors = 0;
+  for (;;) {
+    try {
+      const task = await store.load(taskId);
+      const log = await store.readLog(taskId);
+      errors = 0;
+      last = task;
+      options.onUpdate?.({ task, log });
+      if (isTerminal(task.status)) return task;
+    } catch (error) {
+      if (++errors >= maxErrors || last === undefined) throw error;
+    }
+    if (options.signal?.aborted) return last;
+    await sleep(intervalMs, options.signal);
+    if (options.signal?.aborted) return last;
+  }
+}

@@ -1,0 +1,36 @@
+/**
+ * The ports between intake, dispatch and the agent container. Implementations live at the edges:
+ * Lambda async invoke or an in-process queue for `Dispatcher`; ECS RunTask or a child process for
+ * `Runner`.
+ */
+import type { Task } from './task.js';
+
+export type DispatchMessage =
+  | { type: 'dispatch'; taskId: string }
+  | {
+      type: 'cancel';
+      repository: string;
+      installationId: number;
+      sender: string;
+      /** Cancel this task (the check run's Cancel button)… */
+      taskId?: string;
+      /** …or whatever runs on this issue or PR (`/agent stop`). */
+      targetNumber?: number;
+      commentId?: number;
+    };
+
+/** Hands work to the dispatch step without waiting for it: the webhook must answer at once. */
+export interface Dispatcher {
+  send(message: DispatchMessage): Promise<void>;
+}
+
+/** Starts the agent container (or process) for one task; returns the runner's id. */
+export interface Runner {
+  start(task: Task): Promise<string>;
+  /** Stop a runner that hangs (its heartbeat lapsed); a runner already gone is not an error. */
+  stop(runnerId: string, reason: string): Promise<void>;
+}
+
+export class RunnerStartError extends Error {
+  override readonly name = 'RunnerStartError';
+}

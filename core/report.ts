@@ -1,0 +1,129 @@
+/**
+ * What Nightshift says on GitHub: check run outputs and tracking comments, as pure functions of
+ * the task. The adapter in core/github/reporter.ts posts them.
+ */
+import type { Progress } from './progress.js';
+import type { Task, Usage } from './task.js';
+
+export const CHECK_RUN_NAME = 'nightshift';
+
+/** Marks our own comments, so a retried post can find the one it already made. */
+export function commentMarker(taskId: string, kind: string): string {
+  return `<!-- nightshift:${kind}:${taskId} -->`;
+}
+
+export type Conclusion = 'success' | 'failure' | 'neutral' | 'cancelled' | 'timed_out' | 'action_required';
+
+export interface CheckRunAction {
+  label: string;
+  description: string;
+  identifier: 'cancel' | 'retry';
+}
+
+export const CANCEL_ACTION: CheckRunAction = {
+  label: 'Cancel',
+  description: 'Stop this Nightshift task',
+  identifier: 'cancel',
+};
+export const RETRY_ACTION: CheckRunAction = {
+  label: 'Retry',
+  description: 'Run this Nightshift task again',
+  identifier: 'retry',
+};
+
+export function formatTokens(n: number): string {
+  return n >= 1_000_000 ? `${(n / 1_000_000).toFixed(1)}M` : n >= 1000 ? `${(n / 1000).toFixed(1)}k` : String(n);
+}
+
+export function formatCost(cost: number | null): string {
+  return cost === null ? 'unknown (no price for this model)' : `$${cost.toFixed(2)}`;
+}
+
+export function usageLine(usage: Usage): string {
+  const input = usage.inputTokens + usage.cacheReadTokens + usage.cacheWriteTokens;
+  return (
+    `${usage.turns} turns · ${formatTokens(input)} input tokens (${formatTokens(usage.cacheReadTokens)} from cache) · ` +
+    `${formatTokens(usage.outputTokens)} output tokens · estimated cost ${formatCost(usage.costUsd)}`
+  );
+}
+
+function what(task: Task): string {
+  return task.target.kind === 'issue' ? `issue #${task.target.number}` : `pull request #${task.target.number}`;
+}
+
+export function queuedOutput(task: Task, reason?: string): { title: string; summary: string } {
+  return {
+    title: reason ? 'Waiting' : 'Queued',
+    summary: reason ?? `Nightshift will start on ${what(task)} for @${task.engineer} shortly.`,
+  };
+}
+
+export function progressOutput(task: Task, progress: Progress): { title: string; summary: string } {
+  const turns = progress.maxTurns ? `${progress.turn}/${progress.maxTurns}` : String(progress.turn);
+  const actions = progress.lastActions.length
+    ? `\n\n**Recent actions**\n${progress.lastActions.map((a) => `- \`${a.replace(/`/g, "'")}\``).join('\n')}`
+    : '';
+  return {
+    title: `${capitalize(progress.phase)} · turn ${turns}`,
+    summary: `Working on ${what(task)} for @${task.engineer}.\n\n${usageLine(progress.usage)}${actions}`,
+  };
+}
+
+export interface FinalReport {
+  conclusion: Conclusion;
+  title: string;
+  summary: string;
+  text?: string;
+}
+
+export interface Outcome {
+  conclusion: Conclusion;
+  headline: string;
+  summary?: string;
+  details?: string;
+  pullRequestUrl?: string;
+  commitSha?: string;
+}
+
+export function finalOutput(task: Task, outcome: Outcome): FinalReport {
+  const parts = [outcome.summary?.trim() || outcome.headline];
+  if (outcome.pullRequestUrl) parts.push(`Pull request: ${outcome.pullRequestUrl}`);
+  if (outcome.commitSha) parts.push(`Commit: ${outcome.commitSha}`);
+  parts.push(usageLine(task.usage));
+  if (outcome.conclusion === 'failure' || outcome.conclusion === 'cancelled' || outcome.conclusion === 'timed_out') {
+    parts.push('Press **Retry** to run this task again.');
+  }
+  return {
+    conclusion: outcome.conclusion,
+    title: outcome.headline,
+    summary: truncate(parts.join('\n\n'), 60_000),
+    ...(outcome.details ? { text: truncate(outcome.details, 60_000) } : {}),
+  };
+}
+
+export function trackingComment(task: Task, state: { title: string; summary: string }): string {
+  return `${commentMarker(task.id, 'tracking')}\n**Nightshift** · ${state.title}\n\n${state.summary}`;
+}
+
+export function refusalForFork(login: string): string {
+  return (
+    `@${login}, Nightshift can't work on this pull request: its branch lives in a fork, and Nightshift ` +
+    `only pushes to branches in this repository. Push the branch here, or open an issue and label it.`
+  );
+}
+
+export function invalidConfigMessage(errors: string[]): string {
+  return (
+    'Nightshift did not start: `.github/nightshift.yml` is invalid.\n\n' +
+    errors.map((e) => `- ${e}`).join('\n') +
+    '\n\nFix the file on the default branch and trigger Nightshift again.'
+  );
+}
+
+export function truncate(text: string, max: number): string {
+  return text.length <= max ? text : `${text.slice(0, max - 40)}\n\n[… ${text.length - max + 40} characters cut]`;
+}
+
+function capitalize(s: string): string {
+  return s.charAt(0).toUpperCase() + s.slice(1);
+}

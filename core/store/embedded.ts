@@ -1,0 +1,197 @@
+/**
+ * The embedded store: dynalite (DynamoDB's protocol over LevelDB) in this process, on loopback.
+ * In memory for tests; persisted under a folder (`.data/dynamo` for `npm start`) when given a path.
+ *
+ * dynalite answers every operation but TransactWriteItems, which the store relies on, so the server
+ * clients talk to is a thin front: it answers TransactWriteItems itself (embedded-transactions.ts)
+ * and hands every other request to dynalite's own handler. A gate keeps transactions atomic and
+ * isolated: ordinary requests share it, a transaction holds it alone.
+ */
+import { mkdirSync } from 'node:fs';
+import { randomBytes } from 'node:crypto';
+import { type IncomingMessage, type Server, type ServerResponse, createServer } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { crc32 } from 'node:zlib';
+import dynalite from 'dynalite';
+import {
+  type WireCall,
+  type WireResponse,
+  cancelled,
+  executeTransaction,
+  isPrepared,
+  prepareTransaction,
+  wireError,
+} from './embedded-transactions.js';
+import { Gate } from './gate.js';
+
+export interface EmbeddedDynamo {
+  /** `http://127.0.0.1:<port>`: give it to the DynamoDB client as its endpoint. */
+  endpoint: string;
+  close(): Promise<void>;
+}
+
+export interface EmbeddedDynamoOptions {
+  /** Persist with LevelDB under this folder (created if missing); in memory when unset. */
+  path?: string;
+  /** Default 0: any free port. */
+  port?: number;
+  /**
+   * What a transaction meets when another one in flight touches one of its items: `wait` (the
+   * default) queues it; `cancel` cancels it with reason `TransactionConflict`, as DynamoDB does,
+   * to exercise callers' retries.
+   */
+  transactionConflicts?: 'wait' | 'cancel';
+}
+
+const HOST = '127.0.0.1';
+const TARGET_PREFIX = 'DynamoDB_20120810.';
+
+type Handler = (req: IncomingMessage, res: ServerResponse) => void;
+
+function listen(server: Server, port: number): Promise<number> {
+  return new Promise((resolve, reject) => {
+    server.once('error', reject);
+    server.listen(port, HOST, () => {
+      server.off('error', reject);
+      resolve((server.address() as AddressInfo).port);
+    });
+  });
+}
+
+function closeServer(server: Server): Promise<void> {
+  server.closeAllConnections();
+  return new Promise((resolve, reject) => server.close((error) => (error ? reject(error) : resolve())));
+}
+
+function readBody(req: IncomingMessage): Promise<string> {
+  return new Promise((resolve, reject) => {
+    const chunks: Buffer[] = [];
+    req.on('data', (chunk: Buffer) => chunks.push(chunk));
+    req.on('end', () => resolve(Buffer.concat(chunks).toString('utf8')));
+    req.on('error', reject);
+  });
+}
+
+function send(res: ServerResponse, response: WireResponse): void {
+  const body = JSON.stringify(response.body);
+  res.writeHead(response.status, {
+    'content-type': 'application/x-amz-json-1.0',
+    'content-length': Buffer.byteLength(body),
+    'x-amz-crc32': String(crc32(body)),
+    'x-amzn-requestid': randomBytes(26).toString('hex').toUpperCase(),
+  });
+  res.end(body);
+}
+
+/** Calls dynalite directly on its own loopback port (not through the gate the caller holds). */
+function wireClient(endpoint: string): WireCall {
+  return async (operation, input) => {
+    const response = await fetch(endpoint, {
+      method: 'POST',
+      headers: {
+        'content-type': 'application/x-amz-json-1.0',
+        'x-amz-target': TARGET_PREFIX + operation,
+        'x-amz-date': '20200101T000000Z',
+        // dynalite checks that a signature is present, not that it is right.
+        authorization:
+          'AWS4-HMAC-SHA256 Credential=local/20200101/local/dynamodb/aws4_request, SignedHeaders=host, Signature=0',
+      },
+      body: JSON.stringify(input),
+    });
+    const text = await response.text();
+    return { status: response.status, body: text ? (JSON.parse(text) as Record<string, unknown>) : {} };
+  };
+}
+
+export async function startEmbeddedDynamo(options: EmbeddedDynamoOptions = {}): Promise<EmbeddedDynamo> {
+  if (options.path) mkdirSync(options.path, { recursive: true });
+  const inner = dynalite({
+    ...(options.path ? { path: options.path } : {}),
+    createTableMs: 0,
+    deleteTableMs: 0,
+    updateTableMs: 0,
+  });
+  const innerHandler = inner.listeners('request')[0] as Handler | undefined;
+  if (!innerHandler) throw new Error('dynalite: no request handler (an unsupported dynalite version?)');
+  const call = wireClient(`http://${HOST}:${await listen(inner, 0)}`);
+  const gate = new Gate();
+
+  /** Items of the transactions accepted and not yet finished, with how many hold each. */
+  const inFlight = new Map<string, number>();
+
+  const transaction = async (request: unknown): Promise<WireResponse> => {
+    let claimed: string[] = [];
+    try {
+      const prepared = await prepareTransaction(request, call);
+      if (!isPrepared(prepared)) return prepared;
+      if (options.transactionConflicts === 'cancel' && prepared.items.some((item) => inFlight.has(item))) {
+        return cancelled(
+          prepared.items.map((item) =>
+            inFlight.has(item)
+              ? { Code: 'TransactionConflict', Message: 'Transaction is ongoing for the item' }
+              : { Code: 'None' },
+          ),
+        );
+      }
+      claimed = prepared.items;
+      for (const item of claimed) inFlight.set(item, (inFlight.get(item) ?? 0) + 1);
+      const release = await gate.acquire(true);
+      try {
+        return await executeTransaction(prepared, call);
+      } finally {
+        release();
+      }
+    } catch (error) {
+      return { ...wireError('InternalServerError', String(error)), status: 500 };
+    } finally {
+      for (const item of claimed) {
+        const holders = (inFlight.get(item) ?? 1) - 1;
+        if (holders > 0) inFlight.set(item, holders);
+        else inFlight.delete(item);
+      }
+    }
+  };
+
+  const handle = async (req: IncomingMessage, res: ServerResponse): Promise<void> => {
+    if (req.method === 'POST' && req.headers['x-amz-target'] === `${TARGET_PREFIX}TransactWriteItems`) {
+      let request: unknown;
+      try {
+        request = JSON.parse(await readBody(req));
+      } catch {
+        return send(res, {
+          status: 400,
+          body: { __type: 'com.amazon.coral.service#SerializationException' },
+        });
+      }
+      return send(res, await transaction(request));
+    }
+    const release = await gate.acquire(false);
+    res.once('close', release);
+    innerHandler(req, res);
+  };
+
+  const front = createServer((req, res) => {
+    handle(req, res).catch((error: unknown) => {
+      if (!res.headersSent) send(res, { ...wireError('InternalServerError', String(error)), status: 500 });
+      else res.destroy();
+    });
+  });
+  let port: number;
+  try {
+    port = await listen(front, options.port ?? 0);
+  } catch (error) {
+    await closeServer(inner);
+    throw error;
+  }
+
+  let closing: Promise<void> | undefined;
+  return {
+    endpoint: `http://${HOST}:${port}`,
+    close: () =>
+      (closing ??= (async () => {
+        await closeServer(front);
+        // dynalite's close() also closes LevelDB, releasing its folder for the next start.
+        await closeServer(inner);
+      })()),
+  };
+}

@@ -1,0 +1,107 @@
+/**
+ * The port every component uses to keep task state. One implementation (DynamoDB), which the
+ * embedded store (dynalite) also serves locally and in tests.
+ */
+import type { NewTask, Task, TaskStatus } from '../task.js';
+
+export class VersionConflictError extends Error {
+  override readonly name = 'VersionConflictError';
+  constructor(
+    readonly taskId: string,
+    readonly expectedVersion: number,
+  ) {
+    super(`task ${taskId} changed since version ${expectedVersion}: reload and try again`);
+  }
+}
+
+export class TaskNotFoundError extends Error {
+  override readonly name = 'TaskNotFoundError';
+  constructor(readonly taskId: string) {
+    super(`task ${taskId} not found`);
+  }
+}
+
+/** A finished task (succeeded, failed or cancelled) cannot take its target's lock. */
+export class TaskFinishedError extends Error {
+  override readonly name = 'TaskFinishedError';
+  constructor(
+    readonly taskId: string,
+    readonly status: TaskStatus,
+  ) {
+    super(`task ${taskId} is ${status}: a finished task cannot take its target's lock`);
+  }
+}
+
+export type CreateResult = { created: true; task: Task } | { created: false; taskId: string };
+
+export type LockResult = { acquired: true } | { acquired: false; holderTaskId: string };
+
+/** Fields any update may change; status changes go through `transition`. */
+export type TaskChanges = Partial<
+  Pick<
+    Task,
+    | 'branch'
+    | 'headSha'
+    | 'checkRunId'
+    | 'trackingCommentId'
+    | 'runnerId'
+    | 'usage'
+    | 'result'
+    | 'error'
+    | 'leaseOwner'
+    | 'leaseExpiresAt'
+    | 'startedAt'
+    | 'finishedAt'
+  >
+>;
+
+export interface LogEntry {
+  at: string;
+  phase: string;
+  message: string;
+}
+
+export interface TaskStore {
+  /**
+   * Record a webhook delivery and create its task in one conditional transaction: the same
+   * delivery id, or the same business `intentKey` while it lives, creates nothing the second time.
+   */
+  createFromDelivery(
+    deliveryId: string,
+    task: NewTask,
+    options?: { intentKey?: string },
+  ): Promise<CreateResult>;
+  /** Create a task that no webhook delivered (the CLI, a retry decided in code). */
+  create(task: NewTask): Promise<Task>;
+  get(taskId: string): Promise<Task | undefined>;
+  /** Like get, but throws TaskNotFoundError. */
+  load(taskId: string): Promise<Task>;
+  /** Update fields with optimistic concurrency: throws VersionConflictError if `task.version` is stale. */
+  update(task: Task, changes: TaskChanges): Promise<Task>;
+  /** Move to a new status (validated by the state machine) with optimistic concurrency. */
+  transition(task: Task, to: TaskStatus, changes?: TaskChanges): Promise<Task>;
+  /**
+   * Take the target's lock for this task; idempotent for the holder. Throws TaskFinishedError if the
+   * stored task is already finished (a finished task must never hold a lock).
+   */
+  acquireLock(task: Task): Promise<LockResult>;
+  /** Release the target's lock if this task holds it. */
+  releaseLock(task: Task): Promise<void>;
+  /** Who holds the target's lock, if anyone. */
+  lockHolder(repository: string, targetNumber: number): Promise<string | undefined>;
+  /** Tasks of one target, oldest first. */
+  listByTarget(repository: string, targetNumber: number): Promise<Task[]>;
+  /** Tasks of one repository, newest first. */
+  listByRepository(repository: string, limit?: number): Promise<Task[]>;
+  /** All tasks, newest first. */
+  listRecent(limit?: number): Promise<Task[]>;
+  /** Tasks in a status whose last update is older than `before` (ISO time): for the sweeper. */
+  listStale(status: TaskStatus, before: string): Promise<Task[]>;
+  /** Set the cancel flag, which the running task reads between turns. */
+  requestCancel(taskId: string): Promise<Task>;
+  /** A counter per key, e.g. CI-fix attempts per pull request; returns the new value. */
+  increment(counterKey: string): Promise<number>;
+  counter(counterKey: string): Promise<number>;
+  appendLog(taskId: string, phase: string, message: string): Promise<void>;
+  readLog(taskId: string): Promise<LogEntry[]>;
+}

@@ -1,0 +1,157 @@
+/**
+ * The task: one unit of agent work on one target (an issue or a pull request), and the state
+ * machine every component moves it through. Pure: no I/O here.
+ */
+
+export type TaskStatus = 'queued' | 'waiting' | 'dispatched' | 'running' | 'succeeded' | 'failed' | 'cancelled';
+
+export const TERMINAL_STATUSES: readonly TaskStatus[] = ['succeeded', 'failed', 'cancelled'];
+
+/** Which statuses may follow which. `waiting` is a task queued behind another on the same target. */
+const TRANSITIONS: Record<TaskStatus, readonly TaskStatus[]> = {
+  queued: ['dispatched', 'waiting', 'failed', 'cancelled'],
+  waiting: ['queued', 'failed', 'cancelled'],
+  dispatched: ['running', 'failed', 'cancelled'],
+  running: ['succeeded', 'failed', 'cancelled'],
+  succeeded: [],
+  failed: [],
+  cancelled: [],
+};
+
+export class IllegalTransitionError extends Error {
+  override readonly name = 'IllegalTransitionError';
+  constructor(
+    readonly taskId: string,
+    readonly from: TaskStatus,
+    readonly to: TaskStatus,
+  ) {
+    super(`task ${taskId}: cannot move from ${from} to ${to}`);
+  }
+}
+
+export function isTerminal(status: TaskStatus): boolean {
+  return TERMINAL_STATUSES.includes(status);
+}
+
+export function canTransition(from: TaskStatus, to: TaskStatus): boolean {
+  return TRANSITIONS[from].includes(to);
+}
+
+export function assertTransition(taskId: string, from: TaskStatus, to: TaskStatus): void {
+  if (!canTransition(from, to)) throw new IllegalTransitionError(taskId, from, to);
+}
+
+export type TargetKind = 'issue' | 'pull_request';
+
+export interface Target {
+  kind: TargetKind;
+  number: number;
+}
+
+/** What started a task. `text` holds the person's instructions, verbatim and untrusted. */
+export type TriggerKind =
+  | 'issue_label' // issues.labeled with the trigger label
+  | 'pr_comment' // `/agent fix` in a pull request conversation comment
+  | 'review_comment' // `/agent fix` in an inline review comment
+  | 'review' // a submitted review (changes requested, or `/agent fix` in its body)
+  | 'retry' // the check run's Retry button or Re-run
+  | 'ci_failure' // another app's checks failed on a Nightshift pull request
+  | 'cli'; // `nightshift run` on the command line
+
+export interface Trigger {
+  kind: TriggerKind;
+  text: string;
+  /** The comment or review that carried the trigger, to react to and reply in. */
+  commentId?: number;
+  reviewId?: number;
+  /** Who asked (pressed the button, wrote the comment); their permission is what the gate checks. */
+  sender?: string;
+  /** A review with "changes requested" and no command: runs only where the config allows. */
+  changesRequested?: boolean;
+  /** For ci_failure and retry: the head commit the trigger was about. */
+  headSha?: string;
+  deliveryId?: string;
+}
+
+export interface Usage {
+  inputTokens: number;
+  outputTokens: number;
+  cacheReadTokens: number;
+  cacheWriteTokens: number;
+  /** Estimated from the price table; null when the model's price is unknown (never 0 by default). */
+  costUsd: number | null;
+  turns: number;
+}
+
+export const EMPTY_USAGE: Usage = {
+  inputTokens: 0,
+  outputTokens: 0,
+  cacheReadTokens: 0,
+  cacheWriteTokens: 0,
+  costUsd: 0,
+  turns: 0,
+};
+
+export interface TaskResult {
+  pullRequestNumber?: number;
+  pullRequestUrl?: string;
+  commitSha?: string;
+  summary?: string;
+  conclusion?: 'success' | 'failure' | 'neutral' | 'cancelled' | 'timed_out';
+}
+
+export interface Task {
+  id: string;
+  /** `owner/name` */
+  repository: string;
+  installationId: number;
+  target: Target;
+  trigger: Trigger;
+  /** GitHub login of the responsible engineer: who labelled or commented. */
+  engineer: string;
+  status: TaskStatus;
+  /** 1 for a first task; retries and CI-fix rounds count up. */
+  attempt: number;
+  /** The task this one retries, if any. */
+  retryOf?: string;
+  /** The business intent this task serves (e.g. one label on one issue); one live task per intent. */
+  intentKey?: string;
+  branch?: string;
+  headSha?: string;
+  checkRunId?: number;
+  trackingCommentId?: number;
+  runnerId?: string;
+  usage: Usage;
+  result?: TaskResult;
+  error?: string;
+  cancelRequested: boolean;
+  /** Lease: the running worker renews it; a lapsed lease means the worker died or hung. */
+  leaseOwner?: string;
+  leaseExpiresAt?: string;
+  createdAt: string;
+  updatedAt: string;
+  startedAt?: string;
+  finishedAt?: string;
+  version: number;
+}
+
+export interface NewTask {
+  repository: string;
+  installationId: number;
+  target: Target;
+  trigger: Trigger;
+  engineer: string;
+  attempt?: number;
+  retryOf?: string;
+  branch?: string;
+  headSha?: string;
+}
+
+/** A stable key for the thing the task works on: one active task per target. */
+export function targetKey(repository: string, target: Target): string {
+  return `${repository.toLowerCase()}#${target.number}`;
+}
+
+export function targetLabel(task: Pick<Task, 'repository' | 'target'>): string {
+  return `${task.repository}${task.target.kind === 'issue' ? '#' : '!'}${task.target.number}`;
+}

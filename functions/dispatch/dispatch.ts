@@ -1,0 +1,225 @@
+/**
+ * Dispatch: the slow half of intake, after GitHub has its answer. For one task: permission gate,
+ * repository config, the target's lock (or a place in its queue), an acknowledgement where a
+ * person looks, and the runner. Also carries out cancel requests (`/agent stop`, Cancel button).
+ */
+import type { Logger } from 'pino';
+import { loadRepoConfig } from '../../core/github/config.js';
+import { GitHubReporter, type Octokit } from '../../core/github/reporter.js';
+import { finishTask, promoteNext } from '../../core/lifecycle.js';
+import { mayTrigger, refusalMessage } from '../../core/permissions.js';
+import type { DispatchMessage, Dispatcher, Runner } from '../../core/ports.js';
+import {
+  invalidConfigMessage,
+  queuedOutput,
+  refusalForFork,
+  trackingComment,
+  type Outcome,
+} from '../../core/report.js';
+import type { TaskStore } from '../../core/store/task-store.js';
+import { isTerminal, type Task } from '../../core/task.js';
+
+export interface DispatchDeps {
+  store: TaskStore;
+  octokitFor(installationId: number): Promise<Octokit>;
+  runner: Runner;
+  dispatcher: Dispatcher;
+  log: Logger;
+  secrets?: () => string[];
+  detailsUrl?: (task: Task) => string | undefined;
+}
+
+export async function handleDispatchMessage(deps: DispatchDeps, message: DispatchMessage): Promise<void> {
+  if (message.type === 'dispatch') await dispatchTask(deps, message.taskId);
+  else await cancelTasks(deps, message);
+}
+
+function reporterFor(deps: DispatchDeps, octokit: Octokit, task: Task): GitHubReporter {
+  return new GitHubReporter(octokit, task.repository, deps.secrets, deps.detailsUrl);
+}
+
+export async function dispatchTask(deps: DispatchDeps, taskId: string): Promise<void> {
+  let task = await deps.store.get(taskId);
+  if (!task || task.status !== 'queued') {
+    deps.log.info({ taskId, status: task?.status }, 'dispatch: nothing to do');
+    return;
+  }
+  const log = deps.log.child({ taskId, repository: task.repository });
+  const octokit = await deps.octokitFor(task.installationId);
+  const reporter = reporterFor(deps, octokit, task);
+  let lockTaken = false;
+  try {
+    const prepared = await prepare(deps, reporter, task);
+    if (!prepared) return;
+    task = prepared;
+
+    const lock = await deps.store.acquireLock(task);
+    if (!lock.acquired) {
+      task = await deps.store.transition(task, 'waiting');
+      await acknowledge(reporter, task, `Queued behind task ${lock.holderTaskId}, which is still working on this.`);
+      log.info({ holder: lock.holderTaskId }, 'target busy: task waits');
+      return;
+    }
+    lockTaken = true;
+    const ack = await acknowledge(reporter, task);
+    task = await deps.store.transition(task, 'dispatched', ack);
+    const runnerId = await deps.runner.start(task);
+    task = await deps.store.update(task, { runnerId });
+    log.info({ runnerId }, 'runner started');
+  } catch (error) {
+    log.error({ err: error }, 'dispatch failed');
+    const current = (await deps.store.get(taskId)) ?? task;
+    if (!isTerminal(current.status)) {
+      const reason = error instanceof Error ? error.message : String(error);
+      await finishTask(deps.store, reporter, current, 'failed', {
+        conclusion: 'failure',
+        headline: 'Nightshift could not start',
+        summary: `Nightshift could not start the agent: ${reason}`,
+      }).catch((e: unknown) => log.error({ err: e }, 'could not report the failure'));
+    }
+    if (lockTaken) await promoteNext(deps.store, deps.dispatcher, task.repository, task.target.number);
+  }
+}
+
+/**
+ * Everything that may refuse the task before it takes the target: the gate, the config, forks,
+ * the CI-fix budget. Returns the task with what was learned, or undefined when it ended here.
+ */
+async function prepare(deps: DispatchDeps, reporter: GitHubReporter, task: Task): Promise<Task | undefined> {
+  const { octokit, ref } = reporter;
+  const end = async (status: 'failed' | 'cancelled', outcome: Outcome, comment?: string) => {
+    if (comment) await reporter.upsertComment(task.target.number, task, 'notice', comment);
+    await finishTask(deps.store, undefined, task, status, outcome);
+    return undefined;
+  };
+
+  let headSha: string | undefined;
+  let branch: string | undefined;
+  if (task.target.kind === 'pull_request') {
+    const { data: pr } = await octokit.rest.pulls.get({ ...ref, pull_number: task.target.number });
+    if (pr.head.repo?.full_name?.toLowerCase() !== pr.base.repo.full_name.toLowerCase()) {
+      return end('failed', { conclusion: 'failure', headline: 'Pull request from a fork' }, refusalForFork(task.engineer));
+    }
+    headSha = pr.head.sha;
+    branch = pr.head.ref;
+  }
+
+  const config = await loadRepoConfig(octokit, ref);
+  if (!config.ok) {
+    const outcome: Outcome = {
+      conclusion: 'failure',
+      headline: 'Invalid .github/nightshift.yml',
+      summary: invalidConfigMessage(config.errors),
+    };
+    const withHead = headSha ? { ...task, headSha } : task;
+    if (headSha) {
+      const checkRunId = await reporter.createCheckRun(withHead, headSha, 'queued', queuedOutput(withHead));
+      await finishTask(deps.store, reporter, { ...withHead, checkRunId }, 'failed', outcome, { checkRunId, headSha });
+    } else {
+      await finishTask(deps.store, reporter, task, 'failed', outcome);
+    }
+    return undefined;
+  }
+
+  if (task.trigger.kind !== 'ci_failure') {
+    const sender = task.trigger.sender ?? task.engineer;
+    const { data: permission } = await octokit.rest.repos.getCollaboratorPermissionLevel({ ...ref, username: sender });
+    const verdict = mayTrigger(
+      { permission: permission.permission, role_name: permission.role_name },
+      sender,
+      config.config.allowedUsers,
+    );
+    if (!verdict.allowed) {
+      return end(
+        'failed',
+        { conclusion: 'failure', headline: 'Not permitted', summary: verdict.reason },
+        refusalMessage(sender, 'this task'),
+      );
+    }
+  }
+
+  if (task.trigger.changesRequested && !task.trigger.text.trim() && !config.config.reviewFix) {
+    return end('cancelled', { conclusion: 'neutral', headline: 'Review fixes are turned off (reviewFix: false)' });
+  }
+
+  if (task.trigger.kind === 'ci_failure') {
+    if (!config.config.ciFix.enabled) {
+      return end('cancelled', { conclusion: 'neutral', headline: 'Automatic CI fixes are turned off' });
+    }
+    const used = await deps.store.increment(`ci:${task.repository.toLowerCase()}#${task.target.number}`);
+    if (used > config.config.ciFix.maxAttempts) {
+      return end(
+        'cancelled',
+        { conclusion: 'neutral', headline: 'CI fix attempts used up' },
+        `Nightshift stopped trying to fix CI on this pull request: it used all ${config.config.ciFix.maxAttempts} ` +
+          `automatic attempts (\`ciFix.maxAttempts\`). Comment \`/agent fix\` to ask for another round.`,
+      );
+    }
+  }
+  return headSha ? { ...task, headSha, ...(branch ? { branch } : {}) } : task;
+}
+
+/** Tell the person it is on its way: 👀 on their comment, a check run on a PR, a comment on an issue. */
+async function acknowledge(
+  reporter: GitHubReporter,
+  task: Task,
+  waitingReason?: string,
+): Promise<{ checkRunId?: number; trackingCommentId?: number; headSha?: string; branch?: string }> {
+  if (task.trigger.commentId && (task.trigger.kind === 'pr_comment' || task.trigger.kind === 'review_comment')) {
+    await reporter.reactToComment(task.trigger.kind === 'pr_comment' ? 'issue_comment' : 'review_comment', task.trigger.commentId, 'eyes');
+  }
+  const output = queuedOutput(task, waitingReason);
+  const result: { checkRunId?: number; trackingCommentId?: number; headSha?: string; branch?: string } = {
+    ...(task.headSha ? { headSha: task.headSha } : {}),
+    ...(task.branch ? { branch: task.branch } : {}),
+  };
+  if (task.target.kind === 'pull_request' && task.headSha) {
+    result.checkRunId = task.checkRunId
+      ? (await reporter.updateCheckRun(task.checkRunId, 'queued', output), task.checkRunId)
+      : await reporter.createCheckRun(task, task.headSha, 'queued', output);
+  } else {
+    result.trackingCommentId = await reporter.upsertComment(
+      task.target.number,
+      task,
+      'tracking',
+      trackingComment(task, output),
+      task.trackingCommentId,
+    );
+  }
+  return result;
+}
+
+async function cancelTasks(deps: DispatchDeps, message: Extract<DispatchMessage, { type: 'cancel' }>): Promise<void> {
+  const octokit = await deps.octokitFor(message.installationId);
+  const tasks = message.taskId
+    ? [await deps.store.get(message.taskId)].filter((t): t is Task => Boolean(t))
+    : await deps.store.listByTarget(message.repository, message.targetNumber ?? -1);
+  const live = tasks.filter((t) => !isTerminal(t.status) && t.repository.toLowerCase() === message.repository.toLowerCase());
+  const first = live[0] ?? tasks[0];
+  if (!first) return;
+  const reporter = reporterFor(deps, octokit, first);
+  const { data: permission } = await octokit.rest.repos.getCollaboratorPermissionLevel({
+    ...reporter.ref,
+    username: message.sender,
+  });
+  const config = await loadRepoConfig(octokit, reporter.ref);
+  const verdict = mayTrigger(permission, message.sender, config.ok ? config.config.allowedUsers : []);
+  if (!verdict.allowed) {
+    if (message.commentId) {
+      await reporter.upsertComment(first.target.number, first, 'notice', refusalMessage(message.sender, 'stopping a task'));
+    }
+    return;
+  }
+  for (const task of live) {
+    if (task.status === 'queued' || task.status === 'waiting') {
+      await finishTask(deps.store, reporter, task, 'cancelled', {
+        conclusion: 'cancelled',
+        headline: `Cancelled by @${message.sender}`,
+      });
+    } else {
+      await deps.store.requestCancel(task.id);
+    }
+    deps.log.info({ taskId: task.id, by: message.sender }, 'cancel requested');
+  }
+  if (message.commentId) await reporter.reactToComment('issue_comment', message.commentId, '+1');
+}

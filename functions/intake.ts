@@ -1,0 +1,85 @@
+/**
+ * Intake: decide whether a webhook is a trigger and record it. Runs before the webhook answers,
+ * so it touches only the store and the dispatcher, never the GitHub API.
+ */
+import type { Logger } from 'pino';
+import type { Dispatcher } from '../core/ports.js';
+import type { TaskStore } from '../core/store/task-store.js';
+import { decideTrigger } from '../core/triggers.js';
+
+export type IntakeOutcome =
+  | { status: 'ignored'; reason: string }
+  | { status: 'created'; taskId: string }
+  | { status: 'duplicate'; taskId: string }
+  | { status: 'control'; what: 'cancel' };
+
+export interface IntakeDeps {
+  store: TaskStore;
+  dispatcher: Dispatcher;
+  appId: number;
+  label: string;
+  log: Logger;
+}
+
+export interface WebhookEventLike {
+  id: string;
+  name: string;
+  payload: unknown;
+}
+
+interface InstallationPayload {
+  installation?: { id: number };
+  repository?: { full_name: string };
+}
+
+export async function intake(deps: IntakeDeps, event: WebhookEventLike): Promise<IntakeOutcome> {
+  const decision = decideTrigger({ name: event.name, payload: event.payload }, { appId: deps.appId, label: deps.label });
+  const meta = event.payload as InstallationPayload;
+  const repository = meta.repository?.full_name;
+  const installationId = meta.installation?.id;
+  if (decision.action === 'ignore') return { status: 'ignored', reason: decision.reason };
+  if (!repository || !installationId) return { status: 'ignored', reason: 'no repository or installation' };
+
+  if (decision.action === 'stop' || decision.action === 'cancel') {
+    await deps.dispatcher.send({
+      type: 'cancel',
+      repository,
+      installationId,
+      sender: decision.engineer,
+      ...(decision.action === 'cancel' ? { taskId: decision.taskId } : { targetNumber: decision.target.number }),
+      ...(decision.action === 'stop' && decision.commentId ? { commentId: decision.commentId } : {}),
+    });
+    return { status: 'control', what: 'cancel' };
+  }
+
+  let { trigger, engineer, target } = decision;
+  let retryOf: string | undefined;
+  if (trigger.kind === 'retry' && decision.retryOf) {
+    // A retry keeps the original instructions, target and responsible engineer.
+    const original = await deps.store.get(decision.retryOf);
+    if (!original) return { status: 'ignored', reason: `retry of unknown task ${decision.retryOf}` };
+    retryOf = original.id;
+    trigger = { ...original.trigger, kind: 'retry', sender: decision.engineer, deliveryId: event.id };
+    engineer = original.engineer;
+    target = original.target;
+  }
+  const result = await deps.store.createFromDelivery(
+    event.id,
+    {
+      repository,
+      installationId,
+      target,
+      trigger: { ...trigger, sender: trigger.sender ?? decision.engineer, deliveryId: event.id },
+      engineer,
+      ...(retryOf ? { retryOf } : {}),
+    },
+    { intentKey: decision.intentKey },
+  );
+  if (!result.created) {
+    deps.log.info({ deliveryId: event.id, taskId: result.taskId }, 'duplicate trigger: no new task');
+    return { status: 'duplicate', taskId: result.taskId };
+  }
+  deps.log.info({ deliveryId: event.id, taskId: result.task.id, repository }, 'task recorded');
+  await deps.dispatcher.send({ type: 'dispatch', taskId: result.task.id });
+  return { status: 'created', taskId: result.task.id };
+}

@@ -1,0 +1,56 @@
+/**
+ * Local mode's dependencies, built in one place for the server (`npm start`) and the CLI
+ * (`nightshift run`): Probot for GitHub access, the in-process dispatcher, and a child process
+ * per task whose exit ends the task if it did not end itself.
+ */
+import { Probot } from 'probot';
+import type { AppEnv } from '../../core/env.js';
+import type { StoreConnection } from '../../core/store/connect.js';
+import type { DispatchDeps } from '../dispatch/dispatch.js';
+import { handleDispatchMessage } from '../dispatch/dispatch.js';
+import { createLogger } from '../probot.js';
+import { onRunnerStopped } from '../runner-stopped.js';
+import { LocalRunner } from '../runners/local-runner.js';
+import { LocalDispatcher } from './local-dispatcher.js';
+
+export interface LocalDeps {
+  deps: DispatchDeps;
+  dispatcher: LocalDispatcher;
+  runner: LocalRunner;
+  ProbotWithEnv: typeof Probot;
+}
+
+export function buildLocalDeps(env: AppEnv, connection: StoreConnection): LocalDeps {
+  const log = createLogger(env.LOG_LEVEL);
+  const ProbotWithEnv = Probot.defaults({
+    appId: env.APP_ID,
+    privateKey: env.privateKey,
+    secret: env.WEBHOOK_SECRET,
+    baseUrl: env.GITHUB_API_URL,
+    log: log.child({ name: 'probot' }),
+  });
+  const probot = new ProbotWithEnv();
+  const dispatcher = new LocalDispatcher(log);
+  const secrets = () => [env.privateKey, env.WEBHOOK_SECRET, process.env.ANTHROPIC_API_KEY ?? ''].filter(Boolean);
+  const runner: LocalRunner = new LocalRunner({
+    env: {
+      ...process.env,
+      DYNAMODB_ENDPOINT: connection.endpoint ?? process.env.DYNAMODB_ENDPOINT,
+      TABLE_NAME: connection.tableName,
+      PRIVATE_KEY: env.privateKey,
+      GITHUB_API_URL: env.GITHUB_API_URL,
+    },
+    log,
+    onExit: (taskId, reason) => onRunnerStopped(deps, taskId, reason),
+  });
+  const deps: DispatchDeps = {
+    store: connection.store,
+    octokitFor: (id) => probot.auth(id),
+    runner,
+    dispatcher,
+    log,
+    secrets,
+  };
+  dispatcher.connect((message) => handleDispatchMessage(deps, message));
+  return { deps, dispatcher, runner, ProbotWithEnv };
+}

@@ -1,0 +1,160 @@
+/**
+ * The status page and its JSON, for the local server and (later) the Function URL:
+ *
+ *   GET /status                            the HTML page (recent tasks, token spend)
+ *   GET /api/tasks?repo=owner/name&limit=50 recent tasks as rows, newest first
+ *   GET /api/tasks/<id>                    one task's record and its progress log
+ *
+ * NO AUTHENTICATION: the page shows repositories, logins, instructions and costs. The local server
+ * binds 127.0.0.1, so only this machine reaches it. Behind the Function URL (AuthType NONE, as
+ * GitHub's webhooks need), `renderStatusResponse` must not be routed until an auth check (IAM auth
+ * on a separate URL, or a signed session) stands in front of it.
+ */
+import type { IncomingMessage, ServerResponse } from 'node:http';
+import type { ApplicationFunctionOptions } from 'probot';
+import { STATUS_PAGE_CSP, renderStatusPage } from '../../core/status/render-status-page.js';
+import { taskRow } from '../../core/status/task-row.js';
+import { TaskNotFoundError, type TaskStore } from '../../core/store/task-store.js';
+
+/** Probot's server handler: true when it answered, false to let the next handler try. */
+export type ProbotHandler = Parameters<ApplicationFunctionOptions['addHandler']>[0];
+
+export interface StatusResponse {
+  statusCode: number;
+  headers: Record<string, string>;
+  body: string;
+}
+
+/** A Function URL event's `queryStringParameters`, or the parsed query of a Node request. */
+export type StatusQuery = URLSearchParams | Record<string, string | undefined> | undefined;
+
+export interface StatusPageOptions {
+  now?: () => Date;
+}
+
+export const DEFAULT_LIST_LIMIT = 50;
+export const MAX_LIST_LIMIT = 500;
+/** The status page reads at most this many tasks (newest first) to sum the 30-day spend. */
+export const SPEND_SCAN_LIMIT = 2000;
+
+const REPOSITORY = /^[A-Za-z0-9_.-]+\/[A-Za-z0-9_.-]+$/;
+const TASK_PATH = /^\/api\/tasks\/([^/]+)$/;
+const THIRTY_DAYS_MS = 30 * 24 * 60 * 60 * 1000;
+
+const COMMON_HEADERS = {
+  'cache-control': 'no-store',
+  'x-content-type-options': 'nosniff',
+  'referrer-policy': 'no-referrer',
+} as const;
+
+/** Whether a path is one this module answers. */
+export function isStatusPath(path: string): boolean {
+  return path === '/status' || path === '/api/tasks' || TASK_PATH.test(path);
+}
+
+function json(statusCode: number, value: unknown): StatusResponse {
+  return {
+    statusCode,
+    headers: { ...COMMON_HEADERS, 'content-type': 'application/json; charset=utf-8' },
+    body: `${JSON.stringify(value, null, 2)}\n`,
+  };
+}
+
+function param(query: StatusQuery, name: string): string | undefined {
+  if (query === undefined) return undefined;
+  const value = query instanceof URLSearchParams ? query.get(name) : query[name];
+  return value === null || value === undefined || value === '' ? undefined : value;
+}
+
+async function statusPage(store: TaskStore, now: Date): Promise<StatusResponse> {
+  const tasks = await store.listRecent(SPEND_SCAN_LIMIT);
+  const oldest = tasks.at(-1);
+  const truncated =
+    tasks.length >= SPEND_SCAN_LIMIT &&
+    oldest !== undefined &&
+    now.getTime() - Date.parse(oldest.createdAt) < THIRTY_DAYS_MS;
+  return {
+    statusCode: 200,
+    headers: {
+      ...COMMON_HEADERS,
+      'content-type': 'text/html; charset=utf-8',
+      'content-security-policy': STATUS_PAGE_CSP,
+    },
+    body: renderStatusPage(tasks, now, { recentLimit: DEFAULT_LIST_LIMIT, truncated }),
+  };
+}
+
+async function listTasks(store: TaskStore, query: StatusQuery, now: Date): Promise<StatusResponse> {
+  const repo = param(query, 'repo');
+  const limitText = param(query, 'limit');
+  if (repo !== undefined && !REPOSITORY.test(repo)) {
+    return json(400, { error: 'repo must look like owner/name' });
+  }
+  const limit = limitText === undefined ? DEFAULT_LIST_LIMIT : Number(limitText);
+  if (!Number.isInteger(limit) || limit < 1 || limit > MAX_LIST_LIMIT) {
+    return json(400, { error: `limit must be a whole number from 1 to ${MAX_LIST_LIMIT}` });
+  }
+  const tasks = repo === undefined ? await store.listRecent(limit) : await store.listByRepository(repo, limit);
+  return json(200, { tasks: tasks.map((task) => taskRow(task, now)) });
+}
+
+async function showTask(store: TaskStore, taskId: string): Promise<StatusResponse> {
+  try {
+    const task = await store.load(taskId);
+    return json(200, { task, log: await store.readLog(taskId) });
+  } catch (error) {
+    if (error instanceof TaskNotFoundError) return json(404, { error: `no task ${taskId}` });
+    throw error;
+  }
+}
+
+/**
+ * Answer one GET request for a status path, in the shape a Lambda Function URL returns. An unknown
+ * path is a 404. Errors from the store propagate (the caller logs them and answers 500).
+ */
+export async function renderStatusResponse(
+  store: TaskStore,
+  path: string,
+  query: StatusQuery,
+  now: Date = new Date(),
+): Promise<StatusResponse> {
+  if (path === '/status') return statusPage(store, now);
+  if (path === '/api/tasks') return listTasks(store, query, now);
+  const id = TASK_PATH.exec(path)?.[1];
+  if (id !== undefined) {
+    let taskId: string;
+    try {
+      taskId = decodeURIComponent(id);
+    } catch {
+      return json(400, { error: 'malformed task id' });
+    }
+    return showTask(store, taskId);
+  }
+  return json(404, { error: 'not found' });
+}
+
+/** Serves the status paths on Probot's server; any other request goes on to the next handler. */
+export function statusPageHandler(store: TaskStore, options: StatusPageOptions = {}): ProbotHandler {
+  const now = options.now ?? (() => new Date());
+  return async (req: IncomingMessage, res: ServerResponse): Promise<boolean> => {
+    const url = new URL(req.url ?? '/', 'http://localhost');
+    if (!isStatusPath(url.pathname)) return false;
+    if (req.method !== 'GET' && req.method !== 'HEAD') {
+      const response = json(405, { error: 'only GET' });
+      res.writeHead(response.statusCode, { ...response.headers, allow: 'GET, HEAD' }).end(response.body);
+      return true;
+    }
+    let response: StatusResponse;
+    try {
+      response = await renderStatusResponse(store, url.pathname, url.searchParams, now());
+    } catch (error) {
+      response = json(500, { error: `the task store did not answer: ${(error as Error).message}` });
+    }
+    res.writeHead(response.statusCode, {
+      ...response.headers,
+      'content-length': String(Buffer.byteLength(response.body)),
+    });
+    res.end(req.method === 'HEAD' ? undefined : response.body);
+    return true;
+  };
+}

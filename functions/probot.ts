@@ -1,0 +1,18 @@
+/** One place that builds the Probot instance from the validated environment. */
+import { pino, type Logger } from 'pino';
+import { Probot } from 'probot';
+import type { AppEnv } from '../core/env.js';
+
+export function createLogger(level: string = process.env.LOG_LEVEL ?? 'info'): Logger {
+  return pino({ level, base: { service: 'nightshift' } });
+}
+
+export function createProbot(env: AppEnv, log: Logger): Probot {
+  return new Probot({
+    appId: env.APP_ID,
+    privateKey: env.privateKey,
+    secret: env.WEBHOOK_SECRET,
+    baseUrl: env.GITHUB_API_URL,
+    log: log.child({ name: 'probot' }),
+  });
+}

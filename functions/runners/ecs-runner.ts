@@ -1,0 +1,84 @@
+/**
+ * Runner on AWS: one Fargate task per Nightshift task, with only the task id passed in. The
+ * client token is derived from the task id, so a retried dispatch never starts two containers.
+ */
+import { RunTaskCommand, StopTaskCommand, type ECSClient, type RunTaskCommandOutput } from '@aws-sdk/client-ecs';
+import { RunnerStartError, type Runner } from '../../core/ports.js';
+import type { Task } from '../../core/task.js';
+
+export interface EcsRunnerOptions {
+  client: Pick<ECSClient, 'send'>;
+  cluster: string;
+  taskDefinition: string;
+  containerName: string;
+  subnets: string[];
+  securityGroups: string[];
+  assignPublicIp: boolean;
+  attempts?: number;
+  sleep?: (ms: number) => Promise<void>;
+}
+
+/** RunTask failures worth another try: capacity, throttling, transient agent issues. */
+const RETRYABLE = /capacity|throttl|rate exceeded|RESOURCE:|AGENT|timeout|ServiceUnavailable|InternalError/i;
+
+export function clientToken(taskId: string): string {
+  return `nightshift-${taskId}`.slice(0, 64);
+}
+
+export class EcsRunner implements Runner {
+  constructor(private readonly options: EcsRunnerOptions) {}
+
+  async start(task: Task): Promise<string> {
+    const attempts = this.options.attempts ?? 5;
+    const sleep = this.options.sleep ?? ((ms) => new Promise((r) => setTimeout(r, ms)));
+    let lastReason = 'unknown';
+    for (let attempt = 1; attempt <= attempts; attempt++) {
+      let output: RunTaskCommandOutput | undefined;
+      try {
+        output = await this.options.client.send(this.command(task));
+      } catch (error) {
+        lastReason = `${(error as Error).name}: ${(error as Error).message}`;
+        if (!RETRYABLE.test(lastReason)) throw new RunnerStartError(`ECS RunTask failed: ${lastReason}`);
+      }
+      const started = output?.tasks?.[0]?.taskArn;
+      if (started) return started;
+      if (output) {
+        // RunTask can answer 200 with no task and a list of failures: that is a failure.
+        lastReason = (output.failures ?? []).map((f) => `${f.reason ?? 'failure'}${f.detail ? ` (${f.detail})` : ''}`).join('; ') || 'no task started';
+        if (!RETRYABLE.test(lastReason)) throw new RunnerStartError(`ECS RunTask failed: ${lastReason}`);
+      }
+      if (attempt < attempts) await sleep(Math.min(30_000, 1000 * 2 ** (attempt - 1)));
+    }
+    throw new RunnerStartError(`ECS RunTask failed after ${attempts} attempts: ${lastReason}`);
+  }
+
+  async stop(runnerId: string, reason: string): Promise<void> {
+    try {
+      await this.options.client.send(new StopTaskCommand({ cluster: this.options.cluster, task: runnerId, reason: reason.slice(0, 255) }));
+    } catch (error) {
+      if ((error as Error).name !== 'InvalidParameterException') throw error;
+    }
+  }
+
+  private command(task: Task): RunTaskCommand {
+    return new RunTaskCommand({
+      cluster: this.options.cluster,
+      taskDefinition: this.options.taskDefinition,
+      launchType: 'FARGATE',
+      count: 1,
+      clientToken: clientToken(task.id),
+      startedBy: 'nightshift',
+      networkConfiguration: {
+        awsvpcConfiguration: {
+          subnets: this.options.subnets,
+          securityGroups: this.options.securityGroups,
+          assignPublicIp: this.options.assignPublicIp ? 'ENABLED' : 'DISABLED',
+        },
+      },
+      overrides: {
+        containerOverrides: [{ name: this.options.containerName, environment: [{ name: 'TASK_ID', value: task.id }] }],
+      },
+      tags: [{ key: 'nightshift:task', value: task.id }],
+    });
+  }
+}

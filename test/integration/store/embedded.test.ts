@@ -1,0 +1,206 @@
+/**
+ * The embedded DynamoDB: dynalite plus the TransactWriteItems it lacks, through the real SDK.
+ */
+import {
+  CreateTableCommand,
+  DescribeTableCommand,
+  DynamoDBClient,
+  TransactWriteItemsCommand,
+  type TransactWriteItemsCommandInput,
+} from '@aws-sdk/client-dynamodb';
+import { GetCommand, PutCommand } from '@aws-sdk/lib-dynamodb';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { LOCAL_CREDENTIALS, connectStore } from '../../../core/store/connect.js';
+import { startEmbeddedDynamo } from '../../../core/store/embedded.js';
+import { createTableInput, ensureTable } from '../../../core/store/table-definition.js';
+import { type TestStore, startTestStore } from '../../support/dynamo.js';
+
+let t: TestStore;
+let raw: DynamoDBClient;
+beforeAll(async () => {
+  t = await startTestStore();
+  raw = new DynamoDBClient({ endpoint: t.endpoint, region: 'local', credentials: LOCAL_CREDENTIALS });
+});
+afterAll(async () => {
+  raw.destroy();
+  await t.close();
+});
+
+const S = (value: string) => ({ S: value });
+const key = (pk: string) => ({ pk: S(pk), sk: S('X') });
+
+async function get(pk: string) {
+  return (
+    await t.client.send(
+      new GetCommand({ TableName: t.tableName, Key: { pk, sk: 'X' }, ConsistentRead: true }),
+    )
+  ).Item;
+}
+
+async function transact(items: TransactWriteItemsCommandInput['TransactItems']) {
+  return raw.send(new TransactWriteItemsCommand({ TransactItems: items }));
+}
+
+async function rejection(promise: Promise<unknown>): Promise<Record<string, unknown>> {
+  try {
+    await promise;
+  } catch (error) {
+    return error as Record<string, unknown>;
+  }
+  throw new Error('expected a rejection');
+}
+
+describe('TransactWriteItems on the embedded store', () => {
+  it('applies every action when every condition holds', async () => {
+    await t.client.send(new PutCommand({ TableName: t.tableName, Item: { pk: 'a1', sk: 'X', n: 1 } }));
+    await t.client.send(new PutCommand({ TableName: t.tableName, Item: { pk: 'a3', sk: 'X' } }));
+    await transact([
+      {
+        Update: {
+          TableName: t.tableName,
+          Key: key('a1'),
+          UpdateExpression: 'SET #n = #n + :one',
+          ConditionExpression: '#n = :one',
+          ExpressionAttributeNames: { '#n': 'n' },
+          ExpressionAttributeValues: { ':one': { N: '1' } },
+        },
+      },
+      {
+        Put: {
+          TableName: t.tableName,
+          Item: { ...key('a2'), v: S('new') },
+          ConditionExpression: 'attribute_not_exists(pk)',
+        },
+      },
+      { Delete: { TableName: t.tableName, Key: key('a3') } },
+      {
+        ConditionCheck: {
+          TableName: t.tableName,
+          Key: key('a4'),
+          ConditionExpression: 'attribute_not_exists(pk)',
+        },
+      },
+    ]);
+    expect(await get('a1')).toMatchObject({ n: 2 });
+    expect(await get('a2')).toMatchObject({ v: 'new' });
+    expect(await get('a3')).toBeUndefined();
+    expect(await get('a4')).toBeUndefined();
+  });
+
+  it('cancels with one reason per action, in order, and writes nothing', async () => {
+    await t.client.send(new PutCommand({ TableName: t.tableName, Item: { pk: 'b1', sk: 'X', v: 'old' } }));
+    const error = await rejection(
+      transact([
+        { Put: { TableName: t.tableName, Item: { ...key('b0'), v: S('new') } } },
+        {
+          Put: {
+            TableName: t.tableName,
+            Item: { ...key('b1'), v: S('new') },
+            ConditionExpression: 'attribute_not_exists(pk)',
+            ReturnValuesOnConditionCheckFailure: 'ALL_OLD',
+          },
+        },
+      ]),
+    );
+    expect(error.name).toBe('TransactionCanceledException');
+    expect(error.CancellationReasons).toEqual([
+      { Code: 'None' },
+      {
+        Code: 'ConditionalCheckFailed',
+        Message: 'The conditional request failed',
+        Item: { ...key('b1'), v: S('old') },
+      },
+    ]);
+    expect(await get('b0')).toBeUndefined();
+    expect(await get('b1')).toMatchObject({ v: 'old' });
+  });
+
+  it('undoes the actions already applied when a later one is refused', async () => {
+    await t.client.send(new PutCommand({ TableName: t.tableName, Item: { pk: 'c1', sk: 'X', v: 'old' } }));
+    await t.client.send(new PutCommand({ TableName: t.tableName, Item: { pk: 'c3', sk: 'X', s: 'text' } }));
+    const error = await rejection(
+      transact([
+        { Put: { TableName: t.tableName, Item: { ...key('c1'), v: S('new') } } },
+        { Put: { TableName: t.tableName, Item: { ...key('c2'), v: S('new') } } },
+        {
+          // ADD to a string: refused only when applied
+          Update: {
+            TableName: t.tableName,
+            Key: key('c3'),
+            UpdateExpression: 'ADD #s :one',
+            ExpressionAttributeNames: { '#s': 's' },
+            ExpressionAttributeValues: { ':one': { N: '1' } },
+          },
+        },
+      ]),
+    );
+    expect(error.name).toBe('ValidationException');
+    expect(await get('c1')).toMatchObject({ v: 'old' });
+    expect(await get('c2')).toBeUndefined();
+    expect(await get('c3')).toMatchObject({ s: 'text' });
+  });
+
+  it('refuses two actions on one item, and a malformed request', async () => {
+    const twice = await rejection(
+      transact([
+        { Put: { TableName: t.tableName, Item: { ...key('d1'), v: S('1') } } },
+        { Delete: { TableName: t.tableName, Key: key('d1') } },
+      ]),
+    );
+    expect(twice.name).toBe('ValidationException');
+    expect(await get('d1')).toBeUndefined();
+    const missingTable = await rejection(
+      transact([{ Put: { TableName: 'no-such-table', Item: { ...key('d2') } } }]),
+    );
+    expect(missingTable.name).toBe('ResourceNotFoundException');
+  });
+});
+
+describe('the embedded server', () => {
+  it('serves two servers side by side, and ensureTable is idempotent', async () => {
+    const other = await startEmbeddedDynamo();
+    const client = new DynamoDBClient({
+      endpoint: other.endpoint,
+      region: 'local',
+      credentials: LOCAL_CREDENTIALS,
+    });
+    try {
+      expect(other.endpoint).toMatch(/^http:\/\/127\.0\.0\.1:\d+$/);
+      expect(other.endpoint).not.toBe(t.endpoint);
+      await ensureTable(client, 'twice');
+      await ensureTable(client, 'twice');
+      await expect(client.send(new CreateTableCommand(createTableInput('twice')))).rejects.toMatchObject({
+        name: 'ResourceInUseException',
+      });
+      const { Table } = await client.send(new DescribeTableCommand({ TableName: 'twice' }));
+      expect(Table?.TableStatus).toBe('ACTIVE');
+      expect(Table?.GlobalSecondaryIndexes?.map((index) => index.IndexName).sort()).toEqual([
+        'byRepository',
+        'byStatus',
+        'byTarget',
+        'recent',
+      ]);
+      expect(Table?.BillingModeSummary?.BillingMode).toBe('PAY_PER_REQUEST');
+    } finally {
+      client.destroy();
+      await other.close();
+    }
+  });
+
+  it('is reachable through connectStore with DYNAMODB_ENDPOINT, which creates the table', async () => {
+    const connection = await connectStore({ DYNAMODB_ENDPOINT: t.endpoint, TABLE_NAME: 'via-endpoint' });
+    try {
+      expect(connection.endpoint).toBe(t.endpoint);
+      const task = await connection.store.create({
+        repository: 'o/r',
+        installationId: 1,
+        target: { kind: 'issue', number: 1 },
+        trigger: { kind: 'cli', text: 'x' },
+        engineer: 'e',
+      });
+      expect(await connection.store.load(task.id)).toEqual(task);
+    } finally {
+      await connection.close();
+    }
+  });
+});

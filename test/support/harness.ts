@@ -1,0 +1,144 @@
+/**
+ * The whole product on loopback, in one test process: the fake GitHub, the scripted model, the
+ * store on dynalite, the Probot app behind the Lambda webhook handler, the dispatch code with the
+ * local runner, and the real agent-task program as a child process. Tests post signed webhooks
+ * and watch GitHub's state change.
+ */
+import type { LambdaFunctionURLEvent } from 'aws-lambda';
+import { pino } from 'pino';
+import { readAppEnv } from '../../core/env.js';
+import { isTerminal, type Task } from '../../core/task.js';
+import { nightshiftApp } from '../../functions/app.js';
+import type { DispatchDeps } from '../../functions/dispatch/dispatch.js';
+import { handleDispatchMessage } from '../../functions/dispatch/dispatch.js';
+import type { IntakeOutcome } from '../../functions/intake.js';
+import { LocalDispatcher } from '../../functions/local/local-dispatcher.js';
+import { createProbot } from '../../functions/probot.js';
+import { onRunnerStopped } from '../../functions/runner-stopped.js';
+import { LocalRunner } from '../../functions/runners/local-runner.js';
+import { handleWebhook } from '../../functions/webhook/handle-webhook.js';
+import { startTestStore, type TestStore } from './dynamo.js';
+import { payloadFor, signedDelivery, startFakeGitHub, type FakeGitHub } from './fake-github/index.js';
+import { startScriptedModel, type ScriptedModel } from './scripted-model/index.js';
+
+export const WEBHOOK_SECRET = 'test-webhook-secret';
+export const ANTHROPIC_KEY = 'sk-ant-api03-test-secret-key-do-not-leak';
+export const REPO = 'acme/calc';
+
+/** A small project whose test fails: add() subtracts. */
+export const CALC_FILES: Record<string, string> = {
+  'package.json': JSON.stringify({ name: 'calc', version: '1.0.0', scripts: { test: 'node test.js' } }, null, 2),
+  'math.js': 'exports.add = (a, b) => a - b;\n',
+  'test.js': "const assert = require('assert');\nconst { add } = require('./math');\nassert.strictEqual(add(2, 3), 5);\nconsole.log('ok');\n",
+  '.github/nightshift.yml': 'test: node test.js\nlimits:\n  turns: 12\n',
+  'README.md': '# calc\n',
+};
+
+export interface Harness {
+  github: FakeGitHub;
+  model: ScriptedModel;
+  db: TestStore;
+  deps: DispatchDeps;
+  dispatcher: LocalDispatcher;
+  runner: LocalRunner;
+  /** Post a signed delivery through the Lambda handler; returns the status and outcome. */
+  deliver(event: string, payload: unknown, options?: { deliveryId?: string; base64?: boolean; secret?: string }): Promise<{ statusCode: number; body: IntakeOutcome & { error?: string } }>;
+  payload(event: string, action: string, overrides?: Record<string, unknown>): Promise<Record<string, unknown>>;
+  /** Wait until every dispatch and every agent process has finished. */
+  settle(): Promise<void>;
+  waitForTask(predicate: (t: Task) => boolean, timeoutMs?: number): Promise<Task>;
+  tasks(): Promise<Task[]>;
+  close(): Promise<void>;
+}
+
+export async function startHarness(options: { files?: Record<string, string> } = {}): Promise<Harness> {
+  const github = await startFakeGitHub();
+  const model = await startScriptedModel();
+  const db = await startTestStore();
+  await github.addRepo({ owner: 'acme', name: 'calc', files: options.files ?? CALC_FILES });
+  github.setPermission(REPO, 'alice', 'write');
+
+  const processEnv = {
+    APP_ID: String(github.appId),
+    PRIVATE_KEY: github.privateKey,
+    WEBHOOK_SECRET,
+    GITHUB_API_URL: github.url,
+    DYNAMODB_ENDPOINT: db.endpoint,
+    TABLE_NAME: db.tableName,
+    LOG_LEVEL: 'warn' as const,
+  };
+  const env = readAppEnv(processEnv);
+  const log = pino({ level: process.env.TEST_LOG_LEVEL ?? 'silent' });
+  const probot = createProbot(env, log);
+  const dispatcher = new LocalDispatcher(log);
+  const runner: LocalRunner = new LocalRunner({
+    env: {
+      PATH: process.env.PATH,
+      HOME: process.env.HOME,
+      ...processEnv,
+      ANTHROPIC_API_KEY: ANTHROPIC_KEY,
+      ANTHROPIC_BASE_URL: model.url,
+      NIGHTSHIFT_PROGRESS_INTERVAL_MS: '100',
+      LOG_LEVEL: 'warn' as const,
+    },
+    log,
+    onExit: (taskId, reason) => onRunnerStopped(deps, taskId, reason),
+  });
+  const deps: DispatchDeps = {
+    store: db.store,
+    octokitFor: (id) => probot.auth(id),
+    runner,
+    dispatcher,
+    log,
+    secrets: () => [env.privateKey, WEBHOOK_SECRET, ANTHROPIC_KEY],
+  };
+  dispatcher.connect((message) => handleDispatchMessage(deps, message));
+  const outcomes = new Map<string, IntakeOutcome>();
+  await probot.load(nightshiftApp({ store: db.store, dispatcher, appId: github.appId, label: 'agent', log, outcomes }));
+
+  const harness: Harness = {
+    github,
+    model,
+    db,
+    deps,
+    dispatcher,
+    runner,
+    async deliver(event, payload, opts = {}) {
+      const signed = signedDelivery(event, payload, opts.secret ?? WEBHOOK_SECRET, opts.deliveryId ? { deliveryId: opts.deliveryId } : {});
+      const request = {
+        headers: signed.headers,
+        body: opts.base64 ? Buffer.from(signed.body).toString('base64') : signed.body,
+        isBase64Encoded: Boolean(opts.base64),
+      } as unknown as LambdaFunctionURLEvent;
+      const result = (await handleWebhook({ probot, outcomes }, request)) as { statusCode: number; body: string };
+      return { statusCode: result.statusCode, body: JSON.parse(result.body) as IntakeOutcome & { error?: string } };
+    },
+    payload: (event, action, overrides = {}) => payloadFor(github, REPO, event, action, overrides),
+    async settle() {
+      for (let i = 0; i < 3; i++) {
+        await dispatcher.idle();
+        await runner.drain(Number.POSITIVE_INFINITY);
+      }
+      await dispatcher.idle();
+    },
+    async waitForTask(predicate, timeoutMs = 30_000) {
+      const deadline = Date.now() + timeoutMs;
+      while (Date.now() < deadline) {
+        const found = (await db.store.listRecent(100)).find(predicate);
+        if (found) return found;
+        await new Promise((r) => setTimeout(r, 50));
+      }
+      throw new Error('timed out waiting for a task');
+    },
+    tasks: () => db.store.listRecent(100),
+    async close() {
+      await harness.settle().catch(() => undefined);
+      await Promise.all([github.close(), model.close(), db.close()]);
+    },
+  };
+  return harness;
+}
+
+export function terminal(task: Task): boolean {
+  return isTerminal(task.status);
+}

@@ -1,0 +1,169 @@
+import { readFileSync } from 'node:fs';
+import { Ajv2020 } from 'ajv/dist/2020.js';
+import { describe, expect, it } from 'vitest';
+import { configJsonSchema, DEFAULT_CONFIG, parseConfig, parseConfigYaml } from '../../../core/config.js';
+import { DEFAULT_MODEL } from '../../../core/model.js';
+
+function errorsOf(raw: unknown): string[] {
+  const result = parseConfig(raw);
+  if (result.ok) throw new Error('expected the configuration to be refused');
+  return result.errors;
+}
+
+describe('parseConfig', () => {
+  it('fills every documented default for an empty or missing file', () => {
+    expect(DEFAULT_CONFIG).toEqual({
+      label: 'agent',
+      setup: [],
+      setupTimeoutMinutes: 10,
+      test: null,
+      model: DEFAULT_MODEL,
+      limits: { turns: 60, costUsd: 5, minutes: 45 },
+      verifyRounds: 2,
+      ciFix: { enabled: true, maxAttempts: 3 },
+      reviewFix: true,
+      instructions: '',
+      allowedUsers: [],
+      pullRequest: { draft: true },
+    });
+    expect(parseConfig({})).toEqual({ ok: true, config: DEFAULT_CONFIG });
+    expect(parseConfig(null)).toEqual({ ok: true, config: DEFAULT_CONFIG });
+    expect(parseConfig(undefined)).toEqual({ ok: true, config: DEFAULT_CONFIG });
+  });
+
+  it('keeps defaults for the keys a partial nested block leaves out', () => {
+    const result = parseConfig({ limits: { turns: 10 }, ciFix: { enabled: false } });
+    expect(result.ok && result.config.limits).toEqual({ turns: 10, costUsd: 5, minutes: 45 });
+    expect(result.ok && result.config.ciFix).toEqual({ enabled: false, maxAttempts: 3 });
+  });
+
+  it('accepts a full configuration', () => {
+    const raw = {
+      label: 'nightshift',
+      setup: ['npm ci', 'npm run build'],
+      setupTimeoutMinutes: 20,
+      test: 'npm test',
+      model: 'claude-opus-5-5',
+      limits: { turns: 100, costUsd: 12.5, minutes: 90 },
+      verifyRounds: 0,
+      ciFix: { enabled: false, maxAttempts: 1 },
+      reviewFix: false,
+      instructions: 'Use pnpm.',
+      allowedUsers: ['octocat', 'mona-lisa'],
+      pullRequest: { draft: false },
+      prices: { 'my-model': { input: 1, output: 2, cacheWrite: 1.25, cacheRead: 0.1 } },
+      _extends: '.github',
+    };
+    expect(parseConfig(raw)).toEqual({ ok: true, config: raw });
+  });
+
+  it('names the field, the value and the fix', () => {
+    expect(errorsOf({ limits: { turns: 'ten' } })).toEqual([
+      'limits.turns: expected a whole number ≥ 1, got "ten". Set limits.turns to a number like 60.',
+    ]);
+    expect(errorsOf({ limits: { turns: 2.5 } })[0]).toMatch(
+      /^limits\.turns: expected a whole number ≥ 1, got 2\.5\./,
+    );
+    expect(errorsOf({ limits: { costUsd: 0 } })).toEqual([
+      'limits.costUsd: expected a number > 0, got 0. Set limits.costUsd to a number like 5.',
+    ]);
+    expect(errorsOf({ ciFix: { enabled: 'yes' } })).toEqual([
+      'ciFix.enabled: expected true or false, got "yes". Set ciFix.enabled to true or false.',
+    ]);
+    expect(errorsOf({ setup: 'npm ci' })).toEqual([
+      'setup: expected a list of non-empty strings, got "npm ci". Set setup to a list like ["npm ci"], or remove the key.',
+    ]);
+    expect(errorsOf({ setup: ['npm ci', ''] })[0]).toMatch(/^setup\[1\]: expected non-empty text, got ""\./);
+    expect(errorsOf({ test: 5 })).toEqual([
+      'test: expected non-empty text, or null, got 5. Set test to text like "npm test", or remove the key.',
+    ]);
+    expect(errorsOf({ allowedUsers: ['@alice'] })).toEqual([
+      'allowedUsers[0]: expected a GitHub login, got "@alice". Write a login like "octocat", without @.',
+    ]);
+    expect(errorsOf({ pullRequest: true })).toEqual([
+      'pullRequest: expected a mapping of keys to values, got true. Make pullRequest a mapping with the key draft.',
+    ]);
+    expect(errorsOf({ prices: { 'my-model': { input: 1, output: 2, cacheWrite: 1 } } })).toEqual([
+      'prices.my-model.cacheRead: missing — expected a number ≥ 0. Set prices.my-model.cacheRead to a number like 3.',
+    ]);
+  });
+
+  it('names unknown keys and suggests the likely one', () => {
+    expect(errorsOf({ labels: 'agent' })).toEqual(["unknown key 'labels' — did you mean 'label'?"]);
+    expect(errorsOf({ Label: 'agent' })).toEqual(["unknown key 'Label' — did you mean 'label'?"]);
+    expect(errorsOf({ limits: { turn: 3 } })).toEqual([
+      "unknown key 'limits.turn' — did you mean 'limits.turns'?",
+    ]);
+    const [unknown] = errorsOf({ colour: 'blue' });
+    expect(unknown).toMatch(/^unknown key 'colour' — remove it; the keys here are: label, setup, /);
+  });
+
+  it('reports every problem at once', () => {
+    expect(errorsOf({ labels: 'x', limits: { minutes: -1 }, reviewFix: 'no' })).toHaveLength(3);
+  });
+
+  it('refuses a file that is not a mapping', () => {
+    expect(errorsOf(['label'])).toEqual([
+      'the file must be a mapping of settings such as "label: agent", got a list.',
+    ]);
+    expect(errorsOf('agent')[0]).toMatch(/got "agent"\.$/);
+  });
+});
+
+describe('parseConfigYaml', () => {
+  it('parses YAML and applies defaults; an empty file is all defaults', () => {
+    expect(parseConfigYaml('label: nightshift\nsetup:\n  - npm ci\n')).toEqual({
+      ok: true,
+      config: { ...DEFAULT_CONFIG, label: 'nightshift', setup: ['npm ci'] },
+    });
+    expect(parseConfigYaml('')).toEqual({ ok: true, config: DEFAULT_CONFIG });
+    expect(parseConfigYaml('# only a comment\n')).toEqual({ ok: true, config: DEFAULT_CONFIG });
+  });
+
+  it('reports a YAML syntax error with its line', () => {
+    const result = parseConfigYaml('label: agent\nlimits:\n  turns: 3\n   minutes: 4\n');
+    expect(result.ok).toBe(false);
+    expect(!result.ok && result.errors[0]).toMatch(/^line [34], column \d+: YAML syntax error: /);
+    const dup = parseConfigYaml('label: a\nlabel: b\n');
+    expect(!dup.ok && dup.errors[0]).toMatch(/^line 2, column 1: YAML syntax error: Map keys must be unique/);
+  });
+
+  it('puts the line of the offending value in front of schema errors', () => {
+    const result = parseConfigYaml('label: agent\nlimits:\n  turns: ten\nlabels: x\n');
+    expect(result).toEqual({
+      ok: false,
+      errors: [
+        'line 3: limits.turns: expected a whole number ≥ 1, got "ten". Set limits.turns to a number like 60.',
+        "line 4: unknown key 'labels' — did you mean 'label'?",
+      ],
+    });
+  });
+});
+
+describe('configJsonSchema', () => {
+  const schema = configJsonSchema();
+
+  it('equals the committed core/nightshift.schema.json (regenerate: npx tsx scripts/config-schema.ts)', () => {
+    const committed: unknown = JSON.parse(
+      readFileSync(new URL('../../../core/nightshift.schema.json', import.meta.url), 'utf8'),
+    );
+    expect(committed).toEqual(schema);
+  });
+
+  it('describes every setting and publishes its default', () => {
+    const properties = schema.properties as Record<string, { description?: string; default?: unknown }>;
+    for (const [key, property] of Object.entries(properties)) {
+      expect(property.description, key).toBeTruthy();
+      if (key !== 'prices' && key !== '_extends')
+        expect(property.default, key).toEqual(DEFAULT_CONFIG[key as keyof typeof DEFAULT_CONFIG]);
+    }
+  });
+
+  it('agrees with the zod schema on what a valid file is', () => {
+    const validate = new Ajv2020({ strict: true }).compile(schema);
+    expect(validate({})).toBe(true);
+    expect(validate(DEFAULT_CONFIG)).toBe(true);
+    expect(validate({ limits: { turns: 'ten' } })).toBe(false);
+    expect(validate({ labels: 'agent' })).toBe(false);
+  });
+});

@@ -1,0 +1,87 @@
+import { ECSClient, RunTaskCommand, StopTaskCommand } from '@aws-sdk/client-ecs';
+import { mockClient } from 'aws-sdk-client-mock';
+import { beforeEach, describe, expect, it } from 'vitest';
+import { RunnerStartError } from '../../../core/ports.js';
+import { EMPTY_USAGE, type Task } from '../../../core/task.js';
+import { EcsRunner, clientToken } from '../../../functions/runners/ecs-runner.js';
+
+const ecs = mockClient(ECSClient);
+
+const task: Task = {
+  id: '01JTASKID',
+  repository: 'acme/widgets',
+  installationId: 7,
+  target: { kind: 'issue', number: 3 },
+  trigger: { kind: 'issue_label', text: 'fix it' },
+  engineer: 'alice',
+  status: 'dispatched',
+  attempt: 1,
+  usage: EMPTY_USAGE,
+  cancelRequested: false,
+  createdAt: '2026-01-01T00:00:00.000Z',
+  updatedAt: '2026-01-01T00:00:00.000Z',
+  version: 3,
+};
+
+function runner(attempts = 3): EcsRunner {
+  return new EcsRunner({
+    client: new ECSClient({ region: 'us-east-1' }),
+    cluster: 'nightshift',
+    taskDefinition: 'arn:aws:ecs:us-east-1:1:task-definition/agent:4',
+    containerName: 'agent',
+    subnets: ['subnet-a', 'subnet-b'],
+    securityGroups: ['sg-1'],
+    assignPublicIp: true,
+    attempts,
+    sleep: async () => undefined,
+  });
+}
+
+describe('EcsRunner', () => {
+  beforeEach(() => ecs.reset());
+
+  it('runs the task definition on Fargate with only the task id as override, idempotently', async () => {
+    ecs.on(RunTaskCommand).resolves({ tasks: [{ taskArn: 'arn:aws:ecs:task/abc' }] });
+    await expect(runner().start(task)).resolves.toBe('arn:aws:ecs:task/abc');
+    const input = ecs.commandCalls(RunTaskCommand)[0]?.args[0].input;
+    expect(input).toMatchObject({
+      cluster: 'nightshift',
+      taskDefinition: 'arn:aws:ecs:us-east-1:1:task-definition/agent:4',
+      launchType: 'FARGATE',
+      clientToken: clientToken(task.id),
+      networkConfiguration: {
+        awsvpcConfiguration: { subnets: ['subnet-a', 'subnet-b'], securityGroups: ['sg-1'], assignPublicIp: 'ENABLED' },
+      },
+      overrides: { containerOverrides: [{ name: 'agent', environment: [{ name: 'TASK_ID', value: task.id }] }] },
+    });
+  });
+
+  it('retries capacity failures with the same client token, then succeeds', async () => {
+    ecs
+      .on(RunTaskCommand)
+      .resolvesOnce({ tasks: [], failures: [{ reason: 'Capacity is unavailable at this time' }] })
+      .rejectsOnce(Object.assign(new Error('Rate exceeded'), { name: 'ThrottlingException' }))
+      .resolves({ tasks: [{ taskArn: 'arn:aws:ecs:task/def' }] });
+    await expect(runner(5).start(task)).resolves.toBe('arn:aws:ecs:task/def');
+    const tokens = ecs.commandCalls(RunTaskCommand).map((c) => c.args[0].input.clientToken);
+    expect(tokens).toEqual([clientToken(task.id), clientToken(task.id), clientToken(task.id)]);
+  });
+
+  it('treats 200 with failures and no task as a failure, naming the reason', async () => {
+    ecs.on(RunTaskCommand).resolves({ tasks: [], failures: [{ reason: 'Capacity is unavailable at this time' }] });
+    await expect(runner(2).start(task)).rejects.toThrow(RunnerStartError);
+    await expect(runner(2).start(task)).rejects.toThrow(/Capacity is unavailable/);
+  });
+
+  it('does not retry a configuration error', async () => {
+    ecs.on(RunTaskCommand).rejects(Object.assign(new Error('No Container Instances'), { name: 'InvalidParameterException' }));
+    await expect(runner(5).start(task)).rejects.toThrow(/InvalidParameterException/);
+    expect(ecs.commandCalls(RunTaskCommand)).toHaveLength(1);
+  });
+
+  it('stops a runner by its task ARN', async () => {
+    ecs.on(StopTaskCommand).resolves({});
+    await runner().stop('arn:aws:ecs:task/abc', 'heartbeat lapsed');
+    expect(ecs.commandCalls(StopTaskCommand)[0]?.args[0].input).toMatchObject({ cluster: 'nightshift', task: 'arn:aws:ecs:task/abc' });
+  });
+});
