@@ -6,7 +6,7 @@
 import { createAppAuth } from '@octokit/auth-app';
 import { request } from '@octokit/request';
 import type { EndpointOptions, RequestInterface, RequestParameters, Route } from '@octokit/types';
-import { ProbotOctokit } from 'probot';
+import { NightshiftOctokit } from '../core/github/octokit.js';
 import type { Octokit } from '../core/github/reporter.js';
 
 /** Renew this long before expiry, so a push never starts with a token about to lapse. */
@@ -94,7 +94,7 @@ export function octokitWithTokens(tokens: TokenSource, baseUrl: string): Octokit
         return req({ ...endpoint, url: endpoint.url ?? String(route) });
       },
     });
-  return new ProbotOctokit({ baseUrl, authStrategy, throttle: { enabled: false } }) as Octokit;
+  return new NightshiftOctokit({ baseUrl, authStrategy }) as Octokit;
 }
 
 /** The git setting that gives one command the token as an HTTP header, never in argv or config. */

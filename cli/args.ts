@@ -69,7 +69,10 @@ function wholeNumber(command: string, option: string, text: string, max = Number
 
 function repository(command: string, text: string, option?: string): string {
   if (!REPOSITORY.test(text)) {
-    throw new UsageError(`${option ? `--${option}` : 'the repository'} must look like owner/name, not "${text}"`, command);
+    throw new UsageError(
+      `${option ? `--${option}` : 'the repository'} must look like owner/name, not "${text}"`,
+      command,
+    );
   }
   return text;
 }
@@ -83,14 +86,20 @@ export function parseTasksArgs(argv: string[]): TasksArgs {
   if (positionals.length) throw new UsageError(`unexpected argument: ${positionals.join(' ')}`, 'tasks');
   return {
     ...(values.repo !== undefined ? { repo: repository('tasks', values.repo, 'repo') } : {}),
-    limit: values.limit === undefined ? DEFAULT_TASKS_LIMIT : wholeNumber('tasks', 'limit', values.limit, MAX_TASKS_LIMIT),
+    limit:
+      values.limit === undefined
+        ? DEFAULT_TASKS_LIMIT
+        : wholeNumber('tasks', 'limit', values.limit, MAX_TASKS_LIMIT),
     json: values.json === true,
   };
 }
 
 export function parseShowArgs(argv: string[]): ShowArgs {
   const { values, positionals } = parse('show', argv, { json: { type: 'boolean', default: false } });
-  return { taskId: onePositional('show', positionals, 'the task id (see nightshift tasks)'), json: values.json === true };
+  return {
+    taskId: onePositional('show', positionals, 'the task id (see nightshift tasks)'),
+    json: values.json === true,
+  };
 }
 
 export function parseCancelArgs(argv: string[]): CancelArgs {

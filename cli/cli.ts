@@ -31,7 +31,9 @@ const defaultDeps: CliDeps = {
 type Command = (connection: Awaited<ReturnType<CliDeps['connect']>>) => Promise<number>;
 
 function version(): string {
-  const pkg = JSON.parse(readFileSync(new URL('../package.json', import.meta.url), 'utf8')) as { version?: string };
+  const pkg = JSON.parse(readFileSync(new URL('../package.json', import.meta.url), 'utf8')) as {
+    version?: string;
+  };
   return pkg.version ?? 'unknown';
 }
 
@@ -66,7 +68,11 @@ function prepare(name: Exclude<CommandName, 'help'>, argv: string[], io: CliIo, 
   }
 }
 
-export async function runCli(argv: readonly string[], io: CliIo, overrides: Partial<CliDeps> = {}): Promise<number> {
+export async function runCli(
+  argv: readonly string[],
+  io: CliIo,
+  overrides: Partial<CliDeps> = {},
+): Promise<number> {
   const deps = { ...defaultDeps, ...overrides };
   const [first, ...rest] = argv;
   if (first === undefined || first === '-h' || first === '--help') {

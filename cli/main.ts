@@ -6,6 +6,9 @@ import { processIo } from './io.js';
 
 const io = processIo();
 if (existsSync('.env')) process.loadEnvFile('.env');
+// The AWS SDK warns on every start under Node 20 about its future requirements; package.json
+// supports Node 20, so the warning is noise on a terminal.
+process.env.AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED ??= 'true';
 
 // dynalite throws a LevelDB folder it could not lock from its request handler, out of reach of any
 // try/catch: say what it means instead of a stack trace.

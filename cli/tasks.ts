@@ -6,7 +6,9 @@ import type { TasksArgs } from './args.js';
 import type { CliIo } from './io.js';
 
 export async function listTaskRows(store: TaskStore, args: TasksArgs, now: Date): Promise<TaskRow[]> {
-  const tasks = args.repo ? await store.listByRepository(args.repo, args.limit) : await store.listRecent(args.limit);
+  const tasks = args.repo
+    ? await store.listByRepository(args.repo, args.limit)
+    : await store.listRecent(args.limit);
   return tasks.map((task) => taskRow(task, now));
 }
 

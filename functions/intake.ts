@@ -63,6 +63,12 @@ export async function intake(deps: IntakeDeps, event: WebhookEventLike): Promise
     engineer = original.engineer;
     target = original.target;
   }
+  if (trigger.kind === 'ci_failure') {
+    // CI fixes keep the pull request's responsible engineer: whoever started Nightshift on it.
+    const earlier = (await deps.store.listByTarget(repository, target.number)).find((t) => t.engineer);
+    if (!earlier) return { status: 'ignored', reason: 'CI failed on a pull request Nightshift never worked on' };
+    engineer = earlier.engineer;
+  }
   const result = await deps.store.createFromDelivery(
     event.id,
     {

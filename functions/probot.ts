@@ -2,6 +2,7 @@
 import { pino, type Logger } from 'pino';
 import { Probot } from 'probot';
 import type { AppEnv } from '../core/env.js';
+import { NightshiftOctokit } from '../core/github/octokit.js';
 
 export function createLogger(level: string = process.env.LOG_LEVEL ?? 'info'): Logger {
   return pino({ level, base: { service: 'nightshift' } });
@@ -14,5 +15,6 @@ export function createProbot(env: AppEnv, log: Logger): Probot {
     secret: env.WEBHOOK_SECRET,
     baseUrl: env.GITHUB_API_URL,
     log: log.child({ name: 'probot' }),
+    Octokit: NightshiftOctokit,
   });
 }

@@ -19,7 +19,8 @@ export interface StatusPageOptions {
 }
 
 /** Content-Security-Policy for the page: no script, no external resource, only its own style. */
-export const STATUS_PAGE_CSP = "default-src 'none'; style-src 'unsafe-inline'; base-uri 'none'; form-action 'none'";
+export const STATUS_PAGE_CSP =
+  "default-src 'none'; style-src 'unsafe-inline'; base-uri 'none'; form-action 'none'";
 
 const ESCAPES: Record<string, string> = {
   '&': '&amp;',
@@ -90,7 +91,9 @@ function spendTable(caption: string, keyHeader: string, lines: SpendLine[]): str
     `<tr><th rowspan="2">${keyHeader}</th><th colspan="3">Last 7 days</th><th colspan="3">Last 30 days</th></tr>` +
     `<tr>${'<th>Tasks</th><th>Tokens</th><th>Cost</th>'.repeat(2)}</tr>`;
   const body = lines
-    .map((l) => `<tr><td>${escapeHtml(l.key)}</td>${totalsCells(l.last7Days)}${totalsCells(l.last30Days)}</tr>`)
+    .map(
+      (l) => `<tr><td>${escapeHtml(l.key)}</td>${totalsCells(l.last7Days)}${totalsCells(l.last30Days)}</tr>`,
+    )
     .join('\n');
   return `<h3>${caption}</h3><table class="spend"><thead>${head}</thead><tbody>${body}</tbody></table>`;
 }

@@ -43,7 +43,10 @@ export function renderTaskDetails(task: Task, log: readonly LogEntry[], now: Dat
     ...field('Task', task.id),
     ...field('Target', `${targetLabel(task)} (${what} #${task.target.number})`),
     ...field('Status', statusLabel(task)),
-    ...field('Trigger', task.trigger.sender ? `${task.trigger.kind} by ${task.trigger.sender}` : task.trigger.kind),
+    ...field(
+      'Trigger',
+      task.trigger.sender ? `${task.trigger.kind} by ${task.trigger.sender}` : task.trigger.kind,
+    ),
     ...field('Instructions', task.trigger.text.trim()),
     ...field('Engineer', task.engineer),
     ...field('Attempt', task.retryOf ? `${task.attempt} (retry of ${task.retryOf})` : task.attempt),

@@ -3,7 +3,14 @@
  * Pure: the caller passes the clock.
  */
 import { formatCost, formatTokens } from '../report.js';
-import { isTerminal, targetLabel, type Task, type TaskStatus, type TriggerKind, type Usage } from '../task.js';
+import {
+  isTerminal,
+  targetLabel,
+  type Task,
+  type TaskStatus,
+  type TriggerKind,
+  type Usage,
+} from '../task.js';
 import { formatDuration } from './format-duration.js';
 
 export interface TaskRow {

@@ -5,7 +5,6 @@
  */
 // eslint-disable-next-line no-control-regex
 const CONTROL = /[\u0000-\u0008\u000B-\u001F\u007F-\u009F]/g;
-// eslint-disable-next-line no-control-regex
 const LINE_BREAKS = /[\t\n\r]+/g;
 
 export function terminalSafe(text: string, options: { singleLine?: boolean } = {}): string {

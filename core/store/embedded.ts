@@ -7,7 +7,8 @@
  * and hands every other request to dynalite's own handler. A gate keeps transactions atomic and
  * isolated: ordinary requests share it, a transaction holds it alone.
  */
-import { mkdirSync } from 'node:fs';
+import { mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
 import { randomBytes } from 'node:crypto';
 import { type IncomingMessage, type Server, type ServerResponse, createServer } from 'node:http';
 import type { AddressInfo } from 'node:net';
@@ -47,6 +48,38 @@ const HOST = '127.0.0.1';
 const TARGET_PREFIX = 'DynamoDB_20120810.';
 
 type Handler = (req: IncomingMessage, res: ServerResponse) => void;
+
+const isAlive = (pid: number): boolean => {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch (error) {
+    return (error as NodeJS.ErrnoException).code === 'EPERM';
+  }
+};
+
+/**
+ * LevelDB allows one user of a folder; a second one would hang. Claim the folder with a pid file
+ * first and fail clearly if a live process holds it (a dead one's claim is taken over).
+ */
+function claimFolder(path: string): () => void {
+  const file = join(path, 'nightshift-embedded.pid');
+  for (let attempt = 0; attempt < 2; attempt++) {
+    try {
+      writeFileSync(file, String(process.pid), { flag: 'wx' });
+      return () => rmSync(file, { force: true });
+    } catch (error) {
+      if ((error as NodeJS.ErrnoException).code !== 'EEXIST') throw error;
+      const pid = Number.parseInt(readFileSync(file, 'utf8'), 10);
+      if (pid === process.pid)
+        throw new Error(`the embedded store in ${path} is already open in this process`);
+      if (pid > 0 && isAlive(pid))
+        throw new Error(`the embedded store in ${path} is in use by process ${pid}`);
+      rmSync(file, { force: true });
+    }
+  }
+  throw new Error(`could not claim the embedded store in ${path}`);
+}
 
 function listen(server: Server, port: number): Promise<number> {
   return new Promise((resolve, reject) => {
@@ -104,7 +137,11 @@ function wireClient(endpoint: string): WireCall {
 }
 
 export async function startEmbeddedDynamo(options: EmbeddedDynamoOptions = {}): Promise<EmbeddedDynamo> {
-  if (options.path) mkdirSync(options.path, { recursive: true });
+  let unclaim = () => {};
+  if (options.path) {
+    mkdirSync(options.path, { recursive: true });
+    unclaim = claimFolder(options.path);
+  }
   const inner = dynalite({
     ...(options.path ? { path: options.path } : {}),
     createTableMs: 0,
@@ -112,8 +149,15 @@ export async function startEmbeddedDynamo(options: EmbeddedDynamoOptions = {}): 
     updateTableMs: 0,
   });
   const innerHandler = inner.listeners('request')[0] as Handler | undefined;
-  if (!innerHandler) throw new Error('dynalite: no request handler (an unsupported dynalite version?)');
-  const call = wireClient(`http://${HOST}:${await listen(inner, 0)}`);
+  let innerPort: number;
+  try {
+    if (!innerHandler) throw new Error('dynalite: no request handler (an unsupported dynalite version?)');
+    innerPort = await listen(inner, 0);
+  } catch (error) {
+    unclaim();
+    throw error;
+  }
+  const call = wireClient(`http://${HOST}:${innerPort}`);
   const gate = new Gate();
 
   /** Items of the transactions accepted and not yet finished, with how many hold each. */
@@ -181,6 +225,7 @@ export async function startEmbeddedDynamo(options: EmbeddedDynamoOptions = {}): 
     port = await listen(front, options.port ?? 0);
   } catch (error) {
     await closeServer(inner);
+    unclaim();
     throw error;
   }
 
@@ -191,7 +236,11 @@ export async function startEmbeddedDynamo(options: EmbeddedDynamoOptions = {}): 
       (closing ??= (async () => {
         await closeServer(front);
         // dynalite's close() also closes LevelDB, releasing its folder for the next start.
-        await closeServer(inner);
+        try {
+          await closeServer(inner);
+        } finally {
+          unclaim();
+        }
       })()),
   };
 }

@@ -5,6 +5,7 @@
  */
 import { Probot } from 'probot';
 import type { AppEnv } from '../../core/env.js';
+import { NightshiftOctokit } from '../../core/github/octokit.js';
 import type { StoreConnection } from '../../core/store/connect.js';
 import type { DispatchDeps } from '../dispatch/dispatch.js';
 import { handleDispatchMessage } from '../dispatch/dispatch.js';
@@ -28,6 +29,7 @@ export function buildLocalDeps(env: AppEnv, connection: StoreConnection): LocalD
     secret: env.WEBHOOK_SECRET,
     baseUrl: env.GITHUB_API_URL,
     log: log.child({ name: 'probot' }),
+    Octokit: NightshiftOctokit,
   });
   const probot = new ProbotWithEnv();
   const dispatcher = new LocalDispatcher(log);

@@ -94,7 +94,8 @@ async function listTasks(store: TaskStore, query: StatusQuery, now: Date): Promi
   if (!Number.isInteger(limit) || limit < 1 || limit > MAX_LIST_LIMIT) {
     return json(400, { error: `limit must be a whole number from 1 to ${MAX_LIST_LIMIT}` });
   }
-  const tasks = repo === undefined ? await store.listRecent(limit) : await store.listByRepository(repo, limit);
+  const tasks =
+    repo === undefined ? await store.listRecent(limit) : await store.listByRepository(repo, limit);
   return json(200, { tasks: tasks.map((task) => taskRow(task, now)) });
 }
 

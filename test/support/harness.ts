@@ -9,6 +9,7 @@ import { pino } from 'pino';
 import { readAppEnv } from '../../core/env.js';
 import { isTerminal, type Task } from '../../core/task.js';
 import { nightshiftApp } from '../../functions/app.js';
+import type { DispatchMessage, Runner } from '../../core/ports.js';
 import type { DispatchDeps } from '../../functions/dispatch/dispatch.js';
 import { handleDispatchMessage } from '../../functions/dispatch/dispatch.js';
 import type { IntakeOutcome } from '../../functions/intake.js';
@@ -35,6 +36,8 @@ export const CALC_FILES: Record<string, string> = {
 };
 
 export interface Harness {
+  /** Every message handed to dispatch, in order. */
+  sent: DispatchMessage[];
   github: FakeGitHub;
   model: ScriptedModel;
   db: TestStore;
@@ -51,7 +54,14 @@ export interface Harness {
   close(): Promise<void>;
 }
 
-export async function startHarness(options: { files?: Record<string, string> } = {}): Promise<Harness> {
+export interface HarnessOptions {
+  files?: Record<string, string>;
+  /** false: intake only; dispatch messages are recorded in `sent`, nothing runs. */
+  dispatch?: boolean;
+  runner?: Runner;
+}
+
+export async function startHarness(options: HarnessOptions = {}): Promise<Harness> {
   const github = await startFakeGitHub();
   const model = await startScriptedModel();
   const db = await startTestStore();
@@ -79,6 +89,7 @@ export async function startHarness(options: { files?: Record<string, string> } =
       ANTHROPIC_API_KEY: ANTHROPIC_KEY,
       ANTHROPIC_BASE_URL: model.url,
       NIGHTSHIFT_PROGRESS_INTERVAL_MS: '100',
+      NIGHTSHIFT_GITHUB_WRITE_INTERVAL_MS: '0',
       LOG_LEVEL: 'warn' as const,
     },
     log,
@@ -87,16 +98,21 @@ export async function startHarness(options: { files?: Record<string, string> } =
   const deps: DispatchDeps = {
     store: db.store,
     octokitFor: (id) => probot.auth(id),
-    runner,
+    runner: options.runner ?? runner,
     dispatcher,
     log,
     secrets: () => [env.privateKey, WEBHOOK_SECRET, ANTHROPIC_KEY],
   };
-  dispatcher.connect((message) => handleDispatchMessage(deps, message));
+  const sent: DispatchMessage[] = [];
+  dispatcher.connect(async (message) => {
+    sent.push(message);
+    if (options.dispatch !== false) await handleDispatchMessage(deps, message);
+  });
   const outcomes = new Map<string, IntakeOutcome>();
   await probot.load(nightshiftApp({ store: db.store, dispatcher, appId: github.appId, label: 'agent', log, outcomes }));
 
   const harness: Harness = {
+    sent,
     github,
     model,
     db,

@@ -9,6 +9,9 @@ import {
   type TransactWriteItemsCommandInput,
 } from '@aws-sdk/client-dynamodb';
 import { GetCommand, PutCommand } from '@aws-sdk/lib-dynamodb';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { LOCAL_CREDENTIALS, connectStore } from '../../../core/store/connect.js';
 import { startEmbeddedDynamo } from '../../../core/store/embedded.js';
@@ -184,6 +187,28 @@ describe('the embedded server', () => {
     } finally {
       client.destroy();
       await other.close();
+    }
+  });
+
+  it('refuses a folder another store has open, and takes over a dead one', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'nightshift-embedded-'));
+    try {
+      const first = await startEmbeddedDynamo({ path: dir });
+      await expect(startEmbeddedDynamo({ path: dir })).rejects.toThrow(/already open in this process/);
+      await first.close();
+      // a claim left by a process that is gone
+      writeFileSync(join(dir, 'nightshift-embedded.pid'), '2147483646');
+      const again = await startEmbeddedDynamo({ path: dir });
+      const client = new DynamoDBClient({
+        endpoint: again.endpoint,
+        region: 'local',
+        credentials: LOCAL_CREDENTIALS,
+      });
+      await ensureTable(client, 'reopened');
+      client.destroy();
+      await again.close();
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
     }
   });
 

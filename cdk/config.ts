@@ -1,0 +1,189 @@
+/**
+ * The deployment's settings, read from CDK context (`cdk.json`, or `-c nightshift:<key>=<value>` on
+ * the command line) and validated once: a bad value stops synth with a message naming the key.
+ * Context given with `-c` arrives as a string, so numbers, booleans and lists are coerced; a list
+ * is a JSON array in `cdk.json` or a comma-separated string on the command line.
+ */
+import { RetentionDays } from 'aws-cdk-lib/aws-logs';
+import { z } from 'zod';
+import { DEFAULT_TABLE_NAME } from '../core/store/table.js';
+
+/** Every key lives under this prefix in the context: `nightshift:appId`, … */
+export const CONTEXT_PREFIX = 'nightshift:';
+
+const RETENTION_DAYS = new Set<number>(
+  Object.values(RetentionDays).filter((v): v is number => typeof v === 'number'),
+);
+
+/** Fargate's valid CPU units and, for each, the memory (MiB) it accepts. */
+const FARGATE_MEMORY: Record<number, (memory: number) => boolean> = {
+  256: (m) => [512, 1024, 2048].includes(m),
+  512: (m) => m >= 1024 && m <= 4096 && m % 1024 === 0,
+  1024: (m) => m >= 2048 && m <= 8192 && m % 1024 === 0,
+  2048: (m) => m >= 4096 && m <= 16384 && m % 1024 === 0,
+  4096: (m) => m >= 8192 && m <= 30720 && m % 1024 === 0,
+  8192: (m) => m >= 16384 && m <= 61440 && m % 4096 === 0,
+  16384: (m) => m >= 32768 && m <= 122880 && m % 8192 === 0,
+};
+
+/** Enough for bursts of deliveries; small enough to protect the account's concurrency pool. */
+const DEFAULT_WEBHOOK_CONCURRENCY = 50;
+
+const emptyToUndefined = (v: unknown) => (v === '' || v === null ? undefined : v);
+const text = z.preprocess(emptyToUndefined, z.string().trim().min(1).optional());
+const bool = z.preprocess(
+  (v) => (typeof v === 'string' ? v.trim().toLowerCase() : v),
+  z.union([z.boolean(), z.enum(['true', 'false']).transform((v) => v === 'true')]),
+);
+const list = z.preprocess(
+  (v) =>
+    typeof v === 'string'
+      ? v
+          .split(',')
+          .map((s) => s.trim())
+          .filter(Boolean)
+      : v,
+  z.array(z.string().trim().min(1)),
+);
+const int = (min: number, max: number) =>
+  z.preprocess(emptyToUndefined, z.coerce.number().int().min(min).max(max));
+
+const IPV4_CIDR = /^(\d{1,3}\.){3}\d{1,3}\/\d{1,2}$/;
+const IPV6_CIDR = /^[0-9a-f:]+\/\d{1,3}$/i;
+
+const ConfigShape = z.object({
+  stackName: z.preprocess(
+    emptyToUndefined,
+    z
+      .string()
+      .regex(/^[A-Za-z][A-Za-z0-9-]{0,127}$/)
+      .default('Nightshift'),
+  ),
+  /** The GitHub App's id (a number GitHub shows on the app's settings page). */
+  appId: z.preprocess(emptyToUndefined, z.coerce.string().regex(/^\d+$/, 'a number').optional()),
+  githubApiUrl: z.preprocess(emptyToUndefined, z.string().url().default('https://api.github.com')),
+  label: z.preprocess(emptyToUndefined, z.string().min(1).default('agent')),
+  logLevel: z.preprocess(
+    emptyToUndefined,
+    z.enum(['trace', 'debug', 'info', 'warn', 'error', 'fatal']).default('info'),
+  ),
+  tableName: z.preprocess(
+    emptyToUndefined,
+    z
+      .string()
+      .regex(/^[A-Za-z0-9_.-]{3,255}$/)
+      .default(DEFAULT_TABLE_NAME),
+  ),
+  logRetentionDays: int(1, 9999)
+    .refine((d) => RETENTION_DAYS.has(d), {
+      message: `one of CloudWatch's retention periods: ${[...RETENTION_DAYS].sort((a, b) => a - b).join(', ')}`,
+    })
+    .default(30),
+
+  /** An existing VPC to use; unset creates one. Needs credentials at the first synth (a lookup). */
+  vpcId: text,
+  /** `public`: tasks get a public IP in public subnets, no NAT. `private`: private subnets behind NAT. */
+  subnetType: z.preprocess(emptyToUndefined, z.enum(['public', 'private']).default('public')),
+  /** NAT gateways of a new VPC when `subnetType` is `private` (one is enough unless you need AZ redundancy). */
+  natGateways: int(1, 3).default(1),
+  maxAzs: int(1, 3).default(2),
+  /** Where the agent may connect (HTTPS only): IPv4/IPv6 CIDRs and managed prefix list ids. */
+  egressCidrs: list.default(['0.0.0.0/0']),
+  egressPrefixLists: list.default([]),
+
+  agentCpu: int(256, 16384).default(2048),
+  agentMemoryMiB: int(512, 122880).default(4096),
+  /** Ephemeral storage of the agent task, 21–200 GiB; unset keeps Fargate's free 20 GiB. */
+  agentStorageGiB: z.preprocess(emptyToUndefined, z.coerce.number().int().min(21).max(200).optional()),
+  agentArchitecture: z.preprocess(emptyToUndefined, z.enum(['x86_64', 'arm64']).default('x86_64')),
+  /** A pre-built agent image (an ECR or public URI) instead of building agent-task/Dockerfile. */
+  agentImage: text,
+  containerInsights: bool.default(false),
+
+  /** Reserved concurrency of the webhook function; `none` leaves it unreserved. */
+  webhookReservedConcurrency: z.preprocess(
+    (v) => (v === 'none' || v === false ? undefined : (emptyToUndefined(v) ?? DEFAULT_WEBHOOK_CONCURRENCY)),
+    z.coerce.number().int().min(1).max(1000).optional(),
+  ),
+  /** How long a dispatch event may wait in Lambda's async queue (retries included), in minutes. */
+  dispatchMaxEventAgeMinutes: int(1, 360).default(60),
+
+  /** Where alarms notify: an e-mail address (a topic is created) or an existing SNS topic ARN. */
+  alarmEmail: z.preprocess(emptyToUndefined, z.string().email().optional()),
+  alarmTopicArn: z.preprocess(emptyToUndefined, z.string().startsWith('arn:').optional()),
+  /** Failed agent tasks within an hour that raise the alarm. */
+  failedTasksAlarmThreshold: int(1, 1000).default(3),
+});
+
+const ConfigSchema = ConfigShape.superRefine((c, ctx) => {
+  if (!FARGATE_MEMORY[c.agentCpu]?.(c.agentMemoryMiB)) {
+    ctx.addIssue({
+      code: 'custom',
+      path: ['agentMemoryMiB'],
+      message: `${c.agentMemoryMiB} MiB is not a Fargate size for ${c.agentCpu} CPU units (see "Task CPU and memory" in the ECS docs)`,
+    });
+  }
+  if (c.egressCidrs.length + c.egressPrefixLists.length === 0) {
+    ctx.addIssue({
+      code: 'custom',
+      path: ['egressCidrs'],
+      message:
+        'the agent needs HTTPS egress to GitHub, Anthropic and AWS: give at least one CIDR or prefix list',
+    });
+  }
+  c.egressCidrs.forEach((cidr, i) => {
+    if (!IPV4_CIDR.test(cidr) && !IPV6_CIDR.test(cidr)) {
+      ctx.addIssue({ code: 'custom', path: ['egressCidrs', i], message: `${cidr} is not a CIDR` });
+    }
+  });
+  c.egressPrefixLists.forEach((id, i) => {
+    if (!/^pl-[0-9a-f]+$/.test(id)) {
+      ctx.addIssue({
+        code: 'custom',
+        path: ['egressPrefixLists', i],
+        message: `${id} is not a prefix list id (pl-…)`,
+      });
+    }
+  });
+  if (c.alarmEmail && c.alarmTopicArn) {
+    ctx.addIssue({
+      code: 'custom',
+      path: ['alarmEmail'],
+      message: 'set alarmEmail or alarmTopicArn, not both',
+    });
+  }
+});
+
+export type NightshiftConfig = z.infer<typeof ConfigSchema>;
+
+export class ConfigError extends Error {
+  override readonly name = 'ConfigError';
+}
+
+/** The keys `readConfig` understands, for error messages and the README. */
+export const CONFIG_KEYS = Object.keys(ConfigShape.shape) as Array<keyof NightshiftConfig>;
+
+/**
+ * Read and validate the settings. `lookup` is `(key) => app.node.tryGetContext(key)`; `overrides`
+ * (tests) win over the context.
+ */
+export function readConfig(
+  lookup: (key: string) => unknown,
+  overrides: Partial<Record<keyof NightshiftConfig, unknown>> = {},
+): NightshiftConfig {
+  const raw: Record<string, unknown> = {};
+  for (const key of CONFIG_KEYS) {
+    const value = key in overrides ? overrides[key] : lookup(`${CONTEXT_PREFIX}${key}`);
+    if (value !== undefined) raw[key] = value;
+  }
+  const parsed = ConfigSchema.safeParse(raw);
+  if (!parsed.success) {
+    const lines = parsed.error.issues.map(
+      (i) => `${CONTEXT_PREFIX}${i.path.join('.') || '(config)'}: ${i.message}`,
+    );
+    throw new ConfigError(
+      `invalid Nightshift settings (cdk.json "context", or -c key=value):\n  ${lines.join('\n  ')}`,
+    );
+  }
+  return parsed.data;
+}

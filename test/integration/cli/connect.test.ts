@@ -1,0 +1,110 @@
+/** How the CLI finds the task store: DYNAMODB_ENDPOINT, else a running server's, else its own embedded one. */
+import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { connectCliStore, dataDir, endpointAnswers, serverEndpoint } from '../../../cli/connect.js';
+import { type TestStore, startTestStore } from '../../support/dynamo.js';
+import { newTask } from './seed.js';
+
+let t: TestStore;
+let seededId: string;
+const dirs: string[] = [];
+
+function projectDir(endpointFile?: string): string {
+  const dir = mkdtempSync(join(tmpdir(), 'nightshift-connect-'));
+  dirs.push(dir);
+  if (endpointFile !== undefined) {
+    mkdirSync(join(dir, '.data'));
+    writeFileSync(join(dir, '.data', 'endpoint'), endpointFile);
+  }
+  return dir;
+}
+
+/** An endpoint nothing listens on. */
+const DEAD = 'http://127.0.0.1:9';
+
+beforeAll(async () => {
+  t = await startTestStore();
+  seededId = (await t.store.create(newTask())).id;
+});
+afterAll(() => t.close());
+afterEach(() => {
+  for (const dir of dirs.splice(0)) rmSync(dir, { recursive: true, force: true });
+});
+
+describe('connectCliStore', () => {
+  it('uses DYNAMODB_ENDPOINT whenever it is set', async () => {
+    const cwd = projectDir(DEAD);
+    const connection = await connectCliStore(
+      { DYNAMODB_ENDPOINT: t.endpoint, TABLE_NAME: t.tableName },
+      { cwd },
+    );
+    try {
+      expect(connection.source).toBe('environment');
+      expect((await connection.store.load(seededId)).id).toBe(seededId);
+    } finally {
+      await connection.close();
+    }
+  });
+
+  it('talks to the running server through .data/endpoint', async () => {
+    const cwd = projectDir(`${t.endpoint}\n`);
+    const connection = await connectCliStore({ TABLE_NAME: t.tableName }, { cwd });
+    try {
+      expect(connection.source).toBe('server');
+      expect(connection.endpoint).toBe(t.endpoint);
+      expect((await connection.store.load(seededId)).id).toBe(seededId);
+    } finally {
+      await connection.close();
+    }
+  });
+
+  it('opens the embedded store itself when the endpoint file is stale', async () => {
+    const cwd = projectDir(DEAD);
+    const connection = await connectCliStore({}, { cwd });
+    try {
+      expect(connection.source).toBe('embedded');
+      expect(connection.endpoint).toMatch(/^http:\/\/127\.0\.0\.1:\d+$/);
+      expect(await connection.store.listRecent(5)).toEqual([]);
+    } finally {
+      await connection.close();
+    }
+  });
+
+  it('keeps what it stored in .data/dynamo for the next command', async () => {
+    const cwd = projectDir();
+    const first = await connectCliStore({}, { cwd });
+    const created = await first.store.create(newTask());
+    await first.close();
+    const second = await connectCliStore({}, { cwd });
+    try {
+      expect(second.source).toBe('embedded');
+      expect((await second.store.load(created.id)).id).toBe(created.id);
+    } finally {
+      await second.close();
+    }
+  });
+});
+
+describe('serverEndpoint', () => {
+  it('ignores a missing file, garbage, and an endpoint that does not answer', async () => {
+    expect(await serverEndpoint(join(projectDir(), '.data'))).toBeUndefined();
+    expect(await serverEndpoint(join(projectDir('not a url'), '.data'))).toBeUndefined();
+    expect(await serverEndpoint(join(projectDir(DEAD), '.data'))).toBeUndefined();
+    expect(await serverEndpoint(join(projectDir(` ${t.endpoint} \n`), '.data'))).toBe(t.endpoint);
+  });
+
+  it('probes with an HTTP request', async () => {
+    expect(await endpointAnswers(t.endpoint)).toBe(true);
+    expect(await endpointAnswers(DEAD)).toBe(false);
+  });
+});
+
+describe('dataDir', () => {
+  it('is .data in the current folder, or NIGHTSHIFT_DATA_DIR', () => {
+    expect(dataDir({}, '/project')).toBe('/project/.data');
+    expect(dataDir({ NIGHTSHIFT_DATA_DIR: 'state' }, '/project')).toBe('/project/state');
+    expect(dataDir({ NIGHTSHIFT_DATA_DIR: '/var/nightshift' }, '/project')).toBe('/var/nightshift');
+  });
+});

@@ -1,0 +1,222 @@
+/**
+ * The `nightshift` command as a user runs it: `node bin/nightshift.js …` in a child process, against
+ * an embedded DynamoDB (dynalite) reached through DYNAMODB_ENDPOINT / TABLE_NAME or .data/endpoint.
+ */
+import { spawn } from 'node:child_process';
+import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join, resolve } from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { type TestStore, startTestStore } from '../../support/dynamo.js';
+import { type Seeded, seedTasks } from './seed.js';
+
+const BIN = resolve(import.meta.dirname, '../../../bin/nightshift.js');
+
+interface Result {
+  code: number | null;
+  stdout: string;
+  stderr: string;
+}
+
+let t: TestStore;
+let seeded: Seeded;
+let cwd: string;
+
+function nightshift(args: string[], env: Record<string, string> = {}, dir = cwd): Promise<Result> {
+  const base: Record<string, string | undefined> = { ...process.env };
+  delete base.DYNAMODB_ENDPOINT;
+  delete base.TABLE_NAME;
+  delete base.NIGHTSHIFT_DATA_DIR;
+  const child = spawn(process.execPath, [BIN, ...args], {
+    cwd: dir,
+    env: { ...base, DYNAMODB_ENDPOINT: t.endpoint, TABLE_NAME: t.tableName, USER: 'tester', ...env },
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
+  let stdout = '';
+  let stderr = '';
+  child.stdout.on('data', (chunk: Buffer) => (stdout += chunk.toString('utf8')));
+  child.stderr.on('data', (chunk: Buffer) => (stderr += chunk.toString('utf8')));
+  return new Promise((done, fail) => {
+    child.on('error', fail);
+    child.on('close', (code) => done({ code, stdout, stderr }));
+  });
+}
+
+beforeAll(async () => {
+  t = await startTestStore();
+  seeded = await seedTasks(t.store);
+  cwd = mkdtempSync(join(tmpdir(), 'nightshift-cli-'));
+});
+
+afterAll(async () => {
+  await t.close();
+  rmSync(cwd, { recursive: true, force: true });
+});
+
+describe('nightshift --help', () => {
+  it('explains every command and option', async () => {
+    const { code, stdout } = await nightshift(['--help']);
+    expect(code).toBe(0);
+    for (const command of [
+      'run <owner/repo>',
+      'tasks',
+      'show <task-id>',
+      'cancel <task-id>',
+      'help [command]',
+    ]) {
+      expect(stdout).toContain(command);
+    }
+    for (const option of [
+      '--issue',
+      '--pr',
+      '--instructions',
+      '--engineer',
+      '--installation',
+      '--repo',
+      '--limit',
+      '--json',
+    ]) {
+      expect(stdout).toContain(option);
+    }
+    expect(stdout).toContain('DYNAMODB_ENDPOINT');
+  });
+
+  it.each([
+    ['run', ['--issue N', '--pr N', '--instructions TEXT', '--engineer LOGIN', '--installation ID']],
+    ['tasks', ['--repo owner/name', '--limit N', '--json']],
+    ['show', ['<task-id>', '--json']],
+    ['cancel', ['<task-id>']],
+  ])('nightshift %s --help explains its options', async (command, options) => {
+    const { code, stdout } = await nightshift([command, '--help']);
+    expect(code).toBe(0);
+    expect(stdout).toContain(`Usage: nightshift ${command}`);
+    for (const option of options) expect(stdout).toContain(option);
+    expect((await nightshift(['help', command])).stdout).toBe(stdout);
+  });
+
+  it('answers a mistake with exit status 2 and a pointer to the help', async () => {
+    const unknown = await nightshift(['frobnicate']);
+    expect(unknown.code).toBe(2);
+    expect(unknown.stderr).toContain('unknown command "frobnicate"');
+    const bad = await nightshift(['tasks', '--limit', 'lots']);
+    expect(bad.code).toBe(2);
+    expect(bad.stderr).toContain('--limit must be a whole number');
+    expect(bad.stderr).toContain('nightshift tasks --help');
+  });
+});
+
+describe('nightshift tasks', () => {
+  it('prints recent tasks as a table, newest first', async () => {
+    const { code, stdout, stderr } = await nightshift(['tasks']);
+    expect(stderr).toBe('');
+    expect(code).toBe(0);
+    const lines = stdout.trimEnd().split('\n');
+    expect(lines[0]).toMatch(
+      /^ID\s+TARGET\s+TRIGGER\s+WHO\s+STATUS\s+DURATION\s+TURNS\s+TOKENS\s+COST\s+PR$/,
+    );
+    expect(lines).toHaveLength(4);
+    expect(lines[1]).toMatch(
+      new RegExp(`^${seeded.queued.id}\\s+octo/app#13\\s+issue_label\\s+carol\\s+queued`),
+    );
+    expect(lines[2]).toMatch(
+      new RegExp(
+        `^${seeded.running.id}\\s+octo/lib!34\\s+pr_comment\\s+bob\\s+running\\s+\\S+\\s+1\\s+350\\s+unknown$`,
+      ),
+    );
+    expect(lines[3]).toMatch(
+      new RegExp(
+        `^${seeded.succeeded.id}\\s+octo/app#12\\s+issue_label\\s+alice\\s+succeeded\\s+2m 0\\ds\\s+7\\s+12\\.0k\\s+\\$0\\.42\\s+https://github\\.com/octo/app/pull/34$`,
+      ),
+    );
+  });
+
+  it('filters by repository and limits, as a table or JSON', async () => {
+    const lib = await nightshift(['tasks', '--repo', 'octo/lib']);
+    expect(lib.stdout).toContain('octo/lib!34');
+    expect(lib.stdout).not.toContain('octo/app');
+
+    const json = await nightshift(['tasks', '--limit', '1', '--json']);
+    expect(json.code).toBe(0);
+    const rows = JSON.parse(json.stdout) as Array<{ id: string; target: string; status: string }>;
+    expect(rows).toHaveLength(1);
+    expect(rows[0]).toMatchObject({ id: seeded.queued.id, target: 'octo/app#13', status: 'queued' });
+  });
+
+  it('finds the running server’s store through .data/endpoint', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'nightshift-cli-server-'));
+    try {
+      mkdirSync(join(dir, '.data'));
+      writeFileSync(join(dir, '.data', 'endpoint'), `${t.endpoint}\n`);
+      const { code, stdout } = await nightshift(['tasks'], { DYNAMODB_ENDPOINT: '' }, dir);
+      expect(code).toBe(0);
+      expect(stdout).toContain(seeded.succeeded.id);
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
+  });
+});
+
+describe('nightshift show', () => {
+  it('prints the record and the progress log', async () => {
+    const { code, stdout } = await nightshift(['show', seeded.succeeded.id]);
+    expect(code).toBe(0);
+    expect(stdout).toContain(`Task          ${seeded.succeeded.id}\n`);
+    expect(stdout).toContain('Target        octo/app#12 (issue #12)\n');
+    expect(stdout).toContain('Status        succeeded\n');
+    expect(stdout).toContain('Instructions  fix the flaky test\n');
+    expect(stdout).toContain(
+      'Usage         7 turns · 11.2k input tokens (9.0k from cache) · 800 output tokens · estimated cost $0.42',
+    );
+    expect(stdout).toContain('Pull request  https://github.com/octo/app/pull/34\n');
+    expect(stdout).toContain('Summary       Fixed the flaky test.\n');
+    expect(stdout).toMatch(
+      /Progress log \(UTC\)\n {2}\d{4}-\d\d-\d\d \d\d:\d\d:\d\d {2}preparing {2}Cloning octo\/app\n/,
+    );
+    expect(stdout).toMatch(/ {2}working {4}Ran npm test\n/);
+  });
+
+  it('prints JSON with --json', async () => {
+    const { stdout } = await nightshift(['show', seeded.succeeded.id, '--json']);
+    const { task, log } = JSON.parse(stdout) as { task: { id: string }; log: unknown[] };
+    expect(task.id).toBe(seeded.succeeded.id);
+    expect(log).toHaveLength(2);
+  });
+
+  it('says so for an unknown task', async () => {
+    const { code, stderr } = await nightshift(['show', 'NOPE']);
+    expect(code).toBe(1);
+    expect(stderr).toContain('no task NOPE');
+  });
+});
+
+describe('nightshift cancel', () => {
+  it('sets the cancel flag of a running task', async () => {
+    const { code, stdout } = await nightshift(['cancel', seeded.running.id]);
+    expect(code).toBe(0);
+    expect(stdout).toContain('stops at the agent');
+    expect((await t.store.load(seeded.running.id)).cancelRequested).toBe(true);
+  });
+
+  it('tells that a queued task is cancelled when dispatched, and sets the flag', async () => {
+    const { code, stdout } = await nightshift(['cancel', seeded.queued.id]);
+    expect(code).toBe(0);
+    expect(stdout).toContain('will be cancelled when it is dispatched');
+    expect((await t.store.load(seeded.queued.id)).cancelRequested).toBe(true);
+  });
+
+  it('leaves a finished task alone', async () => {
+    const { code, stderr } = await nightshift(['cancel', seeded.succeeded.id]);
+    expect(code).toBe(1);
+    expect(stderr).toContain('already ended (succeeded)');
+    expect((await t.store.load(seeded.succeeded.id)).cancelRequested).toBe(false);
+  });
+});
+
+describe('nightshift run', () => {
+  it('asks for the installation when no task of the repository records one', async () => {
+    const { code, stderr } = await nightshift(['run', 'octo/new', '--issue', '1']);
+    expect(code).toBe(2);
+    expect(stderr).toContain('pass --installation ID');
+    expect(await t.store.listByRepository('octo/new')).toEqual([]);
+  });
+});
