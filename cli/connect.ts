@@ -82,12 +82,8 @@ export async function connectCliStore(
   }
 }
 
-/**
- * Whether an error says another process holds the embedded store's folder. dynalite reports a
- * LevelDB folder it could not lock as "Database is closed", and (today) throws it from its request
- * handler, outside any promise the caller holds: the CLI's entry checks uncaught errors with this too.
- */
+/** Whether an error says another process holds the embedded store's folder. */
 export function isStoreBusy(error: unknown): boolean {
   const message = error instanceof Error ? error.message : String(error);
-  return /Database is closed|LOCK|temporarily unavailable/.test(message);
+  return /in use by process|Database is closed/.test(message);
 }

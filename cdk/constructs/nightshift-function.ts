@@ -5,7 +5,7 @@
  */
 import { join } from 'node:path';
 import type { Duration } from 'aws-cdk-lib';
-import { type PolicyStatement, Role, ServicePrincipal } from 'aws-cdk-lib/aws-iam';
+import { Effect, type IGrantable, PolicyStatement, Role, ServicePrincipal } from 'aws-cdk-lib/aws-iam';
 import { Architecture, type IDestination, Runtime } from 'aws-cdk-lib/aws-lambda';
 import { NodejsFunction } from 'aws-cdk-lib/aws-lambda-nodejs';
 import { LogGroup, type RetentionDays } from 'aws-cdk-lib/aws-logs';
@@ -75,8 +75,20 @@ export class NightshiftFunction extends Construct {
     ]);
   }
 
-  addToRolePolicy(statement: PolicyStatement): void {
-    this.role.addToPrincipalPolicy(statement);
+  /**
+   * lambda:InvokeFunction on exactly this function, unqualified (callers invoke it by name). CDK's
+   * own `grantInvoke` would add every version and alias (`…:*`), which nothing here uses.
+   */
+  grantInvokeTo(grantee: IGrantable): void {
+    grantee.grantPrincipal.addToPrincipalPolicy(this.invokeStatement());
+  }
+
+  invokeStatement(): PolicyStatement {
+    return new PolicyStatement({
+      effect: Effect.ALLOW,
+      actions: ['lambda:InvokeFunction'],
+      resources: [this.function.functionArn],
+    });
   }
 
   get functionArn(): string {

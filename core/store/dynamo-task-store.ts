@@ -208,6 +208,8 @@ export class DynamoTaskStore implements TaskStore {
     /** What an existing delivery or live intent says, if anything: the answer without a write. */
     const existingAnswer = async (): Promise<CreateResult | undefined> => {
       const delivery = await this.getItem(deliveryKey(deliveryId));
+      // Our own task: an earlier attempt committed though its answer was lost.
+      if (delivery?.taskId === task.id) return { created: true, task };
       if (typeof delivery?.taskId === 'string') return { created: false, taskId: delivery.taskId };
       if (!intent) return undefined;
       const existing = await this.getItem(intent);
@@ -461,9 +463,10 @@ export class DynamoTaskStore implements TaskStore {
 
   /**
    * A terminal transition: one transaction updates the task, deletes the target's lock if this task
-   * holds it, and deletes the task's intent if it is still this task's. "If" is a condition, never a
-   * read beforehand: an action asserts either "mine, delete it" or "not mine", and when the assertion
-   * turns out wrong (it changed meanwhile) the transaction is cancelled and retried the other way.
+   * holds it, and deletes the task's intent if it is still this task's. A read only makes the first
+   * guess; the "if" is decided by conditions: each action asserts either "mine: delete it" or "not
+   * mine", and when the assertion turns out wrong (it changed since the read) the transaction is
+   * cancelled and retried the other way. So a lock taken after the read is never left behind.
    */
   private async finish(task: Task, builder: UpdateBuilder): Promise<Task> {
     const update = this.updateInput(task, builder);
@@ -544,9 +547,8 @@ export class DynamoTaskStore implements TaskStore {
         // After a conflict, look before writing again: a lock someone else holds is a definite "no".
         if (attempt > 0) {
           const holder = await this.lockHolder(task.repository, task.target.number);
-          if (holder !== undefined && holder !== task.id) {
-            return { retry: false, value: { acquired: false, holderTaskId: holder } };
-          }
+          if (holder === task.id) return { retry: false, value: { acquired: true } };
+          if (holder !== undefined) return { retry: false, value: { acquired: false, holderTaskId: holder } };
         }
         const now = this.now().toISOString();
         const terminal = Object.fromEntries(TERMINAL_STATUSES.map((status, i) => [`:terminal${i}`, status]));

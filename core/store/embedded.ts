@@ -64,19 +64,21 @@ const isAlive = (pid: number): boolean => {
  */
 function claimFolder(path: string): () => void {
   const file = join(path, 'nightshift-embedded.pid');
-  for (let attempt = 0; attempt < 2; attempt++) {
+  const tryClaim = (): boolean => {
     try {
       writeFileSync(file, String(process.pid), { flag: 'wx' });
-      return () => rmSync(file, { force: true });
+      return true;
     } catch (error) {
       if ((error as NodeJS.ErrnoException).code !== 'EEXIST') throw error;
-      const pid = Number.parseInt(readFileSync(file, 'utf8'), 10);
-      if (pid === process.pid)
-        throw new Error(`the embedded store in ${path} is already open in this process`);
-      if (pid > 0 && isAlive(pid))
-        throw new Error(`the embedded store in ${path} is in use by process ${pid}`);
-      rmSync(file, { force: true });
+      return false;
     }
+  };
+  for (let attempt = 0; attempt < 2; attempt++) {
+    if (tryClaim()) return () => rmSync(file, { force: true });
+    const pid = Number.parseInt(readFileSync(file, 'utf8'), 10);
+    if (pid === process.pid) throw new Error(`the embedded store in ${path} is already open in this process`);
+    if (pid > 0 && isAlive(pid)) throw new Error(`the embedded store in ${path} is in use by process ${pid}`);
+    rmSync(file, { force: true }); // left by a process that is gone
   }
   throw new Error(`could not claim the embedded store in ${path}`);
 }

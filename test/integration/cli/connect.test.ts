@@ -1,9 +1,17 @@
 /** How the CLI finds the task store: DYNAMODB_ENDPOINT, else a running server's, else its own embedded one. */
+import { spawn } from 'node:child_process';
+import { once } from 'node:events';
 import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { join, resolve } from 'node:path';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
-import { connectCliStore, dataDir, endpointAnswers, serverEndpoint } from '../../../cli/connect.js';
+import {
+  StoreBusyError,
+  connectCliStore,
+  dataDir,
+  endpointAnswers,
+  serverEndpoint,
+} from '../../../cli/connect.js';
 import { type TestStore, startTestStore } from '../../support/dynamo.js';
 import { newTask } from './seed.js';
 
@@ -83,6 +91,51 @@ describe('connectCliStore', () => {
       expect((await second.store.load(created.id)).id).toBe(created.id);
     } finally {
       await second.close();
+    }
+  });
+});
+
+/** Another process (as `npm start` would) holding the embedded store under `<cwd>/.data/dynamo`. */
+async function holdEmbeddedStore(cwd: string) {
+  const embedded = resolve(import.meta.dirname, '../../../core/store/embedded.ts');
+  const script = join(cwd, 'hold.mts');
+  writeFileSync(
+    script,
+    `import { startEmbeddedDynamo } from ${JSON.stringify(embedded)};\n` +
+      `const store = await startEmbeddedDynamo({ path: ${JSON.stringify(join(cwd, '.data', 'dynamo'))} });\n` +
+      `console.log(store.endpoint);\n` +
+      `process.stdin.on('end', () => store.close().then(() => process.exit(0)));\n` +
+      `process.stdin.resume();\n`,
+  );
+  const child = spawn(process.execPath, ['--import', 'tsx', script], {
+    cwd: resolve(import.meta.dirname, '../../..'),
+    stdio: ['pipe', 'pipe', 'inherit'],
+  });
+  const [chunk] = (await once(child.stdout, 'data')) as [Buffer];
+  return {
+    endpoint: chunk.toString('utf8').trim(),
+    stop: async () => {
+      child.stdin.end();
+      if (child.exitCode === null) await once(child, 'exit');
+    },
+  };
+}
+
+describe('connectCliStore while another process holds the embedded store', () => {
+  it('explains what to do when no endpoint file leads to it', async () => {
+    const cwd = projectDir();
+    const holder = await holdEmbeddedStore(cwd);
+    try {
+      const error = await connectCliStore({}, { cwd }).catch((e: unknown) => e);
+      expect(error).toBeInstanceOf(StoreBusyError);
+      expect((error as Error).message).toContain('is npm start running?');
+
+      writeFileSync(join(cwd, '.data', 'endpoint'), holder.endpoint);
+      const connection = await connectCliStore({}, { cwd });
+      expect(connection.source).toBe('server');
+      await connection.close();
+    } finally {
+      await holder.stop();
     }
   });
 });

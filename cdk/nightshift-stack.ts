@@ -1,0 +1,156 @@
+/**
+ * Everything Nightshift runs on AWS, as DESIGN.md draws it:
+ *
+ *   GitHub ─▶ Webhook (Function URL) ─▶ Dispatch (async) ─▶ AgentTask (ECS Fargate)
+ *                                              ▲                   │ STOPPED
+ *                                              └── TaskEvents ◀────┘ (EventBridge)
+ *
+ * with the table, the secrets, the network, the dead-letter queue and the alarms. Settings come
+ * from cdk/config.ts.
+ */
+import { Annotations, CfnOutput, Duration, Stack, type StackProps } from 'aws-cdk-lib';
+import type { RetentionDays } from 'aws-cdk-lib/aws-logs';
+import type { Construct } from 'constructs';
+import type { NightshiftConfig } from './config.js';
+import { AgentTask } from './constructs/agent-task.js';
+import { Alarms } from './constructs/alarms.js';
+import { AppSecrets } from './constructs/app-secrets.js';
+import { DeadLetterQueue } from './constructs/dead-letter-queue.js';
+import { Dispatch } from './constructs/dispatch.js';
+import { Network } from './constructs/network.js';
+import { TaskEvents } from './constructs/task-events.js';
+import { TasksTable } from './constructs/tasks-table.js';
+import { Webhook } from './constructs/webhook.js';
+
+export interface NightshiftStackProps extends StackProps {
+  config: NightshiftConfig;
+}
+
+export class NightshiftStack extends Stack {
+  readonly tasks: TasksTable;
+  readonly secrets: AppSecrets;
+  readonly network: Network;
+  readonly agent: AgentTask;
+  readonly deadLetterQueue: DeadLetterQueue;
+  readonly dispatch: Dispatch;
+  readonly webhook: Webhook;
+  readonly taskEvents: TaskEvents;
+  readonly alarms: Alarms;
+
+  constructor(scope: Construct, id: string, props: NightshiftStackProps) {
+    super(scope, id, {
+      description: 'Nightshift: a GitHub App that hands issues and /agent fix comments to a background coding agent',
+      ...props,
+    });
+    const { config } = props;
+    const logRetention = config.logRetentionDays as RetentionDays;
+    if (!config.appId) {
+      Annotations.of(this).addWarningV2(
+        'nightshift:appId',
+        'nightshift:appId is not set: the functions and the agent will refuse to start. Set it in cdk.json ' +
+          '(context "nightshift:appId") or pass -c nightshift:appId=<your App id>.',
+      );
+    }
+    const appId = config.appId ?? '';
+
+    this.tasks = new TasksTable(this, 'Tasks', { tableName: config.tableName });
+    this.secrets = new AppSecrets(this, 'Secrets');
+    this.network = new Network(this, 'Network', {
+      ...(config.vpcId ? { vpcId: config.vpcId } : {}),
+      subnetType: config.subnetType,
+      natGateways: config.natGateways,
+      maxAzs: config.maxAzs,
+      egressCidrs: config.egressCidrs,
+      egressPrefixLists: config.egressPrefixLists,
+      logRetention,
+    });
+    this.agent = new AgentTask(this, 'Agent', {
+      vpc: this.network.vpc,
+      tasks: this.tasks,
+      secrets: this.secrets,
+      appId,
+      githubApiUrl: config.githubApiUrl,
+      logLevel: config.logLevel,
+      cpu: config.agentCpu,
+      memoryMiB: config.agentMemoryMiB,
+      ...(config.agentStorageGiB !== undefined ? { ephemeralStorageGiB: config.agentStorageGiB } : {}),
+      architecture: config.agentArchitecture,
+      ...(config.agentImage ? { image: config.agentImage } : {}),
+      containerInsights: config.containerInsights,
+      logRetention,
+    });
+    this.deadLetterQueue = new DeadLetterQueue(this, 'DeadLetters');
+
+    /** What every function needs to reach GitHub and the table; secrets by ARN only. */
+    const environment = {
+      APP_ID: appId,
+      TABLE_NAME: this.tasks.table.tableName,
+      PRIVATE_KEY_SECRET_ARN: this.secrets.privateKey.secretArn,
+      WEBHOOK_SECRET_ARN: this.secrets.webhookSecret.secretArn,
+      GITHUB_API_URL: config.githubApiUrl,
+      LOG_LEVEL: config.logLevel,
+    };
+    this.dispatch = new Dispatch(this, 'Dispatch', {
+      environment,
+      tasks: this.tasks,
+      secrets: this.secrets,
+      agent: this.agent,
+      network: this.network,
+      deadLetterQueue: this.deadLetterQueue.queue,
+      maxEventAge: Duration.minutes(config.dispatchMaxEventAgeMinutes),
+      logRetention,
+    });
+    this.webhook = new Webhook(this, 'Webhook', {
+      environment,
+      label: config.label,
+      tasks: this.tasks,
+      secrets: this.secrets,
+      dispatch: this.dispatch.handler,
+      ...(config.webhookReservedConcurrency !== undefined
+        ? { reservedConcurrency: config.webhookReservedConcurrency }
+        : {}),
+      logRetention,
+    });
+    this.taskEvents = new TaskEvents(this, 'TaskEvents', {
+      environment,
+      tasks: this.tasks,
+      secrets: this.secrets,
+      agent: this.agent,
+      dispatch: this.dispatch.handler,
+      deadLetterQueue: this.deadLetterQueue.queue,
+      logRetention,
+    });
+    this.alarms = new Alarms(this, 'Alarms', {
+      dispatch: this.dispatch.handler,
+      webhook: this.webhook.handler,
+      taskEvents: this.taskEvents.handler,
+      agentLogs: this.agent.logGroup,
+      deadLetterQueue: this.deadLetterQueue.queue,
+      failedTasksThreshold: config.failedTasksAlarmThreshold,
+      ...(config.alarmEmail ? { alarmEmail: config.alarmEmail } : {}),
+      ...(config.alarmTopicArn ? { alarmTopicArn: config.alarmTopicArn } : {}),
+    });
+
+    new CfnOutput(this, 'WebhookUrl', {
+      description: "The GitHub App's webhook URL (Settings → Webhook → Webhook URL)",
+      value: this.webhook.url.url,
+    });
+    new CfnOutput(this, 'TableName', { description: 'The DynamoDB table (TABLE_NAME)', value: this.tasks.table.tableName });
+    new CfnOutput(this, 'PrivateKeySecretArn', {
+      description: "Put the GitHub App's private key (PEM) here",
+      value: this.secrets.privateKey.secretArn,
+    });
+    new CfnOutput(this, 'AnthropicApiKeySecretArn', {
+      description: 'Put the Anthropic API key here',
+      value: this.secrets.anthropicApiKey.secretArn,
+    });
+    new CfnOutput(this, 'WebhookSecretArn', {
+      description: "The generated webhook secret: copy it into the GitHub App's settings",
+      value: this.secrets.webhookSecret.secretArn,
+    });
+    new CfnOutput(this, 'DeadLetterQueueUrl', {
+      description: 'Events given up on after retries',
+      value: this.deadLetterQueue.queue.queueUrl,
+    });
+  }
+}
