@@ -81,7 +81,14 @@ export function runGit(args: string[], options: RunGitOptions): Promise<GitResul
         ...(options.as?.uid !== undefined ? { uid: options.as.uid, gid: options.as.gid } : {}),
       },
       (error, stdout, stderr) => {
-        if (error) reject(new GitError(args, String(stderr || error.message), typeof error.code === 'number' ? error.code : null));
+        if (error)
+          reject(
+            new GitError(
+              args,
+              String(stderr || error.message),
+              typeof error.code === 'number' ? error.code : null,
+            ),
+          );
         else resolve({ stdout: String(stdout), stderr: String(stderr) });
       },
     );

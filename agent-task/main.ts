@@ -20,7 +20,11 @@ const Env = z.object({
   NIGHTSHIFT_WORK_ROOT: z.string().default(tmpdir()),
   NIGHTSHIFT_TOOL_USER: z.string().optional(),
   NIGHTSHIFT_PROGRESS_INTERVAL_MS: z.coerce.number().int().positive().default(10_000),
-  NIGHTSHIFT_COMMAND_TIMEOUT_MS: z.coerce.number().int().positive().default(10 * 60_000),
+  NIGHTSHIFT_COMMAND_TIMEOUT_MS: z.coerce
+    .number()
+    .int()
+    .positive()
+    .default(10 * 60_000),
   LOG_LEVEL: z.string().default('info'),
 });
 

@@ -48,7 +48,13 @@ export class ProgressReporter {
     const output = progressOutput(task, progress);
     if (task.checkRunId) await this.reporter.updateCheckRun(task.checkRunId, 'in_progress', output);
     else if (task.trackingCommentId) {
-      await this.reporter.upsertComment(task.target.number, task, 'tracking', trackingComment(task, output), task.trackingCommentId);
+      await this.reporter.upsertComment(
+        task.target.number,
+        task,
+        'tracking',
+        trackingComment(task, output),
+        task.trackingCommentId,
+      );
     }
   }
 }

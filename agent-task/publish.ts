@@ -49,14 +49,23 @@ export function pullRequestBody(input: {
 }): string {
   const lines = [`Closes #${input.issueNumber}`, ''];
   if (input.working) {
-    lines.push(`Nightshift is working on this for @${input.task.engineer}. This description is updated when it finishes.`);
+    lines.push(
+      `Nightshift is working on this for @${input.task.engineer}. This description is updated when it finishes.`,
+    );
     return lines.join('\n');
   }
   lines.push('## Summary', '', input.summary.trim() || '(no summary)', '');
-  lines.push('## Files changed', '', ...(input.files.length ? input.files.map((f) => `- \`${f.replace(/\t/g, ' ')}\``) : ['(none)']), '');
+  lines.push(
+    '## Files changed',
+    '',
+    ...(input.files.length ? input.files.map((f) => `- \`${f.replace(/\t/g, ' ')}\``) : ['(none)']),
+    '',
+  );
   lines.push('## Checks', '', checksSection(input.checks), '');
   lines.push('## Usage', '', usageLine(input.task.usage), '');
-  lines.push(`_Opened by Nightshift for @${input.task.engineer}, who reviews it. Comment \`/agent fix …\` to ask for changes._`);
+  lines.push(
+    `_Opened by Nightshift for @${input.task.engineer}, who reviews it. Comment \`/agent fix …\` to ask for changes._`,
+  );
   return lines.join('\n');
 }
 
@@ -66,5 +75,10 @@ export async function replyToTrigger(reporter: GitHubReporter, task: Task, text:
     await reporter.replyToReviewComment(task.target.number, task.trigger.commentId, text);
     return;
   }
-  await reporter.upsertComment(task.target.number, task, 'reply', `@${task.trigger.sender ?? task.engineer} ${text}`);
+  await reporter.upsertComment(
+    task.target.number,
+    task,
+    'reply',
+    `@${task.trigger.sender ?? task.engineer} ${text}`,
+  );
 }

@@ -21,7 +21,14 @@ import { RULE_FILE_PATHS, buildSystemPrompt, type RuleFile } from './agent/promp
 import { continueAgent, runAgent, type AgentResult } from './agent/loop.js';
 import { InstallationGoneError, TokenSource, octokitWithTokens } from './github-access.js';
 import { ProgressReporter } from './progress-reporter.js';
-import { botAuthor, branchForIssue, commitMessage, pullRequestBody, replyToTrigger, type CheckResult } from './publish.js';
+import {
+  botAuthor,
+  branchForIssue,
+  commitMessage,
+  pullRequestBody,
+  replyToTrigger,
+  type CheckResult,
+} from './publish.js';
 import { gatherContext, type TaskContext } from './task-context.js';
 import { TaskRecord } from './task-record.js';
 import { BashSession } from './tools/bash-session.js';
@@ -89,7 +96,9 @@ export async function runTask(deps: AgentTaskDeps, taskId: string): Promise<Task
   const reporter = new GitHubReporter(octokit, claimed.repository, secrets);
   const progress = new ProgressReporter(record, deps.store, reporter, deps.progressIntervalMs);
   const heartbeat = setInterval(() => {
-    void record.update({ leaseExpiresAt: new Date(Date.now() + LEASE_MS).toISOString() }).catch(() => undefined);
+    void record
+      .update({ leaseExpiresAt: new Date(Date.now() + LEASE_MS).toISOString() })
+      .catch(() => undefined);
   }, LEASE_MS / 5);
   const cleanup: Array<() => Promise<unknown>> = [];
 
@@ -148,7 +157,11 @@ async function work(ctx: WorkContext): Promise<Ended> {
   if (!configResult.ok) {
     return {
       status: 'failed',
-      outcome: { conclusion: 'failure', headline: 'Invalid .github/nightshift.yml', summary: invalidConfigMessage(configResult.errors) },
+      outcome: {
+        conclusion: 'failure',
+        headline: 'Invalid .github/nightshift.yml',
+        summary: invalidConfigMessage(configResult.errors),
+      },
     };
   }
   const config = configResult.config;
@@ -156,13 +169,20 @@ async function work(ctx: WorkContext): Promise<Ended> {
 
   // Workspace: the issue's own branch (new, or kept from an earlier attempt), or the PR's head.
   const branch =
-    task.target.kind === 'issue' ? (task.branch ?? branchForIssue(task.target.number, context.title)) : task.branch;
+    task.target.kind === 'issue'
+      ? (task.branch ?? branchForIssue(task.target.number, context.title))
+      : task.branch;
   if (!branch) throw new Error('the pull request has no head branch');
   const remoteBranchSha = await branchSha(octokit, ref, branch);
   const workDir = await mkdtemp(join(deps.workRoot, 'nightshift-task-'));
   await chmod(workDir, 0o755); // the tools' user must be able to reach the checkout inside
-  ctx.cleanup.push(() => import('node:fs/promises').then((fs) => fs.rm(workDir, { recursive: true, force: true })));
-  await say('preparing', `Cloning ${repository.full_name} (${remoteBranchSha ? branch : repository.default_branch})`);
+  ctx.cleanup.push(() =>
+    import('node:fs/promises').then((fs) => fs.rm(workDir, { recursive: true, force: true })),
+  );
+  await say(
+    'preparing',
+    `Cloning ${repository.full_name} (${remoteBranchSha ? branch : repository.default_branch})`,
+  );
   const ws = await Workspace.clone(
     { dir: join(workDir, 'repo'), cloneUrl: repository.clone_url, tokens: ctx.tokens },
     remoteBranchSha ? branch : repository.default_branch,
@@ -177,7 +197,9 @@ async function work(ctx: WorkContext): Promise<Ended> {
   if (task.target.kind === 'pull_request' && context.mergeConflict && context.baseBranch) {
     await say('preparing', `Merging ${context.baseBranch} into ${branch}`);
     await ws.fetch(context.baseBranch);
-    await ws.git(['merge', '--no-edit', '--no-ff', `refs/nightshift/${context.baseBranch}`]).catch(() => undefined);
+    await ws
+      .git(['merge', '--no-edit', '--no-ff', `refs/nightshift/${context.baseBranch}`])
+      .catch(() => undefined);
   }
 
   const shell = new BashSession(sandbox, { defaultTimeoutMs: deps.commandTimeoutMs ?? 10 * 60_000 });
@@ -185,14 +207,25 @@ async function work(ctx: WorkContext): Promise<Ended> {
   for (const command of config.setup) {
     await say('setup', `setup: ${command}`);
     const result = await shell.run(command, { timeoutMs: config.setupTimeoutMinutes * 60_000 });
-    await deps.store.appendLog(task.id, 'setup', `${command} → ${result.timedOut ? 'timed out' : `exit ${result.exitCode}`}`);
+    await deps.store.appendLog(
+      task.id,
+      'setup',
+      `${command} → ${result.timedOut ? 'timed out' : `exit ${result.exitCode}`}`,
+    );
   }
 
   const author = botAuthor(await ctx.tokens.appSlug().catch(() => 'nightshift'));
   let pullNumber = task.target.kind === 'pull_request' ? task.target.number : undefined;
   let pushedSha = remoteBranchSha;
   if (task.target.kind === 'issue') {
-    ({ pullNumber, pushedSha } = await openEarlyPullRequest(ctx, ws, { branch, context, config, author, remoteBranchSha, repository }));
+    ({ pullNumber, pushedSha } = await openEarlyPullRequest(ctx, ws, {
+      branch,
+      context,
+      config,
+      author,
+      remoteBranchSha,
+      repository,
+    }));
     task = record.task;
   } else {
     await startCheckRun(ctx, task.headSha ?? baseSha);
@@ -251,30 +284,60 @@ async function work(ctx: WorkContext): Promise<Ended> {
     await record.update({ usage: run.usage });
   }
 
-  if (run.outcome === 'cancelled') return { status: 'cancelled', outcome: { conclusion: 'cancelled', headline: 'Cancelled', summary: 'The task was cancelled; nothing more was pushed.' } };
+  if (run.outcome === 'cancelled')
+    return {
+      status: 'cancelled',
+      outcome: {
+        conclusion: 'cancelled',
+        headline: 'Cancelled',
+        summary: 'The task was cancelled; nothing more was pushed.',
+      },
+    };
   if (run.outcome !== 'done') {
     return {
       status: 'failed',
       outcome: {
         conclusion: 'failure',
-        headline: run.outcome === 'limit' ? `Stopped: ${run.reason}` : run.outcome === 'refused' ? 'The model declined this task' : 'The agent failed',
-        summary: `${run.reason ?? ''}\n\nNothing was pushed.${run.summary ? `\n\nWhat the agent had done so far:\n\n${run.summary}` : ''}${run.actions.length ? `\n\nLast actions:\n${run.actions.slice(-10).map((a: string) => `- ${a}`).join('\n')}` : ''}`,
+        headline:
+          run.outcome === 'limit'
+            ? `Stopped: ${run.reason}`
+            : run.outcome === 'refused'
+              ? 'The model declined this task'
+              : 'The agent failed',
+        summary: `${run.reason ?? ''}\n\nNothing was pushed.${run.summary ? `\n\nWhat the agent had done so far:\n\n${run.summary}` : ''}${
+          run.actions.length
+            ? `\n\nLast actions:\n${run.actions
+                .slice(-10)
+                .map((a: string) => `- ${a}`)
+                .join('\n')}`
+            : ''
+        }`,
       },
     };
   }
   if ((await record.refresh()).cancelRequested) {
-    return { status: 'cancelled', outcome: { conclusion: 'cancelled', headline: 'Cancelled', summary: 'The task was cancelled before publishing; nothing more was pushed.' } };
+    return {
+      status: 'cancelled',
+      outcome: {
+        conclusion: 'cancelled',
+        headline: 'Cancelled',
+        summary: 'The task was cancelled before publishing; nothing more was pushed.',
+      },
+    };
   }
 
   // Publish.
   await say('publishing', 'Committing and pushing', run.usage.turns);
   const testsFailed = checks.some((c) => !c.passed) && !checks.at(-1)?.passed;
   const subject =
-    task.target.kind === 'issue' ? `${context.title} (#${task.target.number})` : `Nightshift: ${firstLine(context.instructions)}`;
+    task.target.kind === 'issue'
+      ? `${context.title} (#${task.target.number})`
+      : `Nightshift: ${firstLine(context.instructions)}`;
   const sha = await ws.commitAll(commitMessage(subject, run.summary, task.engineer), author);
   const changedFrom = task.target.kind === 'issue' ? (pushedSha ?? baseSha) : baseSha;
   if (!sha) {
-    if (task.target.kind === 'pull_request') await replyToTrigger(reporter, task, `no changes were needed.\n\n${run.summary}`);
+    if (task.target.kind === 'pull_request')
+      await replyToTrigger(reporter, task, `no changes were needed.\n\n${run.summary}`);
     return {
       status: 'succeeded',
       outcome: { conclusion: 'neutral', headline: 'No changes needed', summary: run.summary },
@@ -292,22 +355,38 @@ async function work(ctx: WorkContext): Promise<Ended> {
       ...ref,
       pull_number: pullNumber,
       title: context.title,
-      body: reporter.redact(pullRequestBody({ issueNumber: task.target.number, summary: run.summary, files, checks, task })),
+      body: reporter.redact(
+        pullRequestBody({ issueNumber: task.target.number, summary: run.summary, files, checks, task }),
+      ),
     });
     pullRequestUrl = pr.html_url;
-    await octokit.rest.pulls.requestReviewers({ ...ref, pull_number: pullNumber, reviewers: [task.engineer] }).catch((e: unknown) => ctx.log.warn({ err: e }, 'could not request review'));
+    await octokit.rest.pulls
+      .requestReviewers({ ...ref, pull_number: pullNumber, reviewers: [task.engineer] })
+      .catch((e: unknown) => ctx.log.warn({ err: e }, 'could not request review'));
   } else if (pullNumber) {
-    await replyToTrigger(reporter, task, `pushed ${newHead.slice(0, 7)}: ${firstLine(run.summary)}\n\n${run.summary}`);
+    await replyToTrigger(
+      reporter,
+      task,
+      `pushed ${newHead.slice(0, 7)}: ${firstLine(run.summary)}\n\n${run.summary}`,
+    );
     for (const thread of context.reviewThreads) {
       if (thread.id === task.trigger.commentId) continue;
-      await reporter.replyToReviewComment(pullNumber, thread.id, `Addressed in ${newHead.slice(0, 7)}.\n\n${firstLine(run.summary)}`);
+      await reporter.replyToReviewComment(
+        pullNumber,
+        thread.id,
+        `Addressed in ${newHead.slice(0, 7)}.\n\n${firstLine(run.summary)}`,
+      );
     }
   }
   return {
     status: testsFailed ? 'failed' : 'succeeded',
     outcome: {
       conclusion: final,
-      headline: testsFailed ? 'Pushed, but the checks fail' : task.target.kind === 'issue' ? 'Pull request ready for review' : 'Pushed a fix',
+      headline: testsFailed
+        ? 'Pushed, but the checks fail'
+        : task.target.kind === 'issue'
+          ? 'Pull request ready for review'
+          : 'Pushed a fix',
       summary,
       commitSha: newHead,
       ...(pullRequestUrl ? { pullRequestUrl } : {}),
@@ -316,7 +395,11 @@ async function work(ctx: WorkContext): Promise<Ended> {
   };
 }
 
-async function branchSha(octokit: GitHubReporter['octokit'], ref: { owner: string; repo: string }, branch: string): Promise<string | undefined> {
+async function branchSha(
+  octokit: GitHubReporter['octokit'],
+  ref: { owner: string; repo: string },
+  branch: string,
+): Promise<string | undefined> {
   try {
     const { data } = await octokit.rest.git.getRef({ ...ref, ref: `heads/${branch}` });
     return data.object.sha;
@@ -343,10 +426,22 @@ async function openEarlyPullRequest(
   let task = ctx.record.task;
   let pushedSha = input.remoteBranchSha;
   if (!pushedSha) {
-    await ws.commitAll(commitMessage(`Start work on #${task.target.number}`, 'Nightshift opened this branch to work on the issue.', task.engineer), input.author, { allowEmpty: true });
+    await ws.commitAll(
+      commitMessage(
+        `Start work on #${task.target.number}`,
+        'Nightshift opened this branch to work on the issue.',
+        task.engineer,
+      ),
+      input.author,
+      { allowEmpty: true },
+    );
     pushedSha = await ws.push(input.branch, undefined);
   }
-  const existing = await octokit.rest.pulls.list({ ...ref, head: `${ref.owner}:${input.branch}`, state: 'open' });
+  const existing = await octokit.rest.pulls.list({
+    ...ref,
+    head: `${ref.owner}:${input.branch}`,
+    state: 'open',
+  });
   let pull: { number: number; html_url: string } | undefined = existing.data[0];
   if (!pull) {
     const { data } = await octokit.rest.pulls.create({
@@ -354,17 +449,37 @@ async function openEarlyPullRequest(
       head: input.branch,
       base: input.repository.default_branch,
       title: `[WIP] ${input.context.title}`,
-      body: ctx.reporter.redact(pullRequestBody({ issueNumber: task.target.number, summary: '', files: [], checks: [], task, working: true })),
+      body: ctx.reporter.redact(
+        pullRequestBody({
+          issueNumber: task.target.number,
+          summary: '',
+          files: [],
+          checks: [],
+          task,
+          working: true,
+        }),
+      ),
       draft: input.config.pullRequest.draft,
     });
     pull = data;
-    await octokit.rest.issues.addAssignees({ ...ref, issue_number: data.number, assignees: [task.engineer] }).catch((e: unknown) => ctx.log.warn({ err: e }, 'could not assign'));
+    await octokit.rest.issues
+      .addAssignees({ ...ref, issue_number: data.number, assignees: [task.engineer] })
+      .catch((e: unknown) => ctx.log.warn({ err: e }, 'could not assign'));
   }
   if (!pull) throw new Error('could not open the pull request');
-  task = await ctx.record.update({ result: { ...task.result, pullRequestNumber: pull.number, pullRequestUrl: pull.html_url }, headSha: pushedSha });
+  task = await ctx.record.update({
+    result: { ...task.result, pullRequestNumber: pull.number, pullRequestUrl: pull.html_url },
+    headSha: pushedSha,
+  });
   await startCheckRun(ctx, pushedSha);
   if (task.trackingCommentId) {
-    await ctx.reporter.upsertComment(task.target.number, task, 'tracking', `**Nightshift** · Working\n\nDraft pull request: ${pull.html_url}`, task.trackingCommentId);
+    await ctx.reporter.upsertComment(
+      task.target.number,
+      task,
+      'tracking',
+      `**Nightshift** · Working\n\nDraft pull request: ${pull.html_url}`,
+      task.trackingCommentId,
+    );
   }
   return { pullNumber: pull.number, pushedSha };
 }
@@ -385,7 +500,12 @@ async function startCheckRun(ctx: WorkContext, sha: string): Promise<void> {
   await ctx.record.update({ checkRunId, headSha: sha });
 }
 
-async function concludeSuperseded(ctx: WorkContext, checkRunId: number, sha: string, conclusion: 'neutral'): Promise<void> {
+async function concludeSuperseded(
+  ctx: WorkContext,
+  checkRunId: number,
+  sha: string,
+  conclusion: 'neutral',
+): Promise<void> {
   await ctx.reporter.concludeCheckRun(checkRunId, {
     conclusion,
     title: `Continued on ${sha.slice(0, 7)}`,

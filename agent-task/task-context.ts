@@ -104,12 +104,15 @@ async function unresolvedReviewThreads(octokit: Octokit, ref: RepoRef, task: Tas
     pull_number: task.target.number,
     per_page: 100,
   });
-  const replied = new Set(comments.map((c) => c.in_reply_to_id).filter((id): id is number => typeof id === 'number'));
+  const replied = new Set(
+    comments.map((c) => c.in_reply_to_id).filter((id): id is number => typeof id === 'number'),
+  );
   return comments
     .filter((c) => {
       if (c.in_reply_to_id) return false;
       if (task.trigger.kind === 'review_comment') return c.id === task.trigger.commentId;
-      if (task.trigger.kind === 'review' && task.trigger.reviewId) return c.pull_request_review_id === task.trigger.reviewId;
+      if (task.trigger.kind === 'review' && task.trigger.reviewId)
+        return c.pull_request_review_id === task.trigger.reviewId;
       return !replied.has(c.id);
     })
     .map((c) => ({
@@ -125,16 +128,24 @@ async function unresolvedReviewThreads(octokit: Octokit, ref: RepoRef, task: Tas
 /** Other apps' failed check runs on `sha`: titles, summaries, annotations, and Actions log tails. */
 async function failingChecks(octokit: Octokit, ref: RepoRef, sha: string): Promise<string> {
   const runs = await octokit.paginate(octokit.rest.checks.listForRef, { ...ref, ref: sha, per_page: 100 });
-  const failed = runs.filter((r) => r.name !== 'nightshift' && (r.conclusion === 'failure' || r.conclusion === 'timed_out'));
+  const failed = runs.filter(
+    (r) => r.name !== 'nightshift' && (r.conclusion === 'failure' || r.conclusion === 'timed_out'),
+  );
   const parts: string[] = [];
   for (const run of failed.slice(0, 5)) {
     const lines = [`### ${run.name} (${run.app?.name ?? 'CI'}): ${run.conclusion}`];
     if (run.output?.title) lines.push(clean(run.output.title, 500));
     if (run.output?.summary) lines.push(clean(run.output.summary, 4000));
     if (run.output?.annotations_count) {
-      const { data: annotations } = await octokit.rest.checks.listAnnotations({ ...ref, check_run_id: run.id, per_page: 50 });
+      const { data: annotations } = await octokit.rest.checks.listAnnotations({
+        ...ref,
+        check_run_id: run.id,
+        per_page: 50,
+      });
       for (const a of annotations) {
-        lines.push(`- ${a.path}:${a.start_line} [${a.annotation_level}] ${clean(a.title ?? '', 200)} ${clean(a.message, 1000)}`);
+        lines.push(
+          `- ${a.path}:${a.start_line} [${a.annotation_level}] ${clean(a.title ?? '', 200)} ${clean(a.message, 1000)}`,
+        );
       }
     }
     if (run.app?.slug === 'github-actions') {

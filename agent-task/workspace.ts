@@ -43,9 +43,12 @@ export class Workspace {
   /** Clone and check out `branch` (which must exist on the remote). */
   static async clone(options: WorkspaceOptions, branch: string): Promise<Workspace> {
     const ws = new Workspace(options);
-    await ws.withToken(['clone', '--filter=blob:none', '--no-tags', '--branch', branch, '--', options.cloneUrl, options.dir], {
-      cwd: join(options.dir, '..'),
-    });
+    await ws.withToken(
+      ['clone', '--filter=blob:none', '--no-tags', '--branch', branch, '--', options.cloneUrl, options.dir],
+      {
+        cwd: join(options.dir, '..'),
+      },
+    );
     ws.pristineConfig = await readFile(ws.configPath, 'utf8');
     return ws;
   }
@@ -67,11 +70,18 @@ export class Workspace {
   }
 
   /** A git command that needs the token: repository config restored first, hooks off. */
-  private async withToken(args: string[], options: Partial<RunGitOptions> = {}): Promise<{ stdout: string; stderr: string }> {
+  private async withToken(
+    args: string[],
+    options: Partial<RunGitOptions> = {},
+  ): Promise<{ stdout: string; stderr: string }> {
     if (this.pristineConfig) await this.restoreConfig();
     const token = await this.options.tokens.token();
     try {
-      return await runGit(args, { cwd: this.dir, ...options, settings: [gitCredentialSetting(token), ...(options.settings ?? [])] });
+      return await runGit(args, {
+        cwd: this.dir,
+        ...options,
+        settings: [gitCredentialSetting(token), ...(options.settings ?? [])],
+      });
     } finally {
       if (this.pristineConfig) await this.handOver();
     }
@@ -81,7 +91,8 @@ export class Workspace {
   private async restoreConfig(): Promise<void> {
     const gitDir = join(this.dir, '.git');
     const info = await stat(gitDir).catch(() => undefined);
-    if (!info?.isDirectory()) throw new Error('the workspace .git is no longer a directory: refusing to use it');
+    if (!info?.isDirectory())
+      throw new Error('the workspace .git is no longer a directory: refusing to use it');
     await rm(this.configPath, { force: true });
     await writeFile(this.configPath, this.pristineConfig);
   }
@@ -99,7 +110,11 @@ export class Workspace {
   }
 
   /** Commit everything the agent changed; returns the new head, or undefined with nothing to commit. */
-  async commitAll(message: string, author: Author, options: { allowEmpty?: boolean } = {}): Promise<string | undefined> {
+  async commitAll(
+    message: string,
+    author: Author,
+    options: { allowEmpty?: boolean } = {},
+  ): Promise<string | undefined> {
     await this.git(['add', '-A']);
     if (!options.allowEmpty && !(await this.hasStagedChanges())) return undefined;
     const env = {
@@ -109,10 +124,13 @@ export class Workspace {
       GIT_COMMITTER_NAME: author.name,
       GIT_COMMITTER_EMAIL: author.email,
     };
-    await this.git(['commit', '--no-verify', '-q', ...(options.allowEmpty ? ['--allow-empty'] : []), '-F', '-'], {
-      env,
-      input: message,
-    });
+    await this.git(
+      ['commit', '--no-verify', '-q', ...(options.allowEmpty ? ['--allow-empty'] : []), '-F', '-'],
+      {
+        env,
+        input: message,
+      },
+    );
     return this.head();
   }
 
@@ -133,7 +151,12 @@ export class Workspace {
 
   /** The branch's sha on the remote right now, or undefined if it does not exist. */
   async remoteSha(branch: string): Promise<string | undefined> {
-    const { stdout } = await this.withToken(['ls-remote', '--', this.options.cloneUrl, `refs/heads/${branch}`]);
+    const { stdout } = await this.withToken([
+      'ls-remote',
+      '--',
+      this.options.cloneUrl,
+      `refs/heads/${branch}`,
+    ]);
     return stdout.split(/\s+/)[0] || undefined;
   }
 
@@ -150,13 +173,27 @@ export class Workspace {
         `${branch} moved on GitHub while Nightshift worked (expected ${expected?.slice(0, 7) ?? 'no branch'}, found ${remote?.slice(0, 7) ?? 'none'}); nothing was pushed`,
       );
     }
-    await this.withToken(['push', '--no-verify', '--quiet', '--', this.options.cloneUrl, `${sha}:refs/heads/${branch}`]);
+    await this.withToken([
+      'push',
+      '--no-verify',
+      '--quiet',
+      '--',
+      this.options.cloneUrl,
+      `${sha}:refs/heads/${branch}`,
+    ]);
     return sha;
   }
 
   /** Fetch a branch from the repository into `refs/nightshift/<branch>`; returns its sha. */
   async fetch(branch: string): Promise<string> {
-    await this.withToken(['fetch', '--no-tags', '--quiet', '--', this.options.cloneUrl, `+refs/heads/${branch}:refs/nightshift/${branch}`]);
+    await this.withToken([
+      'fetch',
+      '--no-tags',
+      '--quiet',
+      '--',
+      this.options.cloneUrl,
+      `+refs/heads/${branch}:refs/nightshift/${branch}`,
+    ]);
     return (await this.git(['rev-parse', `refs/nightshift/${branch}`])).stdout.trim();
   }
 

@@ -28,7 +28,8 @@ export const DOCKERFILE = 'agent-task/Dockerfile';
 export const AGENT_BUNDLE = 'dist/agent-task/main.mjs';
 
 /** `123456789012.dkr.ecr.eu-west-1.amazonaws.com/repo[:tag|@sha256:…]` */
-const ECR_IMAGE = /^(\d{12})\.dkr\.ecr\.([a-z0-9-]+)\.amazonaws\.com(?:\.cn)?\/([^:@]+)(?::([^@]+))?(?:@(sha256:[0-9a-f]{64}))?$/;
+const ECR_IMAGE =
+  /^(\d{12})\.dkr\.ecr\.([a-z0-9-]+)\.amazonaws\.com(?:\.cn)?\/([^:@]+)(?::([^@]+))?(?:@(sha256:[0-9a-f]{64}))?$/;
 
 export interface AgentImageOptions {
   /** A pre-built image URI; unset builds agent-task/Dockerfile. */

@@ -3,7 +3,7 @@
  * (cdk/config.ts), and cdk-nag's AwsSolutions checks run on every synth, so a finding that is not
  * suppressed with a reason fails `cdk synth` and `cdk deploy`.
  */
-import { App, Aspects } from 'aws-cdk-lib';
+import { App, Validations } from 'aws-cdk-lib';
 import { AwsSolutionsChecks } from 'cdk-nag';
 import { readConfig } from './config.js';
 import { NightshiftStack } from './nightshift-stack.js';
@@ -16,4 +16,4 @@ new NightshiftStack(app, config.stackName, {
   // (an existing VPC, nightshift:vpcId, needs them: it is looked up).
   env: { account: process.env.CDK_DEFAULT_ACCOUNT, region: process.env.CDK_DEFAULT_REGION },
 });
-Aspects.of(app).add(new AwsSolutionsChecks({ verbose: true }));
+Validations.of(app).addPlugins(new AwsSolutionsChecks(app, { verbose: true }));

@@ -29,8 +29,7 @@ const FARGATE_MEMORY: Record<number, (memory: number) => boolean> = {
 /** Enough for bursts of deliveries; small enough to protect the account's concurrency pool. */
 const DEFAULT_WEBHOOK_CONCURRENCY = 50;
 
-const emptyToUndefined = (v: unknown) => (v === '' || v === null ? undefined : v);
-const text = z.preprocess(emptyToUndefined, z.string().trim().min(1).optional());
+const text = z.string().trim().min(1);
 const bool = z.preprocess(
   (v) => (typeof v === 'string' ? v.trim().toLowerCase() : v),
   z.union([z.boolean(), z.enum(['true', 'false']).transform((v) => v === 'true')]),
@@ -45,35 +44,28 @@ const list = z.preprocess(
       : v,
   z.array(z.string().trim().min(1)),
 );
-const int = (min: number, max: number) =>
-  z.preprocess(emptyToUndefined, z.coerce.number().int().min(min).max(max));
+const int = (min: number, max: number) => z.coerce.number().int().min(min).max(max);
 
 const IPV4_CIDR = /^(\d{1,3}\.){3}\d{1,3}\/\d{1,2}$/;
 const IPV6_CIDR = /^[0-9a-f:]+\/\d{1,3}$/i;
 
+/** Each key, its type and its default. (Unset, `""` and null all mean "the default".) */
 const ConfigShape = z.object({
-  stackName: z.preprocess(
-    emptyToUndefined,
-    z
-      .string()
-      .regex(/^[A-Za-z][A-Za-z0-9-]{0,127}$/)
-      .default('Nightshift'),
-  ),
-  /** The GitHub App's id (a number GitHub shows on the app's settings page). */
-  appId: z.preprocess(emptyToUndefined, z.coerce.string().regex(/^\d+$/, 'a number').optional()),
-  githubApiUrl: z.preprocess(emptyToUndefined, z.string().url().default('https://api.github.com')),
-  label: z.preprocess(emptyToUndefined, z.string().min(1).default('agent')),
-  logLevel: z.preprocess(
-    emptyToUndefined,
-    z.enum(['trace', 'debug', 'info', 'warn', 'error', 'fatal']).default('info'),
-  ),
-  tableName: z.preprocess(
-    emptyToUndefined,
-    z
-      .string()
-      .regex(/^[A-Za-z0-9_.-]{3,255}$/)
-      .default(DEFAULT_TABLE_NAME),
-  ),
+  /** The CloudFormation stack's name; also names the custom metric namespace. */
+  stackName: z
+    .string()
+    .regex(/^[A-Za-z][A-Za-z0-9-]{0,127}$/)
+    .default('Nightshift'),
+  /** The GitHub App's id (a number, on the App's settings page). */
+  appId: z.coerce.string().regex(/^\d+$/, 'the App id is a number').optional(),
+  githubApiUrl: z.string().url().default('https://api.github.com'),
+  /** The issue label that hands an issue to the agent. */
+  label: text.default('agent'),
+  logLevel: z.enum(['trace', 'debug', 'info', 'warn', 'error', 'fatal']).default('info'),
+  tableName: z
+    .string()
+    .regex(/^[A-Za-z0-9_.-]{3,255}$/)
+    .default(DEFAULT_TABLE_NAME),
   logRetentionDays: int(1, 9999)
     .refine((d) => RETENTION_DAYS.has(d), {
       message: `one of CloudWatch's retention periods: ${[...RETENTION_DAYS].sort((a, b) => a - b).join(', ')}`,
@@ -81,9 +73,12 @@ const ConfigShape = z.object({
     .default(30),
 
   /** An existing VPC to use; unset creates one. Needs credentials at the first synth (a lookup). */
-  vpcId: text,
+  vpcId: z
+    .string()
+    .regex(/^vpc-[0-9a-f]+$/, 'a VPC id (vpc-…)')
+    .optional(),
   /** `public`: tasks get a public IP in public subnets, no NAT. `private`: private subnets behind NAT. */
-  subnetType: z.preprocess(emptyToUndefined, z.enum(['public', 'private']).default('public')),
+  subnetType: z.enum(['public', 'private']).default('public'),
   /** NAT gateways of a new VPC when `subnetType` is `private` (one is enough unless you need AZ redundancy). */
   natGateways: int(1, 3).default(1),
   maxAzs: int(1, 3).default(2),
@@ -94,23 +89,25 @@ const ConfigShape = z.object({
   agentCpu: int(256, 16384).default(2048),
   agentMemoryMiB: int(512, 122880).default(4096),
   /** Ephemeral storage of the agent task, 21–200 GiB; unset keeps Fargate's free 20 GiB. */
-  agentStorageGiB: z.preprocess(emptyToUndefined, z.coerce.number().int().min(21).max(200).optional()),
-  agentArchitecture: z.preprocess(emptyToUndefined, z.enum(['x86_64', 'arm64']).default('x86_64')),
+  agentStorageGiB: int(21, 200).optional(),
+  agentArchitecture: z.enum(['x86_64', 'arm64']).default('x86_64'),
   /** A pre-built agent image (an ECR or public URI) instead of building agent-task/Dockerfile. */
-  agentImage: text,
+  agentImage: text.optional(),
   containerInsights: bool.default(false),
 
   /** Reserved concurrency of the webhook function; `none` leaves it unreserved. */
-  webhookReservedConcurrency: z.preprocess(
-    (v) => (v === 'none' || v === false ? undefined : (emptyToUndefined(v) ?? DEFAULT_WEBHOOK_CONCURRENCY)),
-    z.coerce.number().int().min(1).max(1000).optional(),
-  ),
+  webhookReservedConcurrency: z
+    .union([z.literal('none'), z.literal(false), int(1, 1000)], {
+      error: 'a number of concurrent executions (1–1000), or "none" to leave the function unreserved',
+    })
+    .default(DEFAULT_WEBHOOK_CONCURRENCY)
+    .transform((v) => (typeof v === 'number' ? v : undefined)),
   /** How long a dispatch event may wait in Lambda's async queue (retries included), in minutes. */
   dispatchMaxEventAgeMinutes: int(1, 360).default(60),
 
   /** Where alarms notify: an e-mail address (a topic is created) or an existing SNS topic ARN. */
-  alarmEmail: z.preprocess(emptyToUndefined, z.string().email().optional()),
-  alarmTopicArn: z.preprocess(emptyToUndefined, z.string().startsWith('arn:').optional()),
+  alarmEmail: z.string().email().optional(),
+  alarmTopicArn: z.string().startsWith('arn:').optional(),
   /** Failed agent tasks within an hour that raise the alarm. */
   failedTasksAlarmThreshold: int(1, 1000).default(3),
 });
@@ -174,7 +171,8 @@ export function readConfig(
   const raw: Record<string, unknown> = {};
   for (const key of CONFIG_KEYS) {
     const value = key in overrides ? overrides[key] : lookup(`${CONTEXT_PREFIX}${key}`);
-    if (value !== undefined) raw[key] = value;
+    // Unset, empty (`""` in cdk.json) and null all mean: use the default.
+    if (value !== undefined && value !== null && value !== '') raw[key] = value;
   }
   const parsed = ConfigSchema.safeParse(raw);
   if (!parsed.success) {

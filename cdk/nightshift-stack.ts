@@ -39,7 +39,8 @@ export class NightshiftStack extends Stack {
 
   constructor(scope: Construct, id: string, props: NightshiftStackProps) {
     super(scope, id, {
-      description: 'Nightshift: a GitHub App that hands issues and /agent fix comments to a background coding agent',
+      description:
+        'Nightshift: a GitHub App that hands issues and /agent fix comments to a background coding agent',
       ...props,
     });
     const { config } = props;
@@ -135,7 +136,10 @@ export class NightshiftStack extends Stack {
       description: "The GitHub App's webhook URL (Settings → Webhook → Webhook URL)",
       value: this.webhook.url.url,
     });
-    new CfnOutput(this, 'TableName', { description: 'The DynamoDB table (TABLE_NAME)', value: this.tasks.table.tableName });
+    new CfnOutput(this, 'TableName', {
+      description: 'The DynamoDB table (TABLE_NAME)',
+      value: this.tasks.table.tableName,
+    });
     new CfnOutput(this, 'PrivateKeySecretArn', {
       description: "Put the GitHub App's private key (PEM) here",
       value: this.secrets.privateKey.secretArn,

@@ -32,7 +32,11 @@ export const RETRY_ACTION: CheckRunAction = {
 };
 
 export function formatTokens(n: number): string {
-  return n >= 1_000_000 ? `${(n / 1_000_000).toFixed(1)}M` : n >= 1000 ? `${(n / 1000).toFixed(1)}k` : String(n);
+  return n >= 1_000_000
+    ? `${(n / 1_000_000).toFixed(1)}M`
+    : n >= 1000
+      ? `${(n / 1000).toFixed(1)}k`
+      : String(n);
 }
 
 export function formatCost(cost: number | null): string {
@@ -48,7 +52,9 @@ export function usageLine(usage: Usage): string {
 }
 
 function what(task: Task): string {
-  return task.target.kind === 'issue' ? `issue #${task.target.number}` : `pull request #${task.target.number}`;
+  return task.target.kind === 'issue'
+    ? `issue #${task.target.number}`
+    : `pull request #${task.target.number}`;
 }
 
 export function queuedOutput(task: Task, reason?: string): { title: string; summary: string } {
@@ -90,7 +96,11 @@ export function finalOutput(task: Task, outcome: Outcome): FinalReport {
   if (outcome.pullRequestUrl) parts.push(`Pull request: ${outcome.pullRequestUrl}`);
   if (outcome.commitSha) parts.push(`Commit: ${outcome.commitSha}`);
   parts.push(usageLine(task.usage));
-  if (outcome.conclusion === 'failure' || outcome.conclusion === 'cancelled' || outcome.conclusion === 'timed_out') {
+  if (
+    outcome.conclusion === 'failure' ||
+    outcome.conclusion === 'cancelled' ||
+    outcome.conclusion === 'timed_out'
+  ) {
     parts.push('Press **Retry** to run this task again.');
   }
   return {
@@ -121,7 +131,9 @@ export function invalidConfigMessage(errors: string[]): string {
 }
 
 export function truncate(text: string, max: number): string {
-  return text.length <= max ? text : `${text.slice(0, max - 40)}\n\n[… ${text.length - max + 40} characters cut]`;
+  return text.length <= max
+    ? text
+    : `${text.slice(0, max - 40)}\n\n[… ${text.length - max + 40} characters cut]`;
 }
 
 function capitalize(s: string): string {

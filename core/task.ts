@@ -3,7 +3,8 @@
  * machine every component moves it through. Pure: no I/O here.
  */
 
-export type TaskStatus = 'queued' | 'waiting' | 'dispatched' | 'running' | 'succeeded' | 'failed' | 'cancelled';
+export type TaskStatus =
+  'queued' | 'waiting' | 'dispatched' | 'running' | 'succeeded' | 'failed' | 'cancelled';
 
 export const TERMINAL_STATUSES: readonly TaskStatus[] = ['succeeded', 'failed', 'cancelled'];
 

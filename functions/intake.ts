@@ -33,7 +33,10 @@ interface InstallationPayload {
 }
 
 export async function intake(deps: IntakeDeps, event: WebhookEventLike): Promise<IntakeOutcome> {
-  const decision = decideTrigger({ name: event.name, payload: event.payload }, { appId: deps.appId, label: deps.label });
+  const decision = decideTrigger(
+    { name: event.name, payload: event.payload },
+    { appId: deps.appId, label: deps.label },
+  );
   const meta = event.payload as InstallationPayload;
   const repository = meta.repository?.full_name;
   const installationId = meta.installation?.id;
@@ -46,7 +49,9 @@ export async function intake(deps: IntakeDeps, event: WebhookEventLike): Promise
       repository,
       installationId,
       sender: decision.engineer,
-      ...(decision.action === 'cancel' ? { taskId: decision.taskId } : { targetNumber: decision.target.number }),
+      ...(decision.action === 'cancel'
+        ? { taskId: decision.taskId }
+        : { targetNumber: decision.target.number }),
       ...(decision.action === 'stop' && decision.commentId ? { commentId: decision.commentId } : {}),
     });
     return { status: 'control', what: 'cancel' };
@@ -66,7 +71,8 @@ export async function intake(deps: IntakeDeps, event: WebhookEventLike): Promise
   if (trigger.kind === 'ci_failure') {
     // CI fixes keep the pull request's responsible engineer: whoever started Nightshift on it.
     const earlier = (await deps.store.listByTarget(repository, target.number)).find((t) => t.engineer);
-    if (!earlier) return { status: 'ignored', reason: 'CI failed on a pull request Nightshift never worked on' };
+    if (!earlier)
+      return { status: 'ignored', reason: 'CI failed on a pull request Nightshift never worked on' };
     engineer = earlier.engineer;
   }
   const result = await deps.store.createFromDelivery(

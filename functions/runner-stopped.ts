@@ -28,10 +28,15 @@ export async function onRunnerStopped(
   if (!task) return;
   if (!isTerminal(task.status)) {
     deps.log.warn({ taskId, reason }, 'runner stopped before the task ended: failing it');
-    const reporter = new GitHubReporter(await deps.octokitFor(task.installationId), task.repository, deps.secrets);
+    const reporter = new GitHubReporter(
+      await deps.octokitFor(task.installationId),
+      task.repository,
+      deps.secrets,
+    );
     await finishTask(deps.store, reporter, task, 'failed', {
       conclusion,
-      headline: conclusion === 'timed_out' ? 'The agent stopped responding' : 'The agent stopped unexpectedly',
+      headline:
+        conclusion === 'timed_out' ? 'The agent stopped responding' : 'The agent stopped unexpectedly',
       summary: `The agent's container stopped before the task finished: ${reason}`,
     }).catch((error: unknown) => deps.log.error({ err: error, taskId }, 'could not report the failure'));
   }

@@ -20,7 +20,8 @@ export async function resolveSecrets(
       const arn = env[arnVariable];
       if (!arn || env[target]) return;
       const { SecretString } = await client.send(new GetSecretValueCommand({ SecretId: arn }));
-      if (!SecretString) throw new Error(`secret ${arnVariable} has no value: set it as README "Deploying" shows`);
+      if (!SecretString)
+        throw new Error(`secret ${arnVariable} has no value: set it as README "Deploying" shows`);
       resolved[target] = SecretString;
     }),
   );

@@ -1,33 +1,26 @@
 /**
- * Bundles what ships: the three Lambda handlers (as CDK builds them: esbuild, minified, ESM,
- * source maps) and the agent container's program, into dist/. `npm run build` calls it after the
- * type check; the benchmark reads the webhook bundle's size from here.
+ * Bundles what ships into dist/, with the same esbuild settings CDK uses (cdk/bundling.ts): the
+ * three Lambda handlers and the agent container's program. `npm run build` calls it after the
+ * type check; the benchmark measures the webhook bundle built here.
  */
-import { build, type BuildOptions } from 'esbuild';
+import { build } from 'esbuild';
 import { stat } from 'node:fs/promises';
+import { agentBuildOptions } from '../cdk/bundling.js';
 
 export const ENTRIES = {
   webhook: 'functions/webhook/handler.ts',
   dispatch: 'functions/dispatch/handler.ts',
   'task-events': 'functions/task-events/handler.ts',
+  sweeper: 'functions/sweeper/handler.ts',
   'agent-task': 'agent-task/main.ts',
 } as const;
 
-export const BUNDLE_OPTIONS: BuildOptions = {
-  bundle: true,
-  platform: 'node',
-  target: 'node22',
-  format: 'esm',
-  minify: true,
-  sourcemap: true,
-  mainFields: ['module', 'main'],
-  banner: { js: "import { createRequire } from 'module'; const require = createRequire(import.meta.url);" },
-  logLevel: 'warning',
-};
-
-export async function bundle(name: keyof typeof ENTRIES, outdir = 'dist'): Promise<{ file: string; bytes: number }> {
+export async function bundle(
+  name: keyof typeof ENTRIES,
+  outdir = 'dist',
+): Promise<{ file: string; bytes: number }> {
   const file = `${outdir}/${name}/${name === 'agent-task' ? 'main' : 'index'}.mjs`;
-  await build({ ...BUNDLE_OPTIONS, entryPoints: [ENTRIES[name]], outfile: file });
+  await build({ ...agentBuildOptions, entryPoints: [ENTRIES[name]], outfile: file });
   return { file, bytes: (await stat(file)).size };
 }
 

@@ -5,5 +5,7 @@
  * itself, so nothing calls this.
  */
 export default function dynalite(): never {
-  throw new Error('the embedded DynamoDB store is not part of this bundle: set DYNAMODB_ENDPOINT or use DynamoDB');
+  throw new Error(
+    'the embedded DynamoDB store is not part of this bundle: set DYNAMODB_ENDPOINT or use DynamoDB',
+  );
 }

@@ -7,7 +7,7 @@
  * - the execution role (ECS itself, before the program starts): pull the image, write the log
  *   stream, read the two secrets it injects as PRIVATE_KEY and ANTHROPIC_API_KEY.
  */
-import { Aws, Stack } from 'aws-cdk-lib';
+import { Aws, Stack, Validations } from 'aws-cdk-lib';
 import { type IVpc } from 'aws-cdk-lib/aws-ec2';
 import {
   Capability,
@@ -23,7 +23,6 @@ import {
 } from 'aws-cdk-lib/aws-ecs';
 import { Role, ServicePrincipal } from 'aws-cdk-lib/aws-iam';
 import { LogGroup, type RetentionDays } from 'aws-cdk-lib/aws-logs';
-import { NagSuppressions } from 'cdk-nag';
 import { Construct } from 'constructs';
 import { agentImage } from '../agent-image.js';
 import type { AppSecrets } from './app-secrets.js';
@@ -86,15 +85,13 @@ export class AgentTask extends Construct {
       containerInsightsV2: props.containerInsights ? ContainerInsights.ENABLED : ContainerInsights.DISABLED,
     });
     if (!props.containerInsights) {
-      NagSuppressions.addResourceSuppressions(this.cluster, [
-        {
-          id: 'AwsSolutions-ECS4',
-          reason:
-            'Agent tasks are short one-off runs, not services: their logs, their STOPPED events (task-events function) and ' +
-            'the failed-task alarm cover them. Container Insights bills custom metrics per task; turn it on with ' +
-            'nightshift:containerInsights=true.',
-        },
-      ]);
+      Validations.of(this.cluster).acknowledge({
+        id: 'AwsSolutions-ECS4',
+        reason:
+          'Agent tasks are short one-off runs, not services: their logs, their STOPPED events (task-events function) and ' +
+          'the failed-task alarm cover them. Container Insights bills custom metrics per task; turn it on with ' +
+          'nightshift:containerInsights=true.',
+      });
     }
 
     this.logGroup = new LogGroup(this, 'Logs', { retention: props.logRetention });
@@ -136,7 +133,10 @@ export class AgentTask extends Construct {
 
     this.container = this.taskDefinition.addContainer('Agent', {
       containerName: AGENT_CONTAINER_NAME,
-      image: agentImage(this, { architecture: props.architecture, ...(props.image ? { image: props.image } : {}) }),
+      image: agentImage(this, {
+        architecture: props.architecture,
+        ...(props.image ? { image: props.image } : {}),
+      }),
       essential: true,
       linuxParameters,
       logging: LogDrivers.awsLogs({ logGroup: this.logGroup, streamPrefix: 'agent' }),
@@ -153,27 +153,18 @@ export class AgentTask extends Construct {
       },
     });
 
-    NagSuppressions.addResourceSuppressions(this.taskDefinition, [
-      {
-        id: 'AwsSolutions-ECS2',
-        reason:
-          'The environment holds configuration only (table name, app id, API URL, tool user, log level). ' +
-          'Both secrets reach the container through `secrets` (Secrets Manager), never as plain variables.',
-      },
-    ]);
-    NagSuppressions.addResourceSuppressions(
-      this.executionRole,
-      [
-        {
-          id: 'AwsSolutions-IAM5',
-          reason:
-            'ecr:GetAuthorizationToken has no resource-level permissions (AWS requires "*"); pulling is limited to the ' +
-            "image's repository by the statement CDK writes next to it.",
-          appliesTo: ['Resource::*'],
-        },
-      ],
-      true,
-    );
+    Validations.of(this.taskDefinition).acknowledge({
+      id: 'AwsSolutions-ECS2',
+      reason:
+        'The environment holds configuration only (table name, app id, API URL, tool user, log level). ' +
+        'Both secrets reach the container through `secrets` (Secrets Manager), never as plain variables.',
+    });
+    Validations.of(this.executionRole).acknowledge({
+      id: 'AwsSolutions-IAM5[Resource::*]',
+      reason:
+        'ecr:GetAuthorizationToken has no resource-level permissions (AWS requires "*"); pulling is limited to the ' +
+        "image's repository by the statement CDK writes next to it.",
+    });
   }
 
   /** `arn:…:task-definition/<family>:*`, every revision of this family (a deploy makes a new one). */

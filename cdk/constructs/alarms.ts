@@ -69,7 +69,8 @@ export class Alarms extends Construct {
       treatMissingData: TreatMissingData.NOT_BREACHING,
     });
     this.webhookErrors = new Alarm(this, 'WebhookErrors', {
-      alarmDescription: 'The Nightshift webhook failed deliveries (GitHub got a 5xx; redeliver them from the App settings).',
+      alarmDescription:
+        'The Nightshift webhook failed deliveries (GitHub got a 5xx; redeliver them from the App settings).',
       metric: props.webhook.function.metricErrors({ period: five, statistic: 'Sum' }),
       threshold: 1,
       evaluationPeriods: 1,
@@ -77,8 +78,12 @@ export class Alarms extends Construct {
       treatMissingData: TreatMissingData.NOT_BREACHING,
     });
     this.deadLetters = new Alarm(this, 'DeadLetters', {
-      alarmDescription: 'Nightshift gave up on an event after its retries: read it from the dead-letter queue.',
-      metric: props.deadLetterQueue.metricApproximateNumberOfMessagesVisible({ period: five, statistic: 'Maximum' }),
+      alarmDescription:
+        'Nightshift gave up on an event after its retries: read it from the dead-letter queue.',
+      metric: props.deadLetterQueue.metricApproximateNumberOfMessagesVisible({
+        period: five,
+        statistic: 'Maximum',
+      }),
       threshold: 1,
       evaluationPeriods: 1,
       comparisonOperator: ComparisonOperator.GREATER_THAN_OR_EQUAL_TO_THRESHOLD,
@@ -94,7 +99,9 @@ export class Alarms extends Construct {
       new MetricFilter(this, `${name}FailedTasks`, {
         logGroup,
         filterPattern: FilterPattern.all(
-          ...Object.entries(fields).map(([field, value]) => FilterPattern.stringValue(`$.${field}`, '=', value)),
+          ...Object.entries(fields).map(([field, value]) =>
+            FilterPattern.stringValue(`$.${field}`, '=', value),
+          ),
         ),
         metricNamespace: namespace,
         metricName: FAILED_TASKS_METRIC,

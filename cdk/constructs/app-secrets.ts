@@ -9,9 +9,9 @@
  *   `aws secretsmanager put-secret-value` (README "Deploying"). Until then the functions and the
  *   task fail at start with a message naming the secret, rather than run with a placeholder.
  */
-import { CfnSecret, Secret } from 'aws-cdk-lib/aws-secretsmanager';
+import { Validations } from 'aws-cdk-lib';
+import { type CfnSecret, Secret } from 'aws-cdk-lib/aws-secretsmanager';
 import { Effect, type IGrantable, PolicyStatement } from 'aws-cdk-lib/aws-iam';
-import { NagSuppressions } from 'cdk-nag';
 import { Construct } from 'constructs';
 
 export class AppSecrets extends Construct {
@@ -21,25 +21,26 @@ export class AppSecrets extends Construct {
 
   constructor(scope: Construct, id: string) {
     super(scope, id);
-    this.privateKey = emptySecret(this, 'PrivateKey', "The GitHub App's private key (PEM), set by the operator");
+    this.privateKey = emptySecret(
+      this,
+      'PrivateKey',
+      "The GitHub App's private key (PEM), set by the operator",
+    );
     this.anthropicApiKey = emptySecret(this, 'AnthropicApiKey', 'The Anthropic API key, set by the operator');
     this.webhookSecret = new Secret(this, 'WebhookSecret', {
       description: "The GitHub App's webhook secret: paste this value into the App's settings",
       generateSecretString: { passwordLength: 40, excludePunctuation: true },
     });
 
-    NagSuppressions.addResourceSuppressions(
-      [this.privateKey, this.anthropicApiKey, this.webhookSecret],
-      [
-        {
-          id: 'AwsSolutions-SMG4',
-          reason:
-            'These values are issued by GitHub (the App private key, the webhook secret as configured in the App) and by Anthropic; ' +
-            'Secrets Manager cannot rotate them on its own. Rotation is done by generating a new value at the issuer and ' +
-            'putting it here, as the README describes.',
-        },
-      ],
-    );
+    for (const secret of [this.privateKey, this.anthropicApiKey, this.webhookSecret]) {
+      Validations.of(secret).acknowledge({
+        id: 'AwsSolutions-SMG4',
+        reason:
+          'These values are issued by GitHub (the App private key, the webhook secret as configured in the App) and by ' +
+          'Anthropic; Secrets Manager cannot rotate them on its own. Rotation is done by generating a new value at the ' +
+          'issuer and putting it here, as the README describes.',
+      });
+    }
   }
 
   /** GetSecretValue on the two secrets the GitHub side needs (the functions; not the Anthropic key). */

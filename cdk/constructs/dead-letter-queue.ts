@@ -3,9 +3,8 @@
  * ECS stop events (asynchronous Lambda invocations that kept failing, or that EventBridge could not
  * deliver). Encrypted, TLS only, kept 14 days; an alarm fires on the first message.
  */
-import { Duration } from 'aws-cdk-lib';
+import { Duration, Validations } from 'aws-cdk-lib';
 import { Queue, QueueEncryption } from 'aws-cdk-lib/aws-sqs';
-import { NagSuppressions } from 'cdk-nag';
 import { Construct } from 'constructs';
 
 export class DeadLetterQueue extends Construct {
@@ -18,13 +17,11 @@ export class DeadLetterQueue extends Construct {
       enforceSSL: true,
       retentionPeriod: Duration.days(14),
     });
-    NagSuppressions.addResourceSuppressions(this.queue, [
-      {
-        id: 'AwsSolutions-SQS3',
-        reason:
-          'This queue IS the dead-letter queue: the on-failure destination of the dispatch and task-events functions and ' +
-          'the DLQ of the EventBridge target. Nothing consumes it automatically, so it needs no DLQ of its own.',
-      },
-    ]);
+    Validations.of(this.queue).acknowledge({
+      id: 'AwsSolutions-SQS3',
+      reason:
+        'This queue IS the dead-letter queue: the on-failure destination of the dispatch and task-events functions and ' +
+        'the DLQ of the EventBridge target. Nothing consumes it automatically, so it needs no DLQ of its own.',
+    });
   }
 }

@@ -46,7 +46,9 @@ export class Network extends Construct {
     const isPublic = props.subnetType === 'public';
     this.assignPublicIp = isPublic;
     this.subnets = { subnetType: isPublic ? SubnetType.PUBLIC : SubnetType.PRIVATE_WITH_EGRESS };
-    this.vpc = props.vpcId ? Vpc.fromLookup(this, 'Vpc', { vpcId: props.vpcId }) : this.newVpc(props, isPublic);
+    this.vpc = props.vpcId
+      ? Vpc.fromLookup(this, 'Vpc', { vpcId: props.vpcId })
+      : this.newVpc(props, isPublic);
 
     this.securityGroup = new SecurityGroup(this, 'AgentSecurityGroup', {
       vpc: this.vpc,

@@ -4,12 +4,11 @@
  * which starts with nothing but writing to that log group. No AWS managed policy is attached.
  */
 import { join } from 'node:path';
-import type { Duration } from 'aws-cdk-lib';
+import { type Duration, Validations } from 'aws-cdk-lib';
 import { Effect, type IGrantable, PolicyStatement, Role, ServicePrincipal } from 'aws-cdk-lib/aws-iam';
 import { Architecture, type IDestination, Runtime } from 'aws-cdk-lib/aws-lambda';
 import { NodejsFunction } from 'aws-cdk-lib/aws-lambda-nodejs';
 import { LogGroup, type RetentionDays } from 'aws-cdk-lib/aws-logs';
-import { NagSuppressions } from 'cdk-nag';
 import { Construct } from 'constructs';
 import { lambdaBundling, PROJECT_ROOT } from '../bundling.js';
 
@@ -48,7 +47,8 @@ export class NightshiftFunction extends Construct {
       memorySize: props.memorySize ?? 512,
       timeout: props.timeout,
       description: props.description,
-      environment: props.environment,
+      // The bundles carry source maps; Node uses them for stack traces only when told to.
+      environment: { ...props.environment, NODE_OPTIONS: '--enable-source-maps' },
       role: this.role,
       logGroup: this.logGroup,
       bundling: lambdaBundling,
@@ -65,14 +65,12 @@ export class NightshiftFunction extends Construct {
     });
     this.logGroup.grantWrite(this.role);
 
-    NagSuppressions.addResourceSuppressions(this.function, [
-      {
-        id: 'AwsSolutions-L1',
-        reason:
-          'Node.js 22 (LTS, supported by Lambda until 2027) is the runtime the bundles target (cdk/bundling.ts) and the ' +
-          'agent container runs (node:22); the functions and the container move to the next LTS together.',
-      },
-    ]);
+    Validations.of(this.function).acknowledge({
+      id: 'AwsSolutions-L1',
+      reason:
+        'Node.js 22 (LTS, supported by Lambda until 2027) is the runtime the bundles target (cdk/bundling.ts) and the ' +
+        'agent container runs (node:22); the functions and the container move to the next LTS together.',
+    });
   }
 
   /**

@@ -41,7 +41,9 @@ export class Webhook extends Construct {
       // margin is for a cold start that also reads the secrets.
       timeout: Duration.seconds(30),
       logRetention: props.logRetention,
-      ...(props.reservedConcurrency !== undefined ? { reservedConcurrentExecutions: props.reservedConcurrency } : {}),
+      ...(props.reservedConcurrency !== undefined
+        ? { reservedConcurrentExecutions: props.reservedConcurrency }
+        : {}),
       environment: {
         ...props.environment,
         DISPATCH_FUNCTION_NAME: props.dispatch.functionName,

@@ -15,7 +15,11 @@ const MAX_RETRIES = 3;
 function pacing(writeIntervalMs: number): Record<string, Bottleneck.Group> {
   return {
     write: new Bottleneck.Group({ id: 'nightshift-write', maxConcurrent: 1, minTime: writeIntervalMs }),
-    notifications: new Bottleneck.Group({ id: 'nightshift-notifications', maxConcurrent: 1, minTime: writeIntervalMs * 3 }),
+    notifications: new Bottleneck.Group({
+      id: 'nightshift-notifications',
+      maxConcurrent: 1,
+      minTime: writeIntervalMs * 3,
+    }),
   };
 }
 
@@ -24,13 +28,24 @@ type Options = ConstructorParameters<typeof ProbotOctokit>[0] & {
   log?: { warn: (message: string) => void };
 };
 
-export function createOctokitClass(writeIntervalMs = Number(process.env.NIGHTSHIFT_GITHUB_WRITE_INTERVAL_MS ?? 1000)): typeof ProbotOctokit {
+export function createOctokitClass(
+  writeIntervalMs = Number(process.env.NIGHTSHIFT_GITHUB_WRITE_INTERVAL_MS ?? 1000),
+): typeof ProbotOctokit {
   const groups = pacing(writeIntervalMs);
-  const retry = (kind: string) => (retryAfter: number, options: { method: string; url: string }, octokit: { log: { warn: (m: string) => void } }, retryCount: number) => {
-    const again = retryCount < MAX_RETRIES && retryAfter <= MAX_RETRY_AFTER_SECONDS;
-    octokit.log.warn(`GitHub ${kind} on ${options.method} ${options.url}: ${again ? `retrying in ${retryAfter}s` : 'giving up'}`);
-    return again;
-  };
+  const retry =
+    (kind: string) =>
+    (
+      retryAfter: number,
+      options: { method: string; url: string },
+      octokit: { log: { warn: (m: string) => void } },
+      retryCount: number,
+    ) => {
+      const again = retryCount < MAX_RETRIES && retryAfter <= MAX_RETRY_AFTER_SECONDS;
+      octokit.log.warn(
+        `GitHub ${kind} on ${options.method} ${options.url}: ${again ? `retrying in ${retryAfter}s` : 'giving up'}`,
+      );
+      return again;
+    };
   return class NightshiftOctokit extends ProbotOctokit {
     constructor(options: Options = {}) {
       super({

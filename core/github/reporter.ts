@@ -82,7 +82,9 @@ export class GitHubReporter {
 
   async concludeCheckRun(checkRunId: number, report: FinalReport): Promise<void> {
     const actions: CheckRunAction[] =
-      report.conclusion === 'failure' || report.conclusion === 'cancelled' || report.conclusion === 'timed_out'
+      report.conclusion === 'failure' ||
+      report.conclusion === 'cancelled' ||
+      report.conclusion === 'timed_out'
         ? [RETRY_ACTION]
         : [];
     await this.octokit.rest.checks.update({
@@ -101,15 +103,27 @@ export class GitHubReporter {
   }
 
   /** Create or update the one comment of `kind` for this task on an issue or PR conversation. */
-  async upsertComment(issueNumber: number, task: Task, kind: string, body: string, commentId?: number): Promise<number> {
-    const marked = body.includes(commentMarker(task.id, kind)) ? body : `${commentMarker(task.id, kind)}\n${body}`;
+  async upsertComment(
+    issueNumber: number,
+    task: Task,
+    kind: string,
+    body: string,
+    commentId?: number,
+  ): Promise<number> {
+    const marked = body.includes(commentMarker(task.id, kind))
+      ? body
+      : `${commentMarker(task.id, kind)}\n${body}`;
     const text = this.redact(marked);
     const existing = commentId ?? (await this.findComment(issueNumber, commentMarker(task.id, kind)));
     if (existing) {
       await this.octokit.rest.issues.updateComment({ ...this.ref, comment_id: existing, body: text });
       return existing;
     }
-    const { data } = await this.octokit.rest.issues.createComment({ ...this.ref, issue_number: issueNumber, body: text });
+    const { data } = await this.octokit.rest.issues.createComment({
+      ...this.ref,
+      issue_number: issueNumber,
+      body: text,
+    });
     return data.id;
   }
 
@@ -122,11 +136,23 @@ export class GitHubReporter {
     return comments.find((c) => c.body?.includes(marker))?.id;
   }
 
-  async reactToComment(kind: 'issue_comment' | 'review_comment', commentId: number, content: 'eyes' | '+1'): Promise<void> {
+  async reactToComment(
+    kind: 'issue_comment' | 'review_comment',
+    commentId: number,
+    content: 'eyes' | '+1',
+  ): Promise<void> {
     if (kind === 'issue_comment') {
-      await this.octokit.rest.reactions.createForIssueComment({ ...this.ref, comment_id: commentId, content });
+      await this.octokit.rest.reactions.createForIssueComment({
+        ...this.ref,
+        comment_id: commentId,
+        content,
+      });
     } else {
-      await this.octokit.rest.reactions.createForPullRequestReviewComment({ ...this.ref, comment_id: commentId, content });
+      await this.octokit.rest.reactions.createForPullRequestReviewComment({
+        ...this.ref,
+        comment_id: commentId,
+        content,
+      });
     }
   }
 

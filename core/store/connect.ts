@@ -12,7 +12,7 @@
 import { DynamoDBClient, type DynamoDBClientConfig } from '@aws-sdk/client-dynamodb';
 import { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import { DynamoTaskStore } from './dynamo-task-store.js';
-import { type EmbeddedDynamo, startEmbeddedDynamo } from './embedded.js';
+import type { EmbeddedDynamo } from './embedded.js';
 import { DEFAULT_TABLE_NAME } from './table.js';
 import { ensureTable } from './table-definition.js';
 import type { TaskStore } from './task-store.js';
@@ -80,6 +80,8 @@ export async function connectStore(env: StoreEnv, options: ConnectOptions = {}):
   let embedded: EmbeddedDynamo | undefined;
   let endpoint = env.DYNAMODB_ENDPOINT || undefined;
   if (endpoint === undefined && options.embeddedPath !== undefined) {
+    // Loaded only here: dynalite's native LevelDB binding has no place in a Lambda bundle.
+    const { startEmbeddedDynamo } = await import('./embedded.js');
     embedded = await startEmbeddedDynamo({ path: options.embeddedPath });
     endpoint = embedded.endpoint;
   }

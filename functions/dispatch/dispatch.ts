@@ -49,6 +49,13 @@ export async function dispatchTask(deps: DispatchDeps, taskId: string): Promise<
   const reporter = reporterFor(deps, octokit, task);
   let lockTaken = false;
   try {
+    if (task.cancelRequested) {
+      await finishTask(deps.store, reporter, task, 'cancelled', {
+        conclusion: 'cancelled',
+        headline: 'Cancelled before it started',
+      });
+      return;
+    }
     const prepared = await prepare(deps, reporter, task);
     if (!prepared) return;
     task = prepared;
@@ -56,7 +63,11 @@ export async function dispatchTask(deps: DispatchDeps, taskId: string): Promise<
     const lock = await deps.store.acquireLock(task);
     if (!lock.acquired) {
       task = await deps.store.transition(task, 'waiting');
-      await acknowledge(reporter, task, `Queued behind task ${lock.holderTaskId}, which is still working on this.`);
+      await acknowledge(
+        reporter,
+        task,
+        `Queued behind task ${lock.holderTaskId}, which is still working on this.`,
+      );
       log.info({ holder: lock.holderTaskId }, 'target busy: task waits');
       return;
     }
@@ -98,7 +109,11 @@ async function prepare(deps: DispatchDeps, reporter: GitHubReporter, task: Task)
   if (task.target.kind === 'pull_request') {
     const { data: pr } = await octokit.rest.pulls.get({ ...ref, pull_number: task.target.number });
     if (pr.head.repo?.full_name?.toLowerCase() !== pr.base.repo.full_name.toLowerCase()) {
-      return end('failed', { conclusion: 'failure', headline: 'Pull request from a fork' }, refusalForFork(task.engineer));
+      return end(
+        'failed',
+        { conclusion: 'failure', headline: 'Pull request from a fork' },
+        refusalForFork(task.engineer),
+      );
     }
     headSha = pr.head.sha;
     branch = pr.head.ref;
@@ -114,7 +129,10 @@ async function prepare(deps: DispatchDeps, reporter: GitHubReporter, task: Task)
     const withHead = headSha ? { ...task, headSha } : task;
     if (headSha) {
       const checkRunId = await reporter.createCheckRun(withHead, headSha, 'queued', queuedOutput(withHead));
-      await finishTask(deps.store, reporter, { ...withHead, checkRunId }, 'failed', outcome, { checkRunId, headSha });
+      await finishTask(deps.store, reporter, { ...withHead, checkRunId }, 'failed', outcome, {
+        checkRunId,
+        headSha,
+      });
     } else {
       await finishTask(deps.store, reporter, task, 'failed', outcome);
     }
@@ -123,7 +141,10 @@ async function prepare(deps: DispatchDeps, reporter: GitHubReporter, task: Task)
 
   if (task.trigger.kind !== 'ci_failure') {
     const sender = task.trigger.sender ?? task.engineer;
-    const { data: permission } = await octokit.rest.repos.getCollaboratorPermissionLevel({ ...ref, username: sender });
+    const { data: permission } = await octokit.rest.repos.getCollaboratorPermissionLevel({
+      ...ref,
+      username: sender,
+    });
     const verdict = mayTrigger(
       { permission: permission.permission, role_name: permission.role_name },
       sender,
@@ -139,7 +160,10 @@ async function prepare(deps: DispatchDeps, reporter: GitHubReporter, task: Task)
   }
 
   if (task.trigger.changesRequested && !task.trigger.text.trim() && !config.config.reviewFix) {
-    return end('cancelled', { conclusion: 'neutral', headline: 'Review fixes are turned off (reviewFix: false)' });
+    return end('cancelled', {
+      conclusion: 'neutral',
+      headline: 'Review fixes are turned off (reviewFix: false)',
+    });
   }
 
   if (task.trigger.kind === 'ci_failure') {
@@ -165,8 +189,15 @@ async function acknowledge(
   task: Task,
   waitingReason?: string,
 ): Promise<{ checkRunId?: number; trackingCommentId?: number; headSha?: string; branch?: string }> {
-  if (task.trigger.commentId && (task.trigger.kind === 'pr_comment' || task.trigger.kind === 'review_comment')) {
-    await reporter.reactToComment(task.trigger.kind === 'pr_comment' ? 'issue_comment' : 'review_comment', task.trigger.commentId, 'eyes');
+  if (
+    task.trigger.commentId &&
+    (task.trigger.kind === 'pr_comment' || task.trigger.kind === 'review_comment')
+  ) {
+    await reporter.reactToComment(
+      task.trigger.kind === 'pr_comment' ? 'issue_comment' : 'review_comment',
+      task.trigger.commentId,
+      'eyes',
+    );
   }
   const output = queuedOutput(task, waitingReason);
   const result: { checkRunId?: number; trackingCommentId?: number; headSha?: string; branch?: string } = {
@@ -189,12 +220,17 @@ async function acknowledge(
   return result;
 }
 
-async function cancelTasks(deps: DispatchDeps, message: Extract<DispatchMessage, { type: 'cancel' }>): Promise<void> {
+async function cancelTasks(
+  deps: DispatchDeps,
+  message: Extract<DispatchMessage, { type: 'cancel' }>,
+): Promise<void> {
   const octokit = await deps.octokitFor(message.installationId);
   const tasks = message.taskId
     ? [await deps.store.get(message.taskId)].filter((t): t is Task => Boolean(t))
     : await deps.store.listByTarget(message.repository, message.targetNumber ?? -1);
-  const live = tasks.filter((t) => !isTerminal(t.status) && t.repository.toLowerCase() === message.repository.toLowerCase());
+  const live = tasks.filter(
+    (t) => !isTerminal(t.status) && t.repository.toLowerCase() === message.repository.toLowerCase(),
+  );
   const first = live[0] ?? tasks[0];
   if (!first) return;
   const reporter = reporterFor(deps, octokit, first);
@@ -206,7 +242,12 @@ async function cancelTasks(deps: DispatchDeps, message: Extract<DispatchMessage,
   const verdict = mayTrigger(permission, message.sender, config.ok ? config.config.allowedUsers : []);
   if (!verdict.allowed) {
     if (message.commentId) {
-      await reporter.upsertComment(first.target.number, first, 'notice', refusalMessage(message.sender, 'stopping a task'));
+      await reporter.upsertComment(
+        first.target.number,
+        first,
+        'notice',
+        refusalMessage(message.sender, 'stopping a task'),
+      );
     }
     return;
   }

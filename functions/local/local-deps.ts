@@ -33,7 +33,8 @@ export function buildLocalDeps(env: AppEnv, connection: StoreConnection): LocalD
   });
   const probot = new ProbotWithEnv();
   const dispatcher = new LocalDispatcher(log);
-  const secrets = () => [env.privateKey, env.WEBHOOK_SECRET, process.env.ANTHROPIC_API_KEY ?? ''].filter(Boolean);
+  const secrets = () =>
+    [env.privateKey, env.WEBHOOK_SECRET, process.env.ANTHROPIC_API_KEY ?? ''].filter(Boolean);
   const runner: LocalRunner = new LocalRunner({
     env: {
       ...process.env,

@@ -23,14 +23,19 @@ export function dataDir(): string {
 
 async function main(): Promise<void> {
   if (!process.env.APP_ID || !(process.env.PRIVATE_KEY || process.env.PRIVATE_KEY_PATH)) {
-    console.log('No GitHub App credentials yet: starting the setup flow. Open the URL below to register the app.');
+    console.log(
+      'No GitHub App credentials yet: starting the setup flow. Open the URL below to register the app.',
+    );
     await run(() => undefined);
     return;
   }
   const env = readAppEnv();
   const dir = dataDir();
   mkdirSync(dir, { recursive: true });
-  const connection = await connectStore(process.env, { embeddedPath: resolve(dir, 'dynamo'), createTable: true });
+  const connection = await connectStore(process.env, {
+    embeddedPath: resolve(dir, 'dynamo'),
+    createTable: true,
+  });
   const { deps, dispatcher, runner, ProbotWithEnv } = buildLocalDeps(env, connection);
   const { log, store } = deps;
   // The CLI talks to this process's store while it runs (the embedded store is single-process).
@@ -38,7 +43,8 @@ async function main(): Promise<void> {
   if (connection.endpoint) writeFileSync(endpointFile, `${connection.endpoint}\n`);
 
   const recovered = await recoverOrphans(deps);
-  if (recovered.failed || recovered.redispatched) log.info(recovered, 'recovered tasks left by an earlier run');
+  if (recovered.failed || recovered.redispatched)
+    log.info(recovered, 'recovered tasks left by an earlier run');
 
   const server = new Server({
     Probot: ProbotWithEnv,
@@ -47,14 +53,20 @@ async function main(): Promise<void> {
     log: log.child({ name: 'server' }),
   });
   await server.load(async (app, options) => {
-    await nightshiftApp({ store, dispatcher, appId: env.APP_ID, label: env.NIGHTSHIFT_LABEL, log })(app, options);
+    await nightshiftApp({ store, dispatcher, appId: env.APP_ID, label: env.NIGHTSHIFT_LABEL, log })(
+      app,
+      options,
+    );
     options.addHandler?.(statusPageHandler(store));
   });
   await server.start();
   const sweeper = setInterval(() => {
     void sweep({ ...deps, runner }).catch((error: unknown) => log.error({ err: error }, 'sweep failed'));
   }, SWEEP_INTERVAL_MS);
-  log.info({ port: env.PORT }, 'Nightshift listening: webhooks at POST /api/github/webhooks, status at /status');
+  log.info(
+    { port: env.PORT },
+    'Nightshift listening: webhooks at POST /api/github/webhooks, status at /status',
+  );
 
   let stopping = false;
   const shutdown = async (signal: string) => {

@@ -2,7 +2,12 @@
  * Runner on AWS: one Fargate task per Nightshift task, with only the task id passed in. The
  * client token is derived from the task id, so a retried dispatch never starts two containers.
  */
-import { RunTaskCommand, StopTaskCommand, type ECSClient, type RunTaskCommandOutput } from '@aws-sdk/client-ecs';
+import {
+  RunTaskCommand,
+  StopTaskCommand,
+  type ECSClient,
+  type RunTaskCommandOutput,
+} from '@aws-sdk/client-ecs';
 import { RunnerStartError, type Runner } from '../../core/ports.js';
 import type { Task } from '../../core/task.js';
 
@@ -44,7 +49,10 @@ export class EcsRunner implements Runner {
       if (started) return started;
       if (output) {
         // RunTask can answer 200 with no task and a list of failures: that is a failure.
-        lastReason = (output.failures ?? []).map((f) => `${f.reason ?? 'failure'}${f.detail ? ` (${f.detail})` : ''}`).join('; ') || 'no task started';
+        lastReason =
+          (output.failures ?? [])
+            .map((f) => `${f.reason ?? 'failure'}${f.detail ? ` (${f.detail})` : ''}`)
+            .join('; ') || 'no task started';
         if (!RETRYABLE.test(lastReason)) throw new RunnerStartError(`ECS RunTask failed: ${lastReason}`);
       }
       if (attempt < attempts) await sleep(Math.min(30_000, 1000 * 2 ** (attempt - 1)));
@@ -54,7 +62,9 @@ export class EcsRunner implements Runner {
 
   async stop(runnerId: string, reason: string): Promise<void> {
     try {
-      await this.options.client.send(new StopTaskCommand({ cluster: this.options.cluster, task: runnerId, reason: reason.slice(0, 255) }));
+      await this.options.client.send(
+        new StopTaskCommand({ cluster: this.options.cluster, task: runnerId, reason: reason.slice(0, 255) }),
+      );
     } catch (error) {
       if ((error as Error).name !== 'InvalidParameterException') throw error;
     }
@@ -76,7 +86,9 @@ export class EcsRunner implements Runner {
         },
       },
       overrides: {
-        containerOverrides: [{ name: this.options.containerName, environment: [{ name: 'TASK_ID', value: task.id }] }],
+        containerOverrides: [
+          { name: this.options.containerName, environment: [{ name: 'TASK_ID', value: task.id }] },
+        ],
       },
       tags: [{ key: 'nightshift:task', value: task.id }],
     });

@@ -34,7 +34,10 @@ export interface SweepReport {
   promoted: string[];
 }
 
-export async function sweep(deps: SweepDeps, limits: SweepLimits = DEFAULT_SWEEP_LIMITS): Promise<SweepReport> {
+export async function sweep(
+  deps: SweepDeps,
+  limits: SweepLimits = DEFAULT_SWEEP_LIMITS,
+): Promise<SweepReport> {
   const now = (deps.now ?? (() => new Date()))();
   const ago = (ms: number) => new Date(now.getTime() - ms).toISOString();
   const report: SweepReport = { redispatched: [], failed: [], timedOut: [], promoted: [] };
@@ -60,7 +63,12 @@ export async function sweep(deps: SweepDeps, limits: SweepLimits = DEFAULT_SWEEP
   for (const task of await deps.store.listStale('running', now.toISOString())) {
     if (!task.leaseExpiresAt || task.leaseExpiresAt > now.toISOString()) continue;
     if (task.runnerId) await deps.runner.stop(task.runnerId, 'heartbeat lapsed').catch(() => undefined);
-    await onRunnerStopped(deps, task.id, 'its heartbeat lapsed: the agent hung or its container vanished', 'timed_out');
+    await onRunnerStopped(
+      deps,
+      task.id,
+      'its heartbeat lapsed: the agent hung or its container vanished',
+      'timed_out',
+    );
     report.timedOut.push(task.id);
   }
   for (const task of await deps.store.listStale('waiting', ago(limits.queuedMs))) {

@@ -19,7 +19,10 @@ function answer(statusCode: number, body: Record<string, unknown>): LambdaFuncti
   return { statusCode, headers: { 'content-type': 'application/json' }, body: JSON.stringify(body) };
 }
 
-export async function handleWebhook(deps: WebhookDeps, event: LambdaFunctionURLEvent): Promise<LambdaFunctionURLResult> {
+export async function handleWebhook(
+  deps: WebhookDeps,
+  event: LambdaFunctionURLEvent,
+): Promise<LambdaFunctionURLResult> {
   const headers = lowerCaseKeys(event.headers ?? {});
   const raw = event.body ?? '';
   const bytes = event.isBase64Encoded ? Buffer.byteLength(raw, 'base64') : Buffer.byteLength(raw);
@@ -39,7 +42,8 @@ export async function handleWebhook(deps: WebhookDeps, event: LambdaFunctionURLE
   } catch {
     return answer(400, { error: 'body is not JSON' });
   }
-  if (typeof payload !== 'object' || payload === null) return answer(400, { error: 'body is not a JSON object' });
+  if (typeof payload !== 'object' || payload === null)
+    return answer(400, { error: 'body is not a JSON object' });
 
   try {
     // Probot's receive types the event by name; the payload was verified as GitHub's own.

@@ -37,6 +37,9 @@ async function init(): Promise<WebhookDeps> {
 let ready: Promise<WebhookDeps> | undefined;
 
 export async function handler(event: LambdaFunctionURLEvent): Promise<LambdaFunctionURLResult> {
-  ready ??= init();
+  ready ??= init().catch((error: unknown) => {
+    ready = undefined; // a failed cold start (secrets not set yet) must not poison a warm container
+    throw error;
+  });
   return handleWebhook(await ready, event);
 }

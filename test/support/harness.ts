@@ -28,9 +28,14 @@ export const REPO = 'acme/calc';
 
 /** A small project whose test fails: add() subtracts. */
 export const CALC_FILES: Record<string, string> = {
-  'package.json': JSON.stringify({ name: 'calc', version: '1.0.0', scripts: { test: 'node test.js' } }, null, 2),
+  'package.json': JSON.stringify(
+    { name: 'calc', version: '1.0.0', scripts: { test: 'node test.js' } },
+    null,
+    2,
+  ),
   'math.js': 'exports.add = (a, b) => a - b;\n',
-  'test.js': "const assert = require('assert');\nconst { add } = require('./math');\nassert.strictEqual(add(2, 3), 5);\nconsole.log('ok');\n",
+  'test.js':
+    "const assert = require('assert');\nconst { add } = require('./math');\nassert.strictEqual(add(2, 3), 5);\nconsole.log('ok');\n",
   '.github/nightshift.yml': 'test: node test.js\nlimits:\n  turns: 12\n',
   'README.md': '# calc\n',
 };
@@ -45,8 +50,16 @@ export interface Harness {
   dispatcher: LocalDispatcher;
   runner: LocalRunner;
   /** Post a signed delivery through the Lambda handler; returns the status and outcome. */
-  deliver(event: string, payload: unknown, options?: { deliveryId?: string; base64?: boolean; secret?: string }): Promise<{ statusCode: number; body: IntakeOutcome & { error?: string } }>;
-  payload(event: string, action: string, overrides?: Record<string, unknown>): Promise<Record<string, unknown>>;
+  deliver(
+    event: string,
+    payload: unknown,
+    options?: { deliveryId?: string; base64?: boolean; secret?: string },
+  ): Promise<{ statusCode: number; body: IntakeOutcome & { error?: string } }>;
+  payload(
+    event: string,
+    action: string,
+    overrides?: Record<string, unknown>,
+  ): Promise<Record<string, unknown>>;
   /** Wait until every dispatch and every agent process has finished. */
   settle(): Promise<void>;
   waitForTask(predicate: (t: Task) => boolean, timeoutMs?: number): Promise<Task>;
@@ -109,7 +122,9 @@ export async function startHarness(options: HarnessOptions = {}): Promise<Harnes
     if (options.dispatch !== false) await handleDispatchMessage(deps, message);
   });
   const outcomes = new Map<string, IntakeOutcome>();
-  await probot.load(nightshiftApp({ store: db.store, dispatcher, appId: github.appId, label: 'agent', log, outcomes }));
+  await probot.load(
+    nightshiftApp({ store: db.store, dispatcher, appId: github.appId, label: 'agent', log, outcomes }),
+  );
 
   const harness: Harness = {
     sent,
@@ -120,14 +135,25 @@ export async function startHarness(options: HarnessOptions = {}): Promise<Harnes
     dispatcher,
     runner,
     async deliver(event, payload, opts = {}) {
-      const signed = signedDelivery(event, payload, opts.secret ?? WEBHOOK_SECRET, opts.deliveryId ? { deliveryId: opts.deliveryId } : {});
+      const signed = signedDelivery(
+        event,
+        payload,
+        opts.secret ?? WEBHOOK_SECRET,
+        opts.deliveryId ? { deliveryId: opts.deliveryId } : {},
+      );
       const request = {
         headers: signed.headers,
         body: opts.base64 ? Buffer.from(signed.body).toString('base64') : signed.body,
         isBase64Encoded: Boolean(opts.base64),
       } as unknown as LambdaFunctionURLEvent;
-      const result = (await handleWebhook({ probot, outcomes }, request)) as { statusCode: number; body: string };
-      return { statusCode: result.statusCode, body: JSON.parse(result.body) as IntakeOutcome & { error?: string } };
+      const result = (await handleWebhook({ probot, outcomes }, request)) as {
+        statusCode: number;
+        body: string;
+      };
+      return {
+        statusCode: result.statusCode,
+        body: JSON.parse(result.body) as IntakeOutcome & { error?: string },
+      };
     },
     payload: (event, action, overrides = {}) => payloadFor(github, REPO, event, action, overrides),
     async settle() {

@@ -18,10 +18,16 @@ describe('the agent task', () => {
   async function runIssue(title: string, steps: ScriptStep[]): Promise<{ task: Task; number: number }> {
     const issue = h.github.addIssue(REPO, { title, body: 'add(2, 3) must be 5', user: 'bob' });
     h.model.push(...steps);
-    const payload = await h.payload('issues', 'labeled', { issue: { number: issue.number }, label: { name: 'agent' }, sender: { login: 'alice' } });
+    const payload = await h.payload('issues', 'labeled', {
+      issue: { number: issue.number },
+      label: { name: 'agent' },
+      sender: { login: 'alice' },
+    });
     expect((await h.deliver('issues', payload)).statusCode).toBe(202);
     await h.settle();
-    const task = await h.waitForTask((t) => t.target.number === issue.number && ['succeeded', 'failed', 'cancelled'].includes(t.status));
+    const task = await h.waitForTask(
+      (t) => t.target.number === issue.number && ['succeeded', 'failed', 'cancelled'].includes(t.status),
+    );
     return { task, number: issue.number };
   }
 
@@ -35,7 +41,9 @@ describe('the agent task', () => {
     const { task } = await runIssue('Secrets', [
       bash('env'),
       bash('cat .git/config; git config --list --show-origin'),
-      bash('cat /proc/$PPID/environ; for f in /proc/[0-9]*/environ; do cat "$f" 2>/dev/null | tr "\\0" "\\n"; done; id -u'),
+      bash(
+        'cat /proc/$PPID/environ; for f in /proc/[0-9]*/environ; do cat "$f" 2>/dev/null | tr "\\0" "\\n"; done; id -u',
+      ),
       bash('cat /proc/1/cmdline; ps aux 2>/dev/null | head -50'),
       ...fix,
     ]);
@@ -68,7 +76,9 @@ describe('the agent task', () => {
       done('Fixed add() after the test failed.'),
     ]);
     expect(task.status).toBe('succeeded');
-    const pr = h.github.pullRequests(REPO).find((p) => h.github.issue(REPO, p.number)?.body?.includes(`Closes #${number}`));
+    const pr = h.github
+      .pullRequests(REPO)
+      .find((p) => h.github.issue(REPO, p.number)?.body?.includes(`Closes #${number}`));
     expect(await h.github.readFile(REPO, pr?.headRef ?? '', 'math.js')).toContain('a + b');
   });
 
@@ -93,7 +103,12 @@ describe('the agent task', () => {
   });
 
   it('at the turn limit ends failed with a summary and pushes nothing of the half-done work', async () => {
-    await h.github.commitFiles(REPO, 'main', { '.github/nightshift.yml': 'test: node test.js\nlimits:\n  turns: 2\n' }, 'Two turns');
+    await h.github.commitFiles(
+      REPO,
+      'main',
+      { '.github/nightshift.yml': 'test: node test.js\nlimits:\n  turns: 2\n' },
+      'Two turns',
+    );
     const mainBefore = await h.github.branchSha(REPO, 'main');
     try {
       const { task } = await runIssue('Limit', [
@@ -107,9 +122,16 @@ describe('the agent task', () => {
       expect(run).toMatchObject({ status: 'completed', conclusion: 'failure' });
       expect(run?.output.summary).toMatch(/Nothing was pushed/);
       expect(await h.github.branchSha(REPO, 'main')).toBe(mainBefore);
-      expect(await h.github.readFile(REPO, task.branch ?? '', 'math.js')).toBe('exports.add = (a, b) => a - b;\n');
+      expect(await h.github.readFile(REPO, task.branch ?? '', 'math.js')).toBe(
+        'exports.add = (a, b) => a - b;\n',
+      );
     } finally {
-      await h.github.commitFiles(REPO, 'main', { '.github/nightshift.yml': 'test: node test.js\n' }, 'Back to defaults');
+      await h.github.commitFiles(
+        REPO,
+        'main',
+        { '.github/nightshift.yml': 'test: node test.js\n' },
+        'Back to defaults',
+      );
     }
   });
 
@@ -128,7 +150,9 @@ describe('the agent task', () => {
     expect(task.status).toBe('cancelled');
     const run = h.github.checkRuns(REPO).find((r) => r.id === task.checkRunId);
     expect(run).toMatchObject({ status: 'completed', conclusion: 'cancelled' });
-    expect(await h.github.readFile(REPO, task.branch ?? '', 'math.js')).toBe('exports.add = (a, b) => a - b;\n');
+    expect(await h.github.readFile(REPO, task.branch ?? '', 'math.js')).toBe(
+      'exports.add = (a, b) => a - b;\n',
+    );
     expect(h.model.remaining).toBe(0);
   });
 });

@@ -31,14 +31,24 @@ describe('dispatch', () => {
 
   beforeAll(async () => {
     h = await startHarness({ runner });
-    await h.github.commitFiles(REPO, 'nightshift/issue-9-x', { 'math.js': 'exports.add = (a, b) => a + b;\n' }, 'Fix');
-    prNumber = (await h.github.addPullRequest(REPO, { head: 'nightshift/issue-9-x', title: 'Fix add' })).number;
+    await h.github.commitFiles(
+      REPO,
+      'nightshift/issue-9-x',
+      { 'math.js': 'exports.add = (a, b) => a + b;\n' },
+      'Fix',
+    );
+    prNumber = (await h.github.addPullRequest(REPO, { head: 'nightshift/issue-9-x', title: 'Fix add' }))
+      .number;
   });
   afterAll(() => h.close());
 
   async function label(login: string, title = 'Task'): Promise<{ number: number; task: Task }> {
     const issue = h.github.addIssue(REPO, { title, user: 'bob' });
-    const payload = await h.payload('issues', 'labeled', { issue: { number: issue.number }, label: { name: 'agent' }, sender: { login } });
+    const payload = await h.payload('issues', 'labeled', {
+      issue: { number: issue.number },
+      label: { name: 'agent' },
+      sender: { login },
+    });
     await h.deliver('issues', payload);
     await h.dispatcher.idle();
     const task = (await h.tasks()).find((t) => t.target.number === issue.number);
@@ -48,7 +58,11 @@ describe('dispatch', () => {
 
   async function fixComment(login: string, body = '/agent fix tidy up'): Promise<Task> {
     const comment = h.github.addComment(REPO, prNumber, { body, user: login });
-    const payload = await h.payload('issue_comment', 'created', { issue: { number: prNumber }, comment: { id: comment.id }, sender: { login } });
+    const payload = await h.payload('issue_comment', 'created', {
+      issue: { number: prNumber },
+      comment: { id: comment.id },
+      sender: { login },
+    });
     await h.deliver('issue_comment', payload);
     await h.dispatcher.idle();
     const task = (await h.tasks()).find((t) => t.trigger.commentId === comment.id);
@@ -61,7 +75,9 @@ describe('dispatch', () => {
     expect(task.status).toBe('dispatched');
     expect(task.runnerId).toBe(`fake:${task.id}`);
     expect(runner.started.map((t) => t.id)).toContain(task.id);
-    expect(h.github.comments(REPO, number).some((c) => c.body.includes('Nightshift') && c.user.endsWith('[bot]'))).toBe(true);
+    expect(
+      h.github.comments(REPO, number).some((c) => c.body.includes('Nightshift') && c.user.endsWith('[bot]')),
+    ).toBe(true);
   });
 
   it('refuses a user with read or triage permission: one polite reply, no work', async () => {
@@ -91,7 +107,11 @@ describe('dispatch', () => {
     expect(second.status).toBe('waiting');
     const startedBefore = runner.started.length;
 
-    await onRunnerStopped(h.deps, first.id, 'EssentialContainerExited · exit code 137 (killed: out of memory or stopped)');
+    await onRunnerStopped(
+      h.deps,
+      first.id,
+      'EssentialContainerExited · exit code 137 (killed: out of memory or stopped)',
+    );
     await h.dispatcher.idle();
     const ended = await h.db.store.load(first.id);
     expect(ended.status).toBe('failed');
@@ -112,9 +132,17 @@ describe('dispatch', () => {
   it('refuses a pull request from a fork with a reply, and no work', async () => {
     const fork = await h.github.addFork(REPO, { owner: 'mallory' });
     await h.github.commitFiles(fork.fullName, 'feature', { 'evil.js': 'x' }, 'Evil');
-    const pr = await h.github.addPullRequest(REPO, { head: 'mallory:feature', title: 'From a fork', user: 'mallory' });
+    const pr = await h.github.addPullRequest(REPO, {
+      head: 'mallory:feature',
+      title: 'From a fork',
+      user: 'mallory',
+    });
     const comment = h.github.addComment(REPO, pr.number, { body: '/agent fix', user: 'alice' });
-    const payload = await h.payload('issue_comment', 'created', { issue: { number: pr.number }, comment: { id: comment.id }, sender: { login: 'alice' } });
+    const payload = await h.payload('issue_comment', 'created', {
+      issue: { number: pr.number },
+      comment: { id: comment.id },
+      sender: { login: 'alice' },
+    });
     const startedBefore = runner.started.length;
     await h.deliver('issue_comment', payload);
     await h.dispatcher.idle();
@@ -125,20 +153,35 @@ describe('dispatch', () => {
   });
 
   it('an invalid .github/nightshift.yml → the error on the tracking comment, no agent started', async () => {
-    await h.github.commitFiles(REPO, 'main', { '.github/nightshift.yml': 'limits:\n  turns: ten\nlabels: agent\n' }, 'Bad config');
+    await h.github.commitFiles(
+      REPO,
+      'main',
+      { '.github/nightshift.yml': 'limits:\n  turns: ten\nlabels: agent\n' },
+      'Bad config',
+    );
     const startedBefore = runner.started.length;
     const { number, task } = await label('alice', 'Config');
     expect(task.status).toBe('failed');
     expect(runner.started.length).toBe(startedBefore);
-    const text = h.github.comments(REPO, number).map((c) => c.body).join('\n');
+    const text = h.github
+      .comments(REPO, number)
+      .map((c) => c.body)
+      .join('\n');
     expect(text).toContain('limits.turns');
     expect(text).toMatch(/labels/);
-    await h.github.commitFiles(REPO, 'main', { '.github/nightshift.yml': 'test: node test.js\n' }, 'Fix config');
+    await h.github.commitFiles(
+      REPO,
+      'main',
+      { '.github/nightshift.yml': 'test: node test.js\n' },
+      'Fix config',
+    );
   });
 
   it('an ECS RunTask capacity failure ends the task failed, its check run concluded, the lock released', async () => {
     const ecs = mockClient(ECSClient);
-    ecs.on(RunTaskCommand).resolves({ tasks: [], failures: [{ reason: 'Capacity is unavailable at this time' }] });
+    ecs
+      .on(RunTaskCommand)
+      .resolves({ tasks: [], failures: [{ reason: 'Capacity is unavailable at this time' }] });
     const ecsRunner = new EcsRunner({
       client: new ECSClient({ region: 'us-east-1', credentials: { accessKeyId: 'x', secretAccessKey: 'y' } }),
       cluster: 'nightshift',

@@ -14,7 +14,11 @@ describe('labelling an issue `agent`', () => {
   afterAll(() => h.close());
 
   it('opens a draft PR that closes the issue, with the fix, a successful check run and the engineer assigned', async () => {
-    const issue = h.github.addIssue(REPO, { title: 'add() returns the difference', body: 'add(2, 3) should be 5.', user: 'bob' });
+    const issue = h.github.addIssue(REPO, {
+      title: 'add() returns the difference',
+      body: 'add(2, 3) should be 5.',
+      user: 'bob',
+    });
     h.model.push(
       editor({ command: 'view', path: 'math.js' }),
       editor({ command: 'str_replace', path: 'math.js', old_str: 'a - b', new_str: 'a + b' }),
@@ -31,11 +35,17 @@ describe('labelling an issue `agent`', () => {
     expect(answer.statusCode).toBe(202);
     expect(answer.body.status).toBe('created');
     // No GitHub API call before the answer.
-    expect(h.github.calls.filter((c) => c.operationId !== 'apps/create-installation-access-token')).toEqual([]);
+    expect(h.github.calls.filter((c) => c.operationId !== 'apps/create-installation-access-token')).toEqual(
+      [],
+    );
 
     await h.settle();
     const task = await h.waitForTask(terminal);
-    expect(task).toMatchObject({ status: 'succeeded', engineer: 'alice', target: { kind: 'issue', number: issue.number } });
+    expect(task).toMatchObject({
+      status: 'succeeded',
+      engineer: 'alice',
+      target: { kind: 'issue', number: issue.number },
+    });
     expect(task.usage.turns).toBe(4);
     expect(task.usage.inputTokens + task.usage.cacheReadTokens).toBeGreaterThan(0);
     expect(task.usage.costUsd).toBeGreaterThan(0);

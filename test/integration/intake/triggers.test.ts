@@ -12,8 +12,19 @@ describe('webhook intake', () => {
 
   beforeAll(async () => {
     h = await startHarness({ dispatch: false });
-    headSha = await h.github.commitFiles(REPO, 'nightshift/issue-1-x', { 'math.js': 'exports.add = (a, b) => a + b;\n' }, 'Fix');
-    prNumber = (await h.github.addPullRequest(REPO, { head: 'nightshift/issue-1-x', title: 'Fix add', user: 'acme-nightshift[bot]' })).number;
+    headSha = await h.github.commitFiles(
+      REPO,
+      'nightshift/issue-1-x',
+      { 'math.js': 'exports.add = (a, b) => a + b;\n' },
+      'Fix',
+    );
+    prNumber = (
+      await h.github.addPullRequest(REPO, {
+        head: 'nightshift/issue-1-x',
+        title: 'Fix add',
+        user: 'acme-nightshift[bot]',
+      })
+    ).number;
   });
   afterAll(() => h.close());
 
@@ -23,7 +34,11 @@ describe('webhook intake', () => {
 
   it('issues.labeled `agent` → one issue task for the labeller', async () => {
     const issue = h.github.addIssue(REPO, { title: 'Broken', body: 'It is broken', user: 'bob' });
-    const payload = await h.payload('issues', 'labeled', { issue: { number: issue.number }, label: { name: 'Agent' }, sender: { login: 'alice' } });
+    const payload = await h.payload('issues', 'labeled', {
+      issue: { number: issue.number },
+      label: { name: 'Agent' },
+      sender: { login: 'alice' },
+    });
     const answer = await h.deliver('issues', payload);
     expect(answer.statusCode).toBe(202);
     const [task, ...rest] = await tasksFor(issue.number);
@@ -40,7 +55,10 @@ describe('webhook intake', () => {
   });
 
   it('`/agent fix …` on its own line in a PR comment → a pr_comment task with the rest as instructions', async () => {
-    const comment = h.github.addComment(REPO, prNumber, { body: 'Looks close.\n/Agent Fix rename add to sum\nand update callers', user: 'alice' });
+    const comment = h.github.addComment(REPO, prNumber, {
+      body: 'Looks close.\n/Agent Fix rename add to sum\nand update callers',
+      user: 'alice',
+    });
     const payload = await h.payload('issue_comment', 'created', {
       issue: { number: prNumber },
       comment: { id: comment.id },
@@ -56,7 +74,12 @@ describe('webhook intake', () => {
   });
 
   it('`/agent fix` in an inline review comment → a review_comment task', async () => {
-    const comment = await h.github.addReviewComment(REPO, prNumber, { path: 'math.js', line: 1, body: '/agent fix use a named function', user: 'alice' });
+    const comment = await h.github.addReviewComment(REPO, prNumber, {
+      path: 'math.js',
+      line: 1,
+      body: '/agent fix use a named function',
+      user: 'alice',
+    });
     const payload = await h.payload('pull_request_review_comment', 'created', {
       pull_request: { number: prNumber },
       comment: { id: comment.id },
@@ -64,11 +87,18 @@ describe('webhook intake', () => {
     });
     expect((await h.deliver('pull_request_review_comment', payload)).statusCode).toBe(202);
     const task = (await tasksFor(prNumber)).find((t) => t.trigger.kind === 'review_comment');
-    expect(task).toMatchObject({ trigger: { commentId: comment.id, text: 'use a named function' }, engineer: 'alice' });
+    expect(task).toMatchObject({
+      trigger: { commentId: comment.id, text: 'use a named function' },
+      engineer: 'alice',
+    });
   });
 
   it('a review whose body has `/agent fix` → a review task', async () => {
-    const review = h.github.addReview(REPO, prNumber, { user: 'alice', state: 'COMMENTED', body: '/agent fix address these' });
+    const review = h.github.addReview(REPO, prNumber, {
+      user: 'alice',
+      state: 'COMMENTED',
+      body: '/agent fix address these',
+    });
     const payload = await h.payload('pull_request_review', 'submitted', {
       pull_request: { number: prNumber },
       review: { id: review.id, body: review.body, state: 'commented', user: { login: 'alice' } },
@@ -106,9 +136,15 @@ describe('webhook intake', () => {
     expect(doubleClick.body.status).toBe('duplicate');
     const retries = (await tasksFor(prNumber)).filter((t) => t.retryOf === original.id);
     expect(retries).toHaveLength(1);
-    expect(retries[0]).toMatchObject({ engineer: 'alice', trigger: { kind: 'retry', text: 'make it faster', sender: 'carol' } });
+    expect(retries[0]).toMatchObject({
+      engineer: 'alice',
+      trigger: { kind: 'retry', text: 'make it faster', sender: 'carol' },
+    });
 
-    const rerun = await h.payload('check_run', 'rerequested', { check_run: { id: run.id }, sender: { login: 'carol' } });
+    const rerun = await h.payload('check_run', 'rerequested', {
+      check_run: { id: run.id },
+      sender: { login: 'carol' },
+    });
     expect((await h.deliver('check_run', rerun)).body.status).toMatch(/created|duplicate/);
   });
 
@@ -119,7 +155,21 @@ describe('webhook intake', () => {
         head_sha: headSha,
         head_branch: 'nightshift/issue-1-x',
         app: { id: 15368, slug: 'github-actions', name: 'GitHub Actions' },
-        pull_requests: [{ number: prNumber, head: { ref: 'nightshift/issue-1-x', sha: headSha, repo: { id: h.github.repo(REPO)?.id, name: 'calc', url: `${h.github.url}/repos/${REPO}` } }, base: { ref: 'main', sha: headSha, repo: { id: h.github.repo(REPO)?.id, name: 'calc', url: `${h.github.url}/repos/${REPO}` } } }],
+        pull_requests: [
+          {
+            number: prNumber,
+            head: {
+              ref: 'nightshift/issue-1-x',
+              sha: headSha,
+              repo: { id: h.github.repo(REPO)?.id, name: 'calc', url: `${h.github.url}/repos/${REPO}` },
+            },
+            base: {
+              ref: 'main',
+              sha: headSha,
+              repo: { id: h.github.repo(REPO)?.id, name: 'calc', url: `${h.github.url}/repos/${REPO}` },
+            },
+          },
+        ],
       },
       sender: { login: 'github-actions[bot]', type: 'Bot' },
     });
@@ -131,7 +181,11 @@ describe('webhook intake', () => {
   it('`/agent stop` → a cancel request for the target, no task', async () => {
     const before = (await h.tasks()).length;
     const comment = h.github.addComment(REPO, prNumber, { body: '/agent stop', user: 'alice' });
-    const payload = await h.payload('issue_comment', 'created', { issue: { number: prNumber }, comment: { id: comment.id }, sender: { login: 'alice' } });
+    const payload = await h.payload('issue_comment', 'created', {
+      issue: { number: prNumber },
+      comment: { id: comment.id },
+      sender: { login: 'alice' },
+    });
     const answer = await h.deliver('issue_comment', payload);
     expect(answer.statusCode).toBe(202);
     await h.dispatcher.idle();
@@ -146,12 +200,50 @@ describe('webhook intake', () => {
     const closed = h.github.addIssue(REPO, { title: 'Closed', user: 'bob', state: 'closed' });
     const plain = h.github.addComment(REPO, prNumber, { body: 'agent fix this please', user: 'alice' });
     const cases: Array<[string, Record<string, unknown>]> = [
-      ['issues', await h.payload('issues', 'labeled', { issue: { number: issue.number }, label: { name: 'bug' }, sender: { login: 'alice' } })],
-      ['issues', await h.payload('issues', 'labeled', { issue: { number: closed.number }, label: { name: 'agent' }, sender: { login: 'alice' } })],
-      ['issues', await h.payload('issues', 'labeled', { issue: { number: issue.number }, label: { name: 'agent' }, sender: { login: 'renovate[bot]', type: 'Bot' } })],
-      ['issue_comment', await h.payload('issue_comment', 'created', { issue: { number: prNumber }, comment: { id: plain.id }, sender: { login: 'alice' } })],
-      ['issue_comment', await h.payload('issue_comment', 'edited', { issue: { number: prNumber }, comment: { id: plain.id, body: '/agent fix now' }, sender: { login: 'alice' } })],
-      ['issues', await h.payload('issues', 'opened', { issue: { number: issue.number }, sender: { login: 'alice' } })],
+      [
+        'issues',
+        await h.payload('issues', 'labeled', {
+          issue: { number: issue.number },
+          label: { name: 'bug' },
+          sender: { login: 'alice' },
+        }),
+      ],
+      [
+        'issues',
+        await h.payload('issues', 'labeled', {
+          issue: { number: closed.number },
+          label: { name: 'agent' },
+          sender: { login: 'alice' },
+        }),
+      ],
+      [
+        'issues',
+        await h.payload('issues', 'labeled', {
+          issue: { number: issue.number },
+          label: { name: 'agent' },
+          sender: { login: 'renovate[bot]', type: 'Bot' },
+        }),
+      ],
+      [
+        'issue_comment',
+        await h.payload('issue_comment', 'created', {
+          issue: { number: prNumber },
+          comment: { id: plain.id },
+          sender: { login: 'alice' },
+        }),
+      ],
+      [
+        'issue_comment',
+        await h.payload('issue_comment', 'edited', {
+          issue: { number: prNumber },
+          comment: { id: plain.id, body: '/agent fix now' },
+          sender: { login: 'alice' },
+        }),
+      ],
+      [
+        'issues',
+        await h.payload('issues', 'opened', { issue: { number: issue.number }, sender: { login: 'alice' } }),
+      ],
     ];
     for (const [event, payload] of cases) {
       const answer = await h.deliver(event, payload);
@@ -166,7 +258,11 @@ describe('webhook intake', () => {
   it('a wrong, missing or SHA-1-only signature → 401 and nothing written', async () => {
     const before = (await h.tasks()).length;
     const issue = h.github.addIssue(REPO, { title: 'Sig', user: 'bob' });
-    const payload = await h.payload('issues', 'labeled', { issue: { number: issue.number }, label: { name: 'agent' }, sender: { login: 'alice' } });
+    const payload = await h.payload('issues', 'labeled', {
+      issue: { number: issue.number },
+      label: { name: 'agent' },
+      sender: { login: 'alice' },
+    });
     expect((await h.deliver('issues', payload, { secret: 'not-the-secret' })).statusCode).toBe(401);
     expect((await h.deliver('issues', payload, { secret: `${WEBHOOK_SECRET}x` })).statusCode).toBe(401);
     expect((await h.tasks()).length).toBe(before);
@@ -174,15 +270,25 @@ describe('webhook intake', () => {
 
   it('a base64 body (Function URL) is decoded and verified over its bytes', async () => {
     const issue = h.github.addIssue(REPO, { title: 'Base64 ünïcode', user: 'bob' });
-    const payload = await h.payload('issues', 'labeled', { issue: { number: issue.number }, label: { name: 'agent' }, sender: { login: 'alice' } });
+    const payload = await h.payload('issues', 'labeled', {
+      issue: { number: issue.number },
+      label: { name: 'agent' },
+      sender: { login: 'alice' },
+    });
     expect((await h.deliver('issues', payload, { base64: true })).statusCode).toBe(202);
     expect(await tasksFor(issue.number)).toHaveLength(1);
   });
 
   it('the same delivery posted 20 times concurrently → one task, the rest answered as duplicates', async () => {
     const issue = h.github.addIssue(REPO, { title: 'Redelivered', user: 'bob' });
-    const payload = await h.payload('issues', 'labeled', { issue: { number: issue.number }, label: { name: 'agent' }, sender: { login: 'alice' } });
-    const answers = await Promise.all(Array.from({ length: 20 }, () => h.deliver('issues', payload, { deliveryId: 'same-delivery-id' })));
+    const payload = await h.payload('issues', 'labeled', {
+      issue: { number: issue.number },
+      label: { name: 'agent' },
+      sender: { login: 'alice' },
+    });
+    const answers = await Promise.all(
+      Array.from({ length: 20 }, () => h.deliver('issues', payload, { deliveryId: 'same-delivery-id' })),
+    );
     expect(answers.every((a) => a.statusCode === 202 || a.statusCode === 200)).toBe(true);
     expect(answers.filter((a) => a.body.status === 'created')).toHaveLength(1);
     expect(answers.filter((a) => a.body.status === 'duplicate')).toHaveLength(19);

@@ -1,6 +1,7 @@
 // The FakeGitHub instance: its server, keys, temp dirs, recorded calls and pushes, and the
 // seeding / inspection API tests use. REST behaviour lives in routes/, git in git*.ts.
 import { generateKeyPair, type KeyObject } from 'node:crypto';
+import { rmSync } from 'node:fs';
 import { mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
@@ -123,6 +124,7 @@ export class FakeGitHub implements World {
       await new Promise<void>((resolve) => server.close(() => resolve()));
     }
     await rm(this.root, { recursive: true, force: true });
+    openRoots.delete(this.root);
   }
 
   // ---- calls, failures, auth -------------------------------------------------------------
@@ -701,11 +703,25 @@ function takeKey(): Promise<string> {
   return key;
 }
 
+// Temp dirs of fakes never closed (a test that crashed) are removed when the process exits.
+const openRoots = new Set<string>();
+let exitHook = false;
+
+function trackRoot(root: string): void {
+  openRoots.add(root);
+  if (exitHook) return;
+  exitHook = true;
+  process.once('exit', () => {
+    for (const dir of openRoots) rmSync(dir, { recursive: true, force: true });
+  });
+}
+
 /** Starts a fake on 127.0.0.1 (random port) with a fresh RSA key and temp dir. */
 export async function startFake(options: StartOptions = {}): Promise<FakeGitHub> {
   // Load the description in the background (shared per process); requests await it.
   loadOpenApi().catch(() => undefined);
   const [privateKey, root] = await Promise.all([takeKey(), mkdtemp(join(tmpdir(), 'fake-github-'))]);
+  trackRoot(root);
   const fake = new FakeGitHub(root, privateKey, options);
   await fake.listen();
   return fake;

@@ -4,7 +4,16 @@ import { createHmac, randomUUID } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import type { FakeGitHub } from './fake.js';
-import { account, checkRun, comment, issue, pullRequest, repository, reviewComment } from './serialize.js';
+import {
+  account,
+  checkRun,
+  checkSuite,
+  comment,
+  issue,
+  pullRequest,
+  repository,
+  reviewComment,
+} from './serialize.js';
 import type { RepoRef } from './types.js';
 
 type Json = Record<string, unknown>;
@@ -136,6 +145,12 @@ export async function payloadFor(
   }
   const runId = num('check_run', 'id');
   const run = runId === undefined ? undefined : fake.state.checkRuns.get(runId);
-  if (run && 'check_run' in p) p.check_run = await checkRun(fake, run);
+  if (run && 'check_run' in p) {
+    const suite = fake.state.checkSuites.get(run.checkSuiteId);
+    p.check_run = {
+      ...(await checkRun(fake, run)),
+      ...(suite ? { check_suite: await checkSuite(fake, suite) } : {}),
+    };
+  }
   return deepMerge(p, overrides);
 }

@@ -50,9 +50,15 @@ describe('EcsRunner', () => {
       launchType: 'FARGATE',
       clientToken: clientToken(task.id),
       networkConfiguration: {
-        awsvpcConfiguration: { subnets: ['subnet-a', 'subnet-b'], securityGroups: ['sg-1'], assignPublicIp: 'ENABLED' },
+        awsvpcConfiguration: {
+          subnets: ['subnet-a', 'subnet-b'],
+          securityGroups: ['sg-1'],
+          assignPublicIp: 'ENABLED',
+        },
       },
-      overrides: { containerOverrides: [{ name: 'agent', environment: [{ name: 'TASK_ID', value: task.id }] }] },
+      overrides: {
+        containerOverrides: [{ name: 'agent', environment: [{ name: 'TASK_ID', value: task.id }] }],
+      },
     });
   });
 
@@ -68,13 +74,17 @@ describe('EcsRunner', () => {
   });
 
   it('treats 200 with failures and no task as a failure, naming the reason', async () => {
-    ecs.on(RunTaskCommand).resolves({ tasks: [], failures: [{ reason: 'Capacity is unavailable at this time' }] });
+    ecs
+      .on(RunTaskCommand)
+      .resolves({ tasks: [], failures: [{ reason: 'Capacity is unavailable at this time' }] });
     await expect(runner(2).start(task)).rejects.toThrow(RunnerStartError);
     await expect(runner(2).start(task)).rejects.toThrow(/Capacity is unavailable/);
   });
 
   it('does not retry a configuration error', async () => {
-    ecs.on(RunTaskCommand).rejects(Object.assign(new Error('No Container Instances'), { name: 'InvalidParameterException' }));
+    ecs
+      .on(RunTaskCommand)
+      .rejects(Object.assign(new Error('No Container Instances'), { name: 'InvalidParameterException' }));
     await expect(runner(5).start(task)).rejects.toThrow(/InvalidParameterException/);
     expect(ecs.commandCalls(RunTaskCommand)).toHaveLength(1);
   });
@@ -82,6 +92,9 @@ describe('EcsRunner', () => {
   it('stops a runner by its task ARN', async () => {
     ecs.on(StopTaskCommand).resolves({});
     await runner().stop('arn:aws:ecs:task/abc', 'heartbeat lapsed');
-    expect(ecs.commandCalls(StopTaskCommand)[0]?.args[0].input).toMatchObject({ cluster: 'nightshift', task: 'arn:aws:ecs:task/abc' });
+    expect(ecs.commandCalls(StopTaskCommand)[0]?.args[0].input).toMatchObject({
+      cluster: 'nightshift',
+      task: 'arn:aws:ecs:task/abc',
+    });
   });
 });

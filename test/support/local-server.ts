@@ -1,0 +1,127 @@
+/**
+ * `npm start`'s server as a separate process, pointed at the fake GitHub and the scripted model,
+ * with its embedded store in a temporary data folder. Tests post signed webhooks to it over HTTP
+ * and read its store through the endpoint it publishes in `.data/endpoint`.
+ */
+import { spawn, type ChildProcess } from 'node:child_process';
+import { mkdtemp, readFile, rm } from 'node:fs/promises';
+import { createServer } from 'node:net';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { connectStore, type StoreConnection } from '../../core/store/connect.js';
+import { signedDelivery, type FakeGitHub } from './fake-github/index.js';
+import type { ScriptedModel } from './scripted-model/index.js';
+
+export interface LocalServer {
+  url: string;
+  dataDir: string;
+  process: ChildProcess;
+  output: () => string;
+  deliver(
+    event: string,
+    payload: unknown,
+    options?: { deliveryId?: string },
+  ): Promise<{ status: number; body: string }>;
+  store(): Promise<StoreConnection>;
+  kill(signal: NodeJS.Signals): Promise<void>;
+  stop(): Promise<void>;
+}
+
+export async function freePort(): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const server = createServer();
+    server.listen(0, '127.0.0.1', () => {
+      const address = server.address();
+      server.close(() =>
+        typeof address === 'object' && address ? resolve(address.port) : reject(new Error('no port')),
+      );
+    });
+  });
+}
+
+export interface LocalServerOptions {
+  github: FakeGitHub;
+  model: ScriptedModel;
+  secret: string;
+  anthropicKey: string;
+  dataDir?: string;
+  env?: Record<string, string>;
+}
+
+export async function startLocalServer(options: LocalServerOptions): Promise<LocalServer> {
+  const port = await freePort();
+  const dataDir = options.dataDir ?? (await mkdtemp(join(tmpdir(), 'nightshift-data-')));
+  let log = '';
+  const child = spawn(process.execPath, ['--import', 'tsx', 'functions/local/server.ts'], {
+    cwd: process.cwd(),
+    detached: true, // its own process group, so SIGKILL takes its agent processes too
+    stdio: ['ignore', 'pipe', 'pipe'],
+    env: {
+      PATH: process.env.PATH,
+      HOME: process.env.HOME,
+      APP_ID: String(options.github.appId),
+      PRIVATE_KEY: options.github.privateKey,
+      WEBHOOK_SECRET: options.secret,
+      GITHUB_API_URL: options.github.url,
+      ANTHROPIC_API_KEY: options.anthropicKey,
+      ANTHROPIC_BASE_URL: options.model.url,
+      PORT: String(port),
+      NIGHTSHIFT_DATA_DIR: dataDir,
+      NIGHTSHIFT_GITHUB_WRITE_INTERVAL_MS: '0',
+      NIGHTSHIFT_PROGRESS_INTERVAL_MS: '100',
+      NIGHTSHIFT_SHUTDOWN_GRACE_MS: '20000',
+      LOG_LEVEL: 'info',
+      ...options.env,
+    },
+  });
+  child.stdout?.on('data', (c: Buffer) => (log += c.toString()));
+  child.stderr?.on('data', (c: Buffer) => (log += c.toString()));
+  const url = `http://127.0.0.1:${port}`;
+  const deadline = Date.now() + 30_000;
+  for (;;) {
+    if (child.exitCode !== null) throw new Error(`server exited: ${log}`);
+    try {
+      if ((await fetch(`${url}/ping`)).ok) break;
+    } catch {
+      // not listening yet
+    }
+    if (Date.now() > deadline) throw new Error(`server did not start: ${log}`);
+    await new Promise((r) => setTimeout(r, 100));
+  }
+  const exited = new Promise<void>((resolve) => child.once('exit', () => resolve()));
+  let connection: StoreConnection | undefined;
+  const server: LocalServer = {
+    url,
+    dataDir,
+    process: child,
+    output: () => log,
+    async deliver(event, payload, opts = {}) {
+      const signed = signedDelivery(event, payload, options.secret, opts);
+      const response = await fetch(`${url}/api/github/webhooks`, {
+        method: 'POST',
+        headers: signed.headers,
+        body: signed.body,
+      });
+      return { status: response.status, body: await response.text() };
+    },
+    async store() {
+      if (!connection) {
+        const endpoint = (await readFile(join(dataDir, 'endpoint'), 'utf8')).trim();
+        connection = await connectStore({ DYNAMODB_ENDPOINT: endpoint }, { createTable: false });
+      }
+      return connection;
+    },
+    async kill(signal) {
+      await connection?.close().catch(() => undefined);
+      connection = undefined;
+      if (child.pid && child.exitCode === null)
+        process.kill(signal === 'SIGKILL' ? -child.pid : child.pid, signal);
+      await exited;
+    },
+    async stop() {
+      await server.kill('SIGTERM');
+      if (!options.dataDir) await rm(dataDir, { recursive: true, force: true });
+    },
+  };
+  return server;
+}
