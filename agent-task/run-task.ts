@@ -215,6 +215,16 @@ async function work(ctx: WorkContext): Promise<Ended> {
   }
 
   const author = botAuthor(await ctx.tokens.appSlug().catch(() => 'nightshift'));
+  if (task.target.kind === 'pull_request' && context.mergeConflict && context.baseBranch) {
+    await say('preparing', `Merging ${context.baseBranch} into ${branch}`);
+    await ws.fetch(context.baseBranch);
+    const conflicted = await ws.merge(`refs/nightshift/${context.baseBranch}`, author);
+    await deps.store.appendLog(
+      task.id,
+      'preparing',
+      conflicted ? 'merge left conflicts for the agent' : 'merged cleanly',
+    );
+  }
   let pullNumber = task.target.kind === 'pull_request' ? task.target.number : undefined;
   let pushedSha = remoteBranchSha;
   if (task.target.kind === 'issue') {
@@ -364,6 +374,7 @@ async function work(ctx: WorkContext): Promise<Ended> {
       .requestReviewers({ ...ref, pull_number: pullNumber, reviewers: [task.engineer] })
       .catch((e: unknown) => ctx.log.warn({ err: e }, 'could not request review'));
   } else if (pullNumber) {
+    await keepEngineer(ctx, pullNumber);
     await replyToTrigger(
       reporter,
       task,
@@ -462,6 +473,7 @@ async function openEarlyPullRequest(
       draft: input.config.pullRequest.draft,
     });
     pull = data;
+    await ctx.deps.store.claimEngineer(task.repository, data.number, task.engineer);
     await octokit.rest.issues
       .addAssignees({ ...ref, issue_number: data.number, assignees: [task.engineer] })
       .catch((e: unknown) => ctx.log.warn({ err: e }, 'could not assign'));
@@ -511,6 +523,19 @@ async function concludeSuperseded(
     title: `Continued on ${sha.slice(0, 7)}`,
     summary: `Nightshift pushed ${sha.slice(0, 7)}; this task's result is on that commit's check run.`,
   });
+}
+
+/** The responsible engineer stays assigned to the pull request and is asked to review again. */
+async function keepEngineer(ctx: WorkContext, pullNumber: number): Promise<void> {
+  const { octokit, ref } = ctx.reporter;
+  const engineer = ctx.record.task.engineer;
+  if (!engineer) return;
+  await octokit.rest.issues
+    .addAssignees({ ...ref, issue_number: pullNumber, assignees: [engineer] })
+    .catch((e: unknown) => ctx.log.warn({ err: e }, 'could not assign'));
+  await octokit.rest.pulls
+    .requestReviewers({ ...ref, pull_number: pullNumber, reviewers: [engineer] })
+    .catch((e: unknown) => ctx.log.warn({ err: e }, 'could not request review'));
 }
 
 /** The repository's guidance files; symlinks and oversized files are skipped (they could point at secrets). */

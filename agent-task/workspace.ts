@@ -197,6 +197,28 @@ export class Workspace {
     return (await this.git(['rev-parse', `refs/nightshift/${branch}`])).stdout.trim();
   }
 
+  /**
+   * Merge `ref` into the branch (run with the token, so the partial clone can fetch the blobs the
+   * merge needs; hooks off, config restored). Returns true when conflicts are left for the agent:
+   * the merge is then concluded by the next `commitAll`.
+   */
+  async merge(ref: string, author: Author): Promise<boolean> {
+    const env = {
+      GIT_AUTHOR_NAME: author.name,
+      GIT_AUTHOR_EMAIL: author.email,
+      GIT_COMMITTER_NAME: author.name,
+      GIT_COMMITTER_EMAIL: author.email,
+    };
+    try {
+      await this.withToken(['merge', '--no-edit', '--no-ff', '--no-verify', ref], { env });
+      return false;
+    } catch (error) {
+      const conflicted = (await this.git(['diff', '--name-only', '--diff-filter=U'])).stdout.trim();
+      if (conflicted) return true;
+      throw error;
+    }
+  }
+
   async remove(): Promise<void> {
     await rm(this.dir, { recursive: true, force: true });
   }

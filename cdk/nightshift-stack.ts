@@ -3,7 +3,8 @@
  *
  *   GitHub ─▶ Webhook (Function URL) ─▶ Dispatch (async) ─▶ AgentTask (ECS Fargate)
  *                                              ▲                   │ STOPPED
- *                                              └── TaskEvents ◀────┘ (EventBridge)
+ *                                              ├── TaskEvents ◀────┘ (EventBridge)
+ *                                              └── Sweeper (EventBridge schedule: stuck tasks)
  *
  * with the table, the secrets, the network, the dead-letter queue and the alarms. Settings come
  * from cdk/config.ts.
@@ -18,6 +19,7 @@ import { AppSecrets } from './constructs/app-secrets.js';
 import { DeadLetterQueue } from './constructs/dead-letter-queue.js';
 import { Dispatch } from './constructs/dispatch.js';
 import { Network } from './constructs/network.js';
+import { Sweeper } from './constructs/sweeper.js';
 import { TaskEvents } from './constructs/task-events.js';
 import { TasksTable } from './constructs/tasks-table.js';
 import { Webhook } from './constructs/webhook.js';
@@ -35,6 +37,7 @@ export class NightshiftStack extends Stack {
   readonly dispatch: Dispatch;
   readonly webhook: Webhook;
   readonly taskEvents: TaskEvents;
+  readonly sweeper: Sweeper;
   readonly alarms: Alarms;
 
   constructor(scope: Construct, id: string, props: NightshiftStackProps) {
@@ -121,10 +124,20 @@ export class NightshiftStack extends Stack {
       deadLetterQueue: this.deadLetterQueue.queue,
       logRetention,
     });
+    this.sweeper = new Sweeper(this, 'Sweeper', {
+      environment,
+      tasks: this.tasks,
+      secrets: this.secrets,
+      agent: this.agent,
+      dispatch: this.dispatch.handler,
+      interval: Duration.minutes(config.sweepIntervalMinutes),
+      logRetention,
+    });
     this.alarms = new Alarms(this, 'Alarms', {
       dispatch: this.dispatch.handler,
       webhook: this.webhook.handler,
       taskEvents: this.taskEvents.handler,
+      sweeper: this.sweeper.handler,
       agentLogs: this.agent.logGroup,
       deadLetterQueue: this.deadLetterQueue.queue,
       failedTasksThreshold: config.failedTasksAlarmThreshold,

@@ -68,12 +68,14 @@ export async function intake(deps: IntakeDeps, event: WebhookEventLike): Promise
     engineer = original.engineer;
     target = original.target;
   }
-  if (trigger.kind === 'ci_failure') {
-    // CI fixes keep the pull request's responsible engineer: whoever started Nightshift on it.
-    const earlier = (await deps.store.listByTarget(repository, target.number)).find((t) => t.engineer);
-    if (!earlier)
+  if (target.kind === 'pull_request' && trigger.kind !== 'retry') {
+    // A pull request keeps one responsible engineer: whoever started Nightshift on it first (for a
+    // pull request Nightshift opened, the labeller). The gate checks the sender instead.
+    const owner = await deps.store.engineerOf(repository, target.number);
+    if (owner) engineer = owner;
+    else if (trigger.kind === 'ci_failure') {
       return { status: 'ignored', reason: 'CI failed on a pull request Nightshift never worked on' };
-    engineer = earlier.engineer;
+    } else engineer = await deps.store.claimEngineer(repository, target.number, engineer);
   }
   const result = await deps.store.createFromDelivery(
     event.id,

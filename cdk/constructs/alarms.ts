@@ -5,14 +5,16 @@
  * - dispatch errors: the dispatch function threw (it could not even record a failure: a secret not
  *   set, the table unreachable, a bug);
  * - webhook errors: deliveries GitHub got a 5xx for;
+ * - sweeper errors: a sweep failed (it is not retried; stuck tasks stay stuck until one succeeds);
  * - dead-letter queue: an event was given up on after its retries;
  * - failed agent tasks: more than N tasks ended failed within an hour.
  *
- * "Failed agent tasks" is counted by metric filters on the three log groups where a task can fail,
+ * "Failed agent tasks" is counted by metric filters on the four log groups where a task can fail,
  * matching the JSON lines (pino) the code writes at that moment:
  *   - agent-task/run-task.ts        `task ended` with `status: failed` (the agent gave up or errored);
  *   - functions/runner-stopped.ts   `runner stopped before the task ended: failing it` (the container
- *                                   crashed, ran out of memory, or could not start);
+ *                                   crashed, ran out of memory, or could not start: task-events;
+ *                                   it never claimed its task, or its heartbeat lapsed: sweeper);
  *   - functions/dispatch/dispatch.ts `dispatch failed` (RunTask refused, GitHub unreachable…).
  * All three publish the same metric, so one alarm sees them all. (An EventBridge rule on stopped
  * tasks would only see the second kind: a task that fails gracefully exits 0.) test/cdk checks that
@@ -32,6 +34,7 @@ import type { NightshiftFunction } from './nightshift-function.js';
 export const FAILED_TASK_LOG_LINES = {
   agent: { msg: 'task ended', status: 'failed' },
   taskEvents: { msg: 'runner stopped before the task ended: failing it' },
+  sweeper: { msg: 'runner stopped before the task ended: failing it' },
   dispatch: { msg: 'dispatch failed' },
 } as const;
 
@@ -41,6 +44,7 @@ export interface AlarmsProps {
   dispatch: NightshiftFunction;
   webhook: NightshiftFunction;
   taskEvents: NightshiftFunction;
+  sweeper: NightshiftFunction;
   agentLogs: ILogGroup;
   deadLetterQueue: IQueue;
   failedTasksThreshold: number;
@@ -52,6 +56,7 @@ export class Alarms extends Construct {
   readonly topic: ITopic | undefined;
   readonly dispatchErrors: Alarm;
   readonly webhookErrors: Alarm;
+  readonly sweeperErrors: Alarm;
   readonly deadLetters: Alarm;
   readonly failedTasks: Alarm;
 
@@ -77,6 +82,15 @@ export class Alarms extends Construct {
       comparisonOperator: ComparisonOperator.GREATER_THAN_OR_EQUAL_TO_THRESHOLD,
       treatMissingData: TreatMissingData.NOT_BREACHING,
     });
+    this.sweeperErrors = new Alarm(this, 'SweeperErrors', {
+      alarmDescription:
+        'The Nightshift sweeper failed (see its logs); stuck tasks are not re-dispatched, failed or timed out until it succeeds.',
+      metric: props.sweeper.function.metricErrors({ period: five, statistic: 'Sum' }),
+      threshold: 1,
+      evaluationPeriods: 1,
+      comparisonOperator: ComparisonOperator.GREATER_THAN_OR_EQUAL_TO_THRESHOLD,
+      treatMissingData: TreatMissingData.NOT_BREACHING,
+    });
     this.deadLetters = new Alarm(this, 'DeadLetters', {
       alarmDescription:
         'Nightshift gave up on an event after its retries: read it from the dead-letter queue.',
@@ -93,6 +107,7 @@ export class Alarms extends Construct {
     const sources: Array<[string, ILogGroup, Record<string, string>]> = [
       ['Agent', props.agentLogs, FAILED_TASK_LOG_LINES.agent],
       ['TaskEvents', props.taskEvents.logGroup, FAILED_TASK_LOG_LINES.taskEvents],
+      ['Sweeper', props.sweeper.logGroup, FAILED_TASK_LOG_LINES.sweeper],
       ['Dispatch', props.dispatch.logGroup, FAILED_TASK_LOG_LINES.dispatch],
     ];
     for (const [name, logGroup, fields] of sources) {
@@ -129,7 +144,13 @@ export class Alarms extends Construct {
         : undefined;
     if (this.topic) {
       const action = new SnsAction(this.topic);
-      for (const alarm of [this.dispatchErrors, this.webhookErrors, this.deadLetters, this.failedTasks]) {
+      for (const alarm of [
+        this.dispatchErrors,
+        this.webhookErrors,
+        this.sweeperErrors,
+        this.deadLetters,
+        this.failedTasks,
+      ]) {
         alarm.addAlarmAction(action);
       }
     }

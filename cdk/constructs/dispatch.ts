@@ -6,7 +6,7 @@
  * Its role: read and write tasks, read the GitHub secrets, run THIS task definition on THIS
  * cluster (tagging the task it starts), pass exactly the task's two roles to ECS, invoke itself.
  */
-import { type CfnElement, Duration, Stack, Token, Validations } from 'aws-cdk-lib';
+import { Duration, Validations } from 'aws-cdk-lib';
 import { Effect, Policy, PolicyStatement } from 'aws-cdk-lib/aws-iam';
 import { SqsDestination } from 'aws-cdk-lib/aws-lambda-destinations';
 import type { RetentionDays } from 'aws-cdk-lib/aws-logs';
@@ -14,6 +14,7 @@ import type { IQueue } from 'aws-cdk-lib/aws-sqs';
 import { Construct } from 'constructs';
 import type { AgentTask } from './agent-task.js';
 import type { AppSecrets } from './app-secrets.js';
+import { nagClusterTasksArn, nagEcsArn } from './nag.js';
 import type { Network } from './network.js';
 import { NightshiftFunction } from './nightshift-function.js';
 import { grantTaskAccess } from './task-access.js';
@@ -98,25 +99,17 @@ export class Dispatch extends Construct {
 
     Validations.of(role).acknowledge(
       {
-        id: `AwsSolutions-IAM5[Resource::${nagArn(this, `task-definition/${agent.taskDefinition.family}:*`)}]`,
+        id: `AwsSolutions-IAM5[Resource::${nagEcsArn(this, `task-definition/${agent.taskDefinition.family}:*`)}]`,
         reason:
           'ecs:RunTask on every revision (":*") of the agent task definition family: each deploy registers a new ' +
           'revision, and the condition limits it to this cluster.',
       },
       {
-        id: `AwsSolutions-IAM5[Resource::${nagArn(this, `task/<${Stack.of(this).getLogicalId(agent.cluster.node.defaultChild as CfnElement)}>/*`)}]`,
+        id: `AwsSolutions-IAM5[Resource::${nagClusterTasksArn(agent)}]`,
         reason:
           "ecs:TagResource on the tasks of this cluster (their ids are not known in advance), only as part of RunTask's " +
           'own create action (the condition), so that the task started carries its Nightshift task id.',
       },
     );
   }
-}
-
-/** An ECS ARN as cdk-nag spells it in a finding id: unresolved parts as `<AWS::…>`. */
-function nagArn(scope: Construct, resource: string): string {
-  const stack = Stack.of(scope);
-  const region = Token.isUnresolved(stack.region) ? '<AWS::Region>' : stack.region;
-  const account = Token.isUnresolved(stack.account) ? '<AWS::AccountId>' : stack.account;
-  return `arn:<AWS::Partition>:ecs:${region}:${account}:${resource}`;
 }

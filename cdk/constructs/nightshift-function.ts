@@ -21,8 +21,8 @@ export interface NightshiftFunctionProps {
   memorySize?: number;
   reservedConcurrentExecutions?: number;
   logRetention: RetentionDays;
-  /** Asynchronous invocations: retries, age limit and where a failed event goes. */
-  async?: { retryAttempts: number; maxEventAge: Duration; onFailure: IDestination };
+  /** Asynchronous invocations: retries, age limit and where a failed event goes (if anywhere). */
+  async?: { retryAttempts: number; maxEventAge: Duration; onFailure?: IDestination };
 }
 
 export class NightshiftFunction extends Construct {
@@ -59,7 +59,7 @@ export class NightshiftFunction extends Construct {
         ? {
             retryAttempts: props.async.retryAttempts,
             maxEventAge: props.async.maxEventAge,
-            onFailure: props.async.onFailure,
+            ...(props.async.onFailure ? { onFailure: props.async.onFailure } : {}),
           }
         : {}),
     });

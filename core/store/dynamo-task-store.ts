@@ -40,6 +40,7 @@ import {
   LOG_TTL_SECONDS,
   RECENT_PARTITION,
   counterKey,
+  engineerKey,
   deliveryKey,
   epochSeconds,
   intentKey as intentItemKey,
@@ -725,6 +726,29 @@ export class DynamoTaskStore implements TaskStore {
   async counter(key: string): Promise<number> {
     const item = await this.getItem(counterKey(key));
     return Number(item?.value ?? 0);
+  }
+
+  async claimEngineer(repository: string, targetNumber: number, login: string): Promise<string> {
+    try {
+      await this.write(() =>
+        this.client.send(
+          new PutCommand({
+            TableName: this.tableName,
+            Item: { ...engineerKey(repository, targetNumber), entity: 'engineer', login },
+            ConditionExpression: 'attribute_not_exists(pk)',
+          }),
+        ),
+      );
+      return login;
+    } catch (error) {
+      if ((error as Error).name !== 'ConditionalCheckFailedException') throw error;
+      return (await this.engineerOf(repository, targetNumber)) ?? login;
+    }
+  }
+
+  async engineerOf(repository: string, targetNumber: number): Promise<string | undefined> {
+    const item = await this.getItem(engineerKey(repository, targetNumber));
+    return typeof item?.login === 'string' ? item.login : undefined;
   }
 
   // ── the task's log ──────────────────────────────────────────────────────────────────────────

@@ -10,6 +10,7 @@
  * | intent   | INTENT#<intent key>         | INTENT                | taskId, expiresAt: 1 day          |
  * | lock     | LOCK#<owner/name>#<number>  | LOCK                  | taskId, acquiredAt                |
  * | counter  | COUNTER#<key>               | COUNTER               | value                             |
+ * | engineer | ENGINEER#<repo>#<n>         | ENGINEER              | login (first writer wins)         |
  */
 import type { Task, TaskStatus } from '../task.js';
 import { TABLE } from './table.js';
@@ -31,6 +32,10 @@ export const lockKey = (repository: string, targetNumber: number): Key => ({
   sk: 'LOCK',
 });
 export const counterKey = (key: string): Key => ({ pk: `COUNTER#${key}`, sk: 'COUNTER' });
+export const engineerKey = (repository: string, targetNumber: number): Key => ({
+  pk: `ENGINEER#${repository.toLowerCase()}#${targetNumber}`,
+  sk: 'ENGINEER',
+});
 export const LOG_PREFIX = 'LOG#';
 export const logSortKey = (at: string, seq: string): string => `${LOG_PREFIX}${at}#${seq}`;
 

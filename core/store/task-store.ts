@@ -102,6 +102,12 @@ export interface TaskStore {
   /** A counter per key, e.g. CI-fix attempts per pull request; returns the new value. */
   increment(counterKey: string): Promise<number>;
   counter(counterKey: string): Promise<number>;
+  /**
+   * The responsible engineer of a pull request (or issue): the first claim wins and later claims
+   * return it, so every later task on the target keeps the same person.
+   */
+  claimEngineer(repository: string, targetNumber: number, login: string): Promise<string>;
+  engineerOf(repository: string, targetNumber: number): Promise<string | undefined>;
   appendLog(taskId: string, phase: string, message: string): Promise<void>;
   readLog(taskId: string): Promise<LogEntry[]>;
 }

@@ -52,6 +52,10 @@ function logicalIds({ stack, id }: Synthesized) {
     taskEvents: id(stack.taskEvents.handler.function),
     taskEventsRole: id(stack.taskEvents.handler.role),
     taskEventsLogs: id(stack.taskEvents.handler.logGroup),
+    sweeper: id(stack.sweeper.handler.function),
+    sweeperRole: id(stack.sweeper.handler.role),
+    sweeperLogs: id(stack.sweeper.handler.logGroup),
+    sweeperRule: id(stack.sweeper.rule),
   };
 }
 
@@ -187,7 +191,7 @@ group('secrets', () => {
   it('never puts a secret value in the template or in a plain environment variable', () => {
     const json = JSON.stringify(s.template.toJSON());
     expect(json).not.toMatch(/"SecretString":/);
-    for (const fn of [ids.webhook, ids.dispatch, ids.taskEvents]) {
+    for (const fn of [ids.webhook, ids.dispatch, ids.taskEvents, ids.sweeper]) {
       const names = Object.keys(lambdaEnv(fn));
       expect(names.filter((n) => /PRIVATE_KEY$|WEBHOOK_SECRET$|ANTHROPIC_API_KEY/.test(n))).toEqual([]);
     }
@@ -207,16 +211,20 @@ group('Lambda functions', () => {
 
   it('run Node 22 on arm64, each with its own log group (30 days) and role', () => {
     const functions = resources('AWS::Lambda::Function');
-    expect(Object.keys(functions).sort()).toEqual([ids.dispatch, ids.taskEvents, ids.webhook].sort());
+    expect(Object.keys(functions).sort()).toEqual(
+      [ids.dispatch, ids.taskEvents, ids.webhook, ids.sweeper].sort(),
+    );
     const roles: Record<string, string> = {
       [ids.webhook]: ids.webhookRole,
       [ids.dispatch]: ids.dispatchRole,
       [ids.taskEvents]: ids.taskEventsRole,
+      [ids.sweeper]: ids.sweeperRole,
     };
     const logs: Record<string, string> = {
       [ids.webhook]: ids.webhookLogs,
       [ids.dispatch]: ids.dispatchLogs,
       [ids.taskEvents]: ids.taskEventsLogs,
+      [ids.sweeper]: ids.sweeperLogs,
     };
     for (const [id, fn] of Object.entries(functions)) {
       expect(fn.Properties).toMatchObject({
@@ -290,12 +298,54 @@ group('Lambda functions', () => {
     expect(lambdaEnv(ids.taskEvents)).toEqual({ ...common(), DISPATCH_FUNCTION_NAME: { Ref: ids.dispatch } });
   });
 
+  it('sweeper: every 5 minutes on an EventBridge schedule, never retried, no dead-letter queue', () => {
+    const rules = resources('AWS::Events::Rule');
+    expect(rules[ids.sweeperRule]!.Properties).toEqual({
+      Description: 'Nightshift: run the sweeper',
+      ScheduleExpression: 'rate(5 minutes)',
+      State: 'ENABLED',
+      Targets: [
+        {
+          Arn: { 'Fn::GetAtt': [ids.sweeper, 'Arn'] },
+          Id: 'Target0',
+          RetryPolicy: { MaximumRetryAttempts: 0, MaximumEventAgeInSeconds: 300 },
+        },
+      ],
+    });
+    // EventBridge may invoke it, from this rule only.
+    s.template.hasResourceProperties('AWS::Lambda::Permission', {
+      Action: 'lambda:InvokeFunction',
+      FunctionName: { 'Fn::GetAtt': [ids.sweeper, 'Arn'] },
+      Principal: 'events.amazonaws.com',
+      SourceArn: { 'Fn::GetAtt': [ids.sweeperRule, 'Arn'] },
+    });
+    const invokeConfigs = Object.values(resources('AWS::Lambda::EventInvokeConfig'))
+      .map((c) => c.Properties)
+      .filter((p) => JSON.stringify(p.FunctionName) === JSON.stringify({ Ref: ids.sweeper }));
+    expect(invokeConfigs).toEqual([
+      {
+        FunctionName: { Ref: ids.sweeper },
+        Qualifier: '$LATEST',
+        MaximumRetryAttempts: 0,
+        MaximumEventAgeInSeconds: 300,
+      },
+    ]);
+    // Shorter than the interval: two sweeps never overlap.
+    expect(s.template.toJSON().Resources[ids.sweeper].Properties.Timeout).toBe(120);
+    expect(lambdaEnv(ids.sweeper)).toEqual({
+      ...common(),
+      DISPATCH_FUNCTION_NAME: { Ref: ids.dispatch },
+      ECS_CLUSTER: { 'Fn::GetAtt': [ids.cluster, 'Arn'] },
+    });
+  });
+
   it('set every variable the handlers read themselves', () => {
     const provided = new Set(['AWS_LAMBDA_FUNCTION_NAME', 'AWS_REGION']);
     const entries: Record<string, string> = {
       'functions/webhook/handler.ts': ids.webhook,
       'functions/dispatch/handler.ts': ids.dispatch,
       'functions/task-events/handler.ts': ids.taskEvents,
+      'functions/sweeper/handler.ts': ids.sweeper,
     };
     for (const [file, fn] of Object.entries(entries)) {
       const source = readFileSync(join(PROJECT_ROOT, file), 'utf8');
@@ -312,7 +362,7 @@ group('Lambda functions', () => {
 
   it('are bundled ESM (AWS SDK included) that loads in Node: no native module at import', () => {
     const { files } = assetManifest(s);
-    for (const fn of [ids.webhook, ids.dispatch, ids.taskEvents]) {
+    for (const fn of [ids.webhook, ids.dispatch, ids.taskEvents, ids.sweeper]) {
       const key = s.template.toJSON().Resources[fn].Properties.Code.S3Key as string;
       const asset = files[key.replace(/\.zip$/, '')];
       expect(asset?.source.packaging, fn).toBe('zip');
@@ -508,15 +558,23 @@ group('dead-letter queue and alarms', () => {
     });
   });
 
-  it('alarms on dispatch errors, webhook errors, dead letters and failed tasks', () => {
+  it('alarms on dispatch errors, webhook errors, sweeper errors, dead letters and failed tasks', () => {
     const alarms = Object.values(resources('AWS::CloudWatch::Alarm')).map((a) => a.Properties);
-    expect(alarms).toHaveLength(4);
+    expect(alarms).toHaveLength(5);
     const byMetric = (namespace: string, name: string) =>
       alarms.filter((a) => a.Namespace === namespace && a.MetricName === name);
     const lambdaErrors = byMetric('AWS/Lambda', 'Errors').map(
-      (a) => (a.Dimensions as Array<{ Value: unknown }>)[0]!.Value,
+      (a) => (a.Dimensions as Array<{ Value: { Ref: string } }>)[0]!.Value.Ref,
     );
-    expect(lambdaErrors).toEqual(expect.arrayContaining([{ Ref: ids.dispatch }, { Ref: ids.webhook }]));
+    expect(lambdaErrors.sort()).toEqual([ids.dispatch, ids.sweeper, ids.webhook].sort());
+    for (const alarm of byMetric('AWS/Lambda', 'Errors')) {
+      expect(alarm).toMatchObject({
+        Threshold: 1,
+        Period: 300,
+        Statistic: 'Sum',
+        ComparisonOperator: 'GreaterThanOrEqualToThreshold',
+      });
+    }
     expect(byMetric('AWS/SQS', 'ApproximateNumberOfMessagesVisible')[0]).toMatchObject({
       Threshold: 1,
       ComparisonOperator: 'GreaterThanOrEqualToThreshold',
@@ -530,7 +588,7 @@ group('dead-letter queue and alarms', () => {
     for (const alarm of alarms) expect(alarm.TreatMissingData).toBe('notBreaching');
   });
 
-  it('counts failed tasks from the three log groups where a task can fail', () => {
+  it('counts failed tasks from the four log groups where a task can fail', () => {
     const filters = Object.values(resources('AWS::Logs::MetricFilter')).map((f) => f.Properties);
     expect(
       filters.map((f) => ({
@@ -555,6 +613,13 @@ group('dead-letter queue and alarms', () => {
           ],
         },
         {
+          logGroup: ids.sweeperLogs,
+          pattern: '{ $.msg = "runner stopped before the task ended: failing it" }',
+          metric: [
+            { MetricName: 'AgentTasksFailed', MetricNamespace: 'Nightshift/Nightshift', MetricValue: '1' },
+          ],
+        },
+        {
           logGroup: ids.dispatchLogs,
           pattern: '{ $.msg = "dispatch failed" }',
           metric: [
@@ -563,13 +628,14 @@ group('dead-letter queue and alarms', () => {
         },
       ]),
     );
-    expect(filters).toHaveLength(3);
+    expect(filters).toHaveLength(4);
   });
 
   it('the log lines those filters count are still written by the code', () => {
     const sources: Record<keyof typeof FAILED_TASK_LOG_LINES, string> = {
       agent: 'agent-task/run-task.ts',
       taskEvents: 'functions/runner-stopped.ts',
+      sweeper: 'functions/runner-stopped.ts',
       dispatch: 'functions/dispatch/dispatch.ts',
     };
     for (const [where, file] of Object.entries(sources)) {
@@ -602,6 +668,7 @@ group('IAM: exact permissions of each role', () => {
         ids.webhookRole,
         ids.dispatchRole,
         ids.taskEventsRole,
+        ids.sweeperRole,
         ids.taskRole,
         ids.executionRole,
         flowLogRole,
@@ -655,6 +722,30 @@ group('IAM: exact permissions of each role', () => {
         githubSecrets(),
         invoke(ids.dispatch),
       ]),
+    );
+  });
+
+  it('sweeper: tasks, secrets, invoke dispatch, StopTask on this cluster’s tasks only', () => {
+    expect(rolePermissions(s.template, ids.sweeperRole)).toEqual(
+      sortPermissions([
+        writeLogs(ids.sweeperLogs),
+        ...taskAccess(),
+        githubSecrets(),
+        invoke(ids.dispatch),
+        {
+          effect: 'Allow',
+          actions: ['ecs:StopTask'],
+          resources: [`${ECS_ARN}:task/{${ids.cluster}}/*`],
+          condition: { ArnEquals: { 'ecs:cluster': `{${ids.cluster}.Arn}` } },
+        },
+      ]),
+    );
+    // listStale queries the byStatus index.
+    const queries = rolePermissions(s.template, ids.sweeperRole).filter((p) =>
+      p.actions.includes('dynamodb:Query'),
+    );
+    expect(queries.flatMap((p) => p.resources)).toContain(
+      `${TABLE_ARN()}/index/${TABLE.indexes.byStatus.name}`,
     );
   });
 
@@ -781,6 +872,8 @@ group('cdk-nag (AwsSolutions)', () => {
         ['Secrets/AnthropicApiKey', 'AwsSolutions-SMG4'],
         ['Secrets/PrivateKey', 'AwsSolutions-SMG4'],
         ['Secrets/WebhookSecret', 'AwsSolutions-SMG4'],
+        ['Sweeper/Sweeper/Function', 'AwsSolutions-L1'],
+        ['Sweeper/Sweeper/Role', `AwsSolutions-IAM5[Resource::${ecsArn}:task/<${ids.cluster}>/*]`],
         ['TaskEvents/TaskEvents/Function', 'AwsSolutions-L1'],
         ['Webhook/Webhook/Function', 'AwsSolutions-L1'],
       ].sort(),

@@ -169,7 +169,7 @@ group('webhook concurrency and alarms', () => {
     });
     const topic = Object.keys(s.template.findResources('AWS::SNS::Topic'))[0]!;
     const alarms = Object.values(s.template.findResources('AWS::CloudWatch::Alarm'));
-    expect(alarms).toHaveLength(4);
+    expect(alarms).toHaveLength(5);
     for (const alarm of alarms) expect(alarm.Properties.AlarmActions).toEqual([{ Ref: topic }]);
     expect(nagErrors(s)).toEqual([]);
   });
@@ -181,5 +181,23 @@ group('webhook concurrency and alarms', () => {
     for (const alarm of Object.values(s.template.findResources('AWS::CloudWatch::Alarm'))) {
       expect(alarm.Properties.AlarmActions).toEqual([arn]);
     }
+  });
+});
+
+group('sweeper interval', () => {
+  it('runs at the interval asked for; its timeout and event age never outlast it', () => {
+    const s = variant({ sweepIntervalMinutes: 1 });
+    const sweeper = s.id(s.stack.sweeper.handler.function);
+    expect(s.template.toJSON().Resources[s.id(s.stack.sweeper.rule)].Properties).toMatchObject({
+      ScheduleExpression: 'rate(1 minute)',
+      Targets: [Match.objectLike({ RetryPolicy: { MaximumRetryAttempts: 0, MaximumEventAgeInSeconds: 60 } })],
+    });
+    expect(s.template.toJSON().Resources[sweeper].Properties.Timeout).toBe(60);
+    s.template.hasResourceProperties('AWS::Lambda::EventInvokeConfig', {
+      FunctionName: { Ref: sweeper },
+      MaximumRetryAttempts: 0,
+      MaximumEventAgeInSeconds: 60,
+    });
+    expect(nagErrors(s)).toEqual([]);
   });
 });
