@@ -67,6 +67,8 @@ export interface Trigger {
   reviewId?: number;
   /** Who asked (pressed the button, wrote the comment); their permission is what the gate checks. */
   sender?: string;
+  /** For issue_label: the label that was applied (checked against the repository's config). */
+  label?: string;
   /** A review with "changes requested" and no command: runs only where the config allows. */
   changesRequested?: boolean;
   /** For ci_failure and retry: the head commit the trigger was about. */

@@ -177,7 +177,7 @@ class Decider {
     const text = [p.issue.title, p.issue.body ?? ''].join('\n\n').trim();
     return this.task(
       { kind: 'issue', number: p.issue.number },
-      { kind: 'issue_label', text },
+      { kind: 'issue_label', text, label },
       `label:${this.repo}#${p.issue.number}`,
     );
   }

@@ -28,17 +28,25 @@ export interface WebhookEventLike {
 }
 
 interface InstallationPayload {
+  action?: string;
   installation?: { id: number };
   repository?: { full_name: string };
 }
 
 export async function intake(deps: IntakeDeps, event: WebhookEventLike): Promise<IntakeOutcome> {
-  const decision = decideTrigger(
+  const meta = event.payload as InstallationPayload;
+  const repository = meta.repository?.full_name;
+  let decision = decideTrigger(
     { name: event.name, payload: event.payload },
     { appId: deps.appId, label: deps.label },
   );
-  const meta = event.payload as InstallationPayload;
-  const repository = meta.repository?.full_name;
+  if (decision.action === 'ignore' && event.name === 'issues' && meta.action === 'labeled' && repository) {
+    // A repository may name its own label in .github/nightshift.yml; dispatch remembers it.
+    const label = await deps.store.repoLabel(repository);
+    if (label && label.toLowerCase() !== deps.label.toLowerCase()) {
+      decision = decideTrigger({ name: event.name, payload: event.payload }, { appId: deps.appId, label });
+    }
+  }
   const installationId = meta.installation?.id;
   if (decision.action === 'ignore') return { status: 'ignored', reason: decision.reason };
   if (!repository || !installationId) return { status: 'ignored', reason: 'no repository or installation' };

@@ -41,6 +41,7 @@ import {
   RECENT_PARTITION,
   counterKey,
   engineerKey,
+  repoLabelKey,
   deliveryKey,
   epochSeconds,
   intentKey as intentItemKey,
@@ -744,6 +745,22 @@ export class DynamoTaskStore implements TaskStore {
       if ((error as Error).name !== 'ConditionalCheckFailedException') throw error;
       return (await this.engineerOf(repository, targetNumber)) ?? login;
     }
+  }
+
+  async rememberRepoLabel(repository: string, label: string): Promise<void> {
+    await this.write(() =>
+      this.client.send(
+        new PutCommand({
+          TableName: this.tableName,
+          Item: { ...repoLabelKey(repository), entity: 'label', label },
+        }),
+      ),
+    );
+  }
+
+  async repoLabel(repository: string): Promise<string | undefined> {
+    const item = await this.getItem(repoLabelKey(repository));
+    return typeof item?.label === 'string' ? item.label : undefined;
   }
 
   async engineerOf(repository: string, targetNumber: number): Promise<string | undefined> {

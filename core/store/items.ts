@@ -11,6 +11,7 @@
  * | lock     | LOCK#<owner/name>#<number>  | LOCK                  | taskId, acquiredAt                |
  * | counter  | COUNTER#<key>               | COUNTER               | value                             |
  * | engineer | ENGINEER#<repo>#<n>         | ENGINEER              | login (first writer wins)         |
+ * | label    | REPO#<repo>                 | LABEL                 | label (from the repo's config)    |
  */
 import type { Task, TaskStatus } from '../task.js';
 import { TABLE } from './table.js';
@@ -32,6 +33,10 @@ export const lockKey = (repository: string, targetNumber: number): Key => ({
   sk: 'LOCK',
 });
 export const counterKey = (key: string): Key => ({ pk: `COUNTER#${key}`, sk: 'COUNTER' });
+export const repoLabelKey = (repository: string): Key => ({
+  pk: `REPO#${repository.toLowerCase()}`,
+  sk: 'LABEL',
+});
 export const engineerKey = (repository: string, targetNumber: number): Key => ({
   pk: `ENGINEER#${repository.toLowerCase()}#${targetNumber}`,
   sk: 'ENGINEER',

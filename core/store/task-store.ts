@@ -108,6 +108,12 @@ export interface TaskStore {
    */
   claimEngineer(repository: string, targetNumber: number, login: string): Promise<string>;
   engineerOf(repository: string, targetNumber: number): Promise<string | undefined>;
+  /**
+   * The trigger label a repository's config names, remembered when dispatch reads the config, so
+   * intake (which must not call GitHub before answering) can recognise a custom label.
+   */
+  rememberRepoLabel(repository: string, label: string): Promise<void>;
+  repoLabel(repository: string): Promise<string | undefined>;
   appendLog(taskId: string, phase: string, message: string): Promise<void>;
   readLog(taskId: string): Promise<LogEntry[]>;
 }

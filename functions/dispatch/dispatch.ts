@@ -139,6 +139,15 @@ async function prepare(deps: DispatchDeps, reporter: GitHubReporter, task: Task)
     return undefined;
   }
 
+  await deps.store.rememberRepoLabel(task.repository, config.config.label);
+  const applied = task.trigger.label;
+  if (applied && applied.toLowerCase() !== config.config.label.toLowerCase()) {
+    return end('cancelled', {
+      conclusion: 'neutral',
+      headline: `"${applied}" is not this repository's trigger label ("${config.config.label}")`,
+    });
+  }
+
   if (task.trigger.kind !== 'ci_failure') {
     const sender = task.trigger.sender ?? task.engineer;
     const { data: permission } = await octokit.rest.repos.getCollaboratorPermissionLevel({

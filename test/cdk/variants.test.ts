@@ -188,9 +188,14 @@ group('sweeper interval', () => {
   it('runs at the interval asked for; its timeout and event age never outlast it', () => {
     const s = variant({ sweepIntervalMinutes: 1 });
     const sweeper = s.id(s.stack.sweeper.handler.function);
-    expect(s.template.toJSON().Resources[s.id(s.stack.sweeper.rule)].Properties).toMatchObject({
+    s.template.hasResourceProperties('AWS::Events::Rule', {
       ScheduleExpression: 'rate(1 minute)',
-      Targets: [Match.objectLike({ RetryPolicy: { MaximumRetryAttempts: 0, MaximumEventAgeInSeconds: 60 } })],
+      Targets: [
+        Match.objectLike({
+          Arn: { 'Fn::GetAtt': [sweeper, 'Arn'] },
+          RetryPolicy: { MaximumRetryAttempts: 0, MaximumEventAgeInSeconds: 60 },
+        }),
+      ],
     });
     expect(s.template.toJSON().Resources[sweeper].Properties.Timeout).toBe(60);
     s.template.hasResourceProperties('AWS::Lambda::EventInvokeConfig', {

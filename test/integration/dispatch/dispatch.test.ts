@@ -209,4 +209,38 @@ describe('dispatch', () => {
       ecs.restore();
     }
   });
+
+  it('honours a repository label from .github/nightshift.yml once dispatch has read the config', async () => {
+    await h.github.commitFiles(
+      REPO,
+      'main',
+      { '.github/nightshift.yml': 'label: robot\ntest: node test.js\n' },
+      'Own label',
+    );
+    try {
+      const deployment = await label('alice', 'Deployment label');
+      expect(deployment.task.status).toBe('cancelled');
+      expect(deployment.task.error).toMatch(/not this repository's trigger label/);
+      expect(await h.db.store.repoLabel(REPO)).toBe('robot');
+
+      const issue = h.github.addIssue(REPO, { title: 'Own label', user: 'bob' });
+      const payload = await h.payload('issues', 'labeled', {
+        issue: { number: issue.number },
+        label: { name: 'Robot' },
+        sender: { login: 'alice' },
+      });
+      const answer = await h.deliver('issues', payload);
+      expect(answer.statusCode, JSON.stringify(answer.body)).toBe(202);
+      await h.dispatcher.idle();
+      const task = (await h.tasks()).find((t) => t.target.number === issue.number);
+      expect(task?.status).toBe('dispatched');
+    } finally {
+      await h.github.commitFiles(
+        REPO,
+        'main',
+        { '.github/nightshift.yml': 'test: node test.js\n' },
+        'Default label',
+      );
+    }
+  });
 });

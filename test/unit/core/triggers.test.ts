@@ -95,7 +95,12 @@ describe('issues.labeled', () => {
     expect(decide('issues', payload, 'delivery-1')).toEqual({
       action: 'task',
       target: { kind: 'issue', number: 1 },
-      trigger: { kind: 'issue_label', text: 'Spelling error\n\nFix "teh".', deliveryId: 'delivery-1' },
+      trigger: {
+        kind: 'issue_label',
+        text: 'Spelling error\n\nFix "teh".',
+        label: 'agent',
+        deliveryId: 'delivery-1',
+      },
       engineer: 'Codertocat',
       intentKey: 'label:codertocat/hello-world#1',
     });
