@@ -59,8 +59,21 @@ export class TokenSource {
 
   /** Every secret value this source has handed out, for redaction. */
   knownTokens(): string[] {
-    return this.current ? [this.current.token] : [];
+    return [...this.issued];
   }
+
+  /**
+   * GitHub refused `token` (401): it was revoked or expired early. The next `token()` asks for a
+   * new one, which fails with InstallationGoneError if the app lost access. Returns whether a new
+   * token is worth trying: false when this source renewed since `token` was handed out.
+   */
+  refused(token: string): boolean {
+    if (this.current?.token !== token) return this.current !== undefined;
+    this.current = undefined;
+    return true;
+  }
+
+  private readonly issued = new Set<string>();
 
   private async renew(): Promise<string> {
     try {
@@ -71,6 +84,7 @@ export class TokenSource {
         refresh: true,
       });
       this.current = { token: auth.token, expiresAt: Date.parse(auth.expiresAt) };
+      this.issued.add(auth.token);
       return auth.token;
     } catch (error) {
       const status = (error as { status?: number }).status;
@@ -84,14 +98,30 @@ export class TokenSource {
   }
 }
 
-/** An Octokit (Probot's, with retry, throttling and config plugins) that authenticates with the source. */
+/**
+ * An Octokit (Probot's, with retry, throttling and config plugins) that authenticates with the
+ * source. A 401 (the token was revoked, or expired early) gets one more try with a new token; if
+ * GitHub will not issue one, the request fails with InstallationGoneError instead of looping.
+ */
 export function octokitWithTokens(tokens: TokenSource, baseUrl: string): Octokit {
   const authStrategy = () =>
     Object.assign(async () => ({ type: 'token', token: await tokens.token() }), {
       hook: async (req: RequestInterface, route: Route | EndpointOptions, parameters?: RequestParameters) => {
         const endpoint = req.endpoint.merge(route as Route, parameters ?? {});
-        endpoint.headers.authorization = `token ${await tokens.token()}`;
-        return req({ ...endpoint, url: endpoint.url ?? String(route) });
+        const send = async () => {
+          const token = await tokens.token();
+          endpoint.headers.authorization = `token ${token}`;
+          return { token, response: await req({ ...endpoint, url: endpoint.url ?? String(route) }) };
+        };
+        let token = '';
+        try {
+          const sent = await send();
+          return sent.response;
+        } catch (error) {
+          token = String(endpoint.headers.authorization).replace(/^token /, '');
+          if ((error as { status?: number }).status !== 401 || !tokens.refused(token)) throw error;
+        }
+        return (await send()).response;
       },
     });
   return new NightshiftOctokit({ baseUrl, authStrategy }) as Octokit;

@@ -56,10 +56,11 @@ export function stripInvisible(text: string): string {
  */
 export function sanitizeUntrusted(text: string, options: { maxChars: number }): string {
   const clean = stripInvisible(stripHtmlComments(text.replace(/\r\n?/g, '\n')));
-  return truncate(clean, options.maxChars);
+  return truncateText(clean, options.maxChars);
 }
 
-function truncate(text: string, maxChars: number): string {
+/** Cut `text` to at most `maxChars` characters, a note saying how much was cut included. */
+export function truncateText(text: string, maxChars: number): string {
   if (text.length <= maxChars) return text;
   const noteFor = (omitted: number) => `\n\n[… truncated: ${omitted} more characters not shown]`;
   let keep = Math.max(0, maxChars - noteFor(text.length).length);

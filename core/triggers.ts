@@ -5,7 +5,7 @@
  * stops or cancels a task, or ignores the event.
  */
 import type { EmitterWebhookEvent, EmitterWebhookEventName } from '@octokit/webhooks';
-import { stripHtmlComments, stripInvisible } from './sanitize.js';
+import { stripHtmlComments, stripInvisible, truncateText } from './sanitize.js';
 import type { Target, Trigger } from './task.js';
 
 type Payload<E extends EmitterWebhookEventName> = EmitterWebhookEvent<E>['payload'];
@@ -48,6 +48,13 @@ export interface WebhookEventInput {
 }
 
 export const BRANCH_PREFIX = 'nightshift/';
+
+/**
+ * The longest trigger text kept on the task. GitHub caps a comment or issue body at 65,536
+ * characters, but a payload can carry more, and a task item must stay far below DynamoDB's 400 KB:
+ * a longer text would make every delivery of the event fail. The prompt cuts at this length too.
+ */
+export const MAX_TRIGGER_TEXT = 20_000;
 
 export interface AgentCommand {
   command: 'fix' | 'stop';
@@ -298,6 +305,7 @@ class Decider {
     engineer = this.sender?.login ?? '',
   ): TaskDecision {
     if (this.deliveryId) trigger.deliveryId = this.deliveryId;
+    trigger.text = truncateText(trigger.text, MAX_TRIGGER_TEXT);
     const decision: TaskDecision = { action: 'task', target, trigger, engineer, intentKey };
     if (extra.fork) decision.fork = true;
     if (extra.changesRequested) decision.changesRequested = true;

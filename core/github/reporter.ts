@@ -1,7 +1,8 @@
 /**
  * Posts what core/report.ts composes: check runs, tracking comments, reactions and replies.
- * Everything leaving here passes through redaction first, and comments carry a marker so a post
- * retried after a 5xx finds the one it already made instead of adding a second.
+ * Everything leaving here passes through redaction first. Comments carry a marker and check runs
+ * the task id as `external_id`, so a create retried after a 5xx (which GitHub may have carried
+ * out) finds the one it already made instead of adding a second.
  */
 import type { ProbotOctokit } from 'probot';
 import { redactSecrets } from '../sanitize.js';
@@ -16,6 +17,12 @@ import {
 import type { Task } from '../task.js';
 
 export type Octokit = ProbotOctokit;
+
+/** Octokit's own retry of a 5xx would repeat a create that may have happened: `createOnce` decides. */
+const NO_HTTP_RETRIES = { retries: 0 };
+/** Attempts of a create, the first included, and the pause before the second (it grows). */
+export const CREATE_ATTEMPTS = 4;
+const CREATE_RETRY_BASE_MS = 1000;
 
 export type RepoRef = {
   owner: string;
@@ -52,18 +59,36 @@ export class GitHubReporter {
     output: { title: string; summary: string },
   ): Promise<number> {
     const detailsUrl = this.detailsUrl?.(task);
-    const { data } = await this.octokit.rest.checks.create({
+    return createOnce(
+      async () => {
+        const { data } = await this.octokit.rest.checks.create({
+          ...this.ref,
+          name: CHECK_RUN_NAME,
+          head_sha: headSha,
+          status,
+          external_id: task.id,
+          ...(detailsUrl ? { details_url: detailsUrl } : {}),
+          ...(status === 'in_progress' ? { started_at: new Date().toISOString() } : {}),
+          output: this.redactOutput(output),
+          actions: [CANCEL_ACTION],
+          request: NO_HTTP_RETRIES,
+        });
+        return data.id;
+      },
+      () => this.findCheckRun(headSha, task.id),
+    );
+  }
+
+  /** This task's check run on `headSha`, found by its external id. */
+  async findCheckRun(headSha: string, taskId: string): Promise<number | undefined> {
+    const runs = await this.octokit.paginate(this.octokit.rest.checks.listForRef, {
       ...this.ref,
-      name: CHECK_RUN_NAME,
-      head_sha: headSha,
-      status,
-      external_id: task.id,
-      ...(detailsUrl ? { details_url: detailsUrl } : {}),
-      ...(status === 'in_progress' ? { started_at: new Date().toISOString() } : {}),
-      output: this.redactOutput(output),
-      actions: [CANCEL_ACTION],
+      ref: headSha,
+      check_name: CHECK_RUN_NAME,
+      filter: 'all',
+      per_page: 100,
     });
-    return data.id;
+    return runs.find((run) => run.external_id === taskId)?.id;
   }
 
   async updateCheckRun(
@@ -114,17 +139,24 @@ export class GitHubReporter {
       ? body
       : `${commentMarker(task.id, kind)}\n${body}`;
     const text = this.redact(marked);
-    const existing = commentId ?? (await this.findComment(issueNumber, commentMarker(task.id, kind)));
+    const marker = commentMarker(task.id, kind);
+    const existing = commentId ?? (await this.findComment(issueNumber, marker));
     if (existing) {
       await this.octokit.rest.issues.updateComment({ ...this.ref, comment_id: existing, body: text });
       return existing;
     }
-    const { data } = await this.octokit.rest.issues.createComment({
-      ...this.ref,
-      issue_number: issueNumber,
-      body: text,
-    });
-    return data.id;
+    return createOnce(
+      async () => {
+        const { data } = await this.octokit.rest.issues.createComment({
+          ...this.ref,
+          issue_number: issueNumber,
+          body: text,
+          request: NO_HTTP_RETRIES,
+        });
+        return data.id;
+      },
+      () => this.findComment(issueNumber, marker),
+    );
   }
 
   async findComment(issueNumber: number, marker: string): Promise<number | undefined> {
@@ -172,5 +204,26 @@ export class GitHubReporter {
       summary: this.redact(output.summary),
       ...(output.text !== undefined ? { text: this.redact(output.text) } : {}),
     };
+  }
+}
+
+/**
+ * Create something exactly once. A create answered with a 5xx, or cut off, may still have
+ * happened on GitHub's side: before trying again, look for it by what marks it as ours (the
+ * comment's marker, the check run's external id). Other errors (4xx, rate limits that the
+ * throttling plugin gave up on) are thrown at once.
+ */
+async function createOnce<T>(create: () => Promise<T>, find: () => Promise<T | undefined>): Promise<T> {
+  for (let attempt = 1; ; attempt++) {
+    try {
+      return await create();
+    } catch (error) {
+      const status = (error as { status?: number }).status;
+      const maybeDone = status === undefined || status >= 500;
+      if (!maybeDone || attempt >= CREATE_ATTEMPTS) throw error;
+      const existing = await find();
+      if (existing !== undefined) return existing;
+      await new Promise((resolve) => setTimeout(resolve, CREATE_RETRY_BASE_MS * attempt ** 2));
+    }
   }
 }

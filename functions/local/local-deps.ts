@@ -11,7 +11,9 @@ import type { DispatchDeps } from '../dispatch/dispatch.js';
 import { handleDispatchMessage } from '../dispatch/dispatch.js';
 import { createLogger } from '../probot.js';
 import { onRunnerStopped } from '../runner-stopped.js';
+import { ecsRunnerFromEnv } from '../runners/ecs-runner.js';
 import { LocalRunner } from '../runners/local-runner.js';
+import { ECSClient } from '@aws-sdk/client-ecs';
 import { LocalDispatcher } from './local-dispatcher.js';
 
 export interface LocalDeps {
@@ -35,7 +37,7 @@ export function buildLocalDeps(env: AppEnv, connection: StoreConnection): LocalD
   const dispatcher = new LocalDispatcher(log);
   const secrets = () =>
     [env.privateKey, env.WEBHOOK_SECRET, process.env.ANTHROPIC_API_KEY ?? ''].filter(Boolean);
-  const runner: LocalRunner = new LocalRunner({
+  const local: LocalRunner = new LocalRunner({
     env: {
       ...process.env,
       DYNAMODB_ENDPOINT: connection.endpoint ?? process.env.DYNAMODB_ENDPOINT,
@@ -46,6 +48,8 @@ export function buildLocalDeps(env: AppEnv, connection: StoreConnection): LocalD
     log,
     onExit: (taskId, reason) => onRunnerStopped(deps, taskId, reason),
   });
+  // NIGHTSHIFT_RUNNER=ecs: the local server starts Fargate tasks, as dispatch does on AWS.
+  const runner = env.NIGHTSHIFT_RUNNER === 'ecs' ? ecsRunnerFromEnv(process.env, new ECSClient({})) : local;
   const deps: DispatchDeps = {
     store: connection.store,
     octokitFor: (id) => probot.auth(id),
@@ -55,5 +59,5 @@ export function buildLocalDeps(env: AppEnv, connection: StoreConnection): LocalD
     secrets,
   };
   dispatcher.connect((message) => handleDispatchMessage(deps, message));
-  return { deps, dispatcher, runner, ProbotWithEnv };
+  return { deps, dispatcher, runner: local, ProbotWithEnv };
 }

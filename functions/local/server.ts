@@ -13,9 +13,11 @@ import { buildLocalDeps } from './local-deps.js';
 import { recoverOrphans } from './recover.js';
 import { statusPageHandler } from './status-page.js';
 import { sweep } from '../sweeper/sweep.js';
+import { guardWebhooks } from '../webhook/guard-webhooks.js';
 
 const GRACE_MS = Number(process.env.NIGHTSHIFT_SHUTDOWN_GRACE_MS ?? 60_000);
 const SWEEP_INTERVAL_MS = Number(process.env.NIGHTSHIFT_SWEEP_INTERVAL_MS ?? 60_000);
+const WEBHOOK_PATH = '/api/github/webhooks';
 
 export function dataDir(): string {
   return resolve(process.env.NIGHTSHIFT_DATA_DIR ?? '.data');
@@ -50,6 +52,7 @@ async function main(): Promise<void> {
     Probot: ProbotWithEnv,
     port: env.PORT,
     host: process.env.HOST ?? '127.0.0.1',
+    webhookPath: WEBHOOK_PATH,
     log: log.child({ name: 'server' }),
   });
   await server.load(async (app, options) => {
@@ -59,7 +62,8 @@ async function main(): Promise<void> {
     );
     options.addHandler?.(statusPageHandler(store));
   });
-  await server.start();
+  // Probot's middleware would read any body whole: the guard refuses oversized or unsigned ones first.
+  guardWebhooks(await server.start(), { path: WEBHOOK_PATH, secret: env.WEBHOOK_SECRET });
   const sweeper = setInterval(() => {
     void sweep({ ...deps, runner }).catch((error: unknown) => log.error({ err: error }, 'sweep failed'));
   }, SWEEP_INTERVAL_MS);

@@ -30,6 +30,24 @@ export function clientToken(taskId: string): string {
   return `nightshift-${taskId}`.slice(0, 64);
 }
 
+/** The runner the deployment's environment describes (set by the CDK stack). */
+export function ecsRunnerFromEnv(env: NodeJS.ProcessEnv, client: Pick<ECSClient, 'send'>): EcsRunner {
+  const required = (name: string): string => {
+    const value = env[name];
+    if (!value) throw new Error(`${name} is not set (NIGHTSHIFT_RUNNER=ecs needs it)`);
+    return value;
+  };
+  return new EcsRunner({
+    client,
+    cluster: required('ECS_CLUSTER'),
+    taskDefinition: required('ECS_TASK_DEFINITION'),
+    containerName: required('ECS_CONTAINER_NAME'),
+    subnets: required('ECS_SUBNETS').split(','),
+    securityGroups: required('ECS_SECURITY_GROUPS').split(','),
+    assignPublicIp: env.ECS_ASSIGN_PUBLIC_IP === 'true',
+  });
+}
+
 export class EcsRunner implements Runner {
   constructor(private readonly options: EcsRunnerOptions) {}
 

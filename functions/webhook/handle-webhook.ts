@@ -25,9 +25,15 @@ export async function handleWebhook(
 ): Promise<LambdaFunctionURLResult> {
   const headers = lowerCaseKeys(event.headers ?? {});
   const raw = event.body ?? '';
-  const bytes = event.isBase64Encoded ? Buffer.byteLength(raw, 'base64') : Buffer.byteLength(raw);
-  if (bytes > MAX_BODY_BYTES) return answer(413, { error: 'payload too large' });
-  const body = event.isBase64Encoded ? Buffer.from(raw, 'base64').toString('utf8') : raw;
+  const size = event.isBase64Encoded ? Buffer.byteLength(raw, 'base64') : Buffer.byteLength(raw);
+  if (size > MAX_BODY_BYTES) return answer(413, { error: 'payload too large (GitHub sends at most 25 MB)' });
+  // The signature covers the bytes GitHub sent. A Function URL hands a binary body over as base64:
+  // decode it, and accept only UTF-8 (what GitHub sends), so the text verified is exactly those bytes.
+  const bytes = event.isBase64Encoded ? Buffer.from(raw, 'base64') : Buffer.from(raw, 'utf8');
+  const body = bytes.toString('utf8');
+  if (event.isBase64Encoded && !Buffer.from(body, 'utf8').equals(bytes)) {
+    return answer(400, { error: 'body is not UTF-8' });
+  }
 
   const signature = headers['x-hub-signature-256'];
   if (!signature || !(await verify(deps.probot, body, signature))) {
