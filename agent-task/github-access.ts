@@ -27,6 +27,7 @@ export interface TokenSourceOptions {
 
 export class TokenSource {
   private current?: { token: string; expiresAt: number };
+  private readonly issued = new Set<string>();
   private pending?: Promise<string>;
   private readonly auth: ReturnType<typeof createAppAuth>;
   private readonly now: () => number;
@@ -63,17 +64,12 @@ export class TokenSource {
   }
 
   /**
-   * GitHub refused `token` (401): it was revoked or expired early. The next `token()` asks for a
-   * new one, which fails with InstallationGoneError if the app lost access. Returns whether a new
-   * token is worth trying: false when this source renewed since `token` was handed out.
+   * GitHub refused `token` (401): it was revoked, or expired early. The next `token()` asks for a
+   * new one, which fails with InstallationGoneError if the app lost access.
    */
-  refused(token: string): boolean {
-    if (this.current?.token !== token) return this.current !== undefined;
-    this.current = undefined;
-    return true;
+  refused(token: string): void {
+    if (this.current?.token === token) this.current = undefined;
   }
-
-  private readonly issued = new Set<string>();
 
   private async renew(): Promise<string> {
     try {
@@ -108,20 +104,18 @@ export function octokitWithTokens(tokens: TokenSource, baseUrl: string): Octokit
     Object.assign(async () => ({ type: 'token', token: await tokens.token() }), {
       hook: async (req: RequestInterface, route: Route | EndpointOptions, parameters?: RequestParameters) => {
         const endpoint = req.endpoint.merge(route as Route, parameters ?? {});
-        const send = async () => {
-          const token = await tokens.token();
+        const send = (token: string) => {
           endpoint.headers.authorization = `token ${token}`;
-          return { token, response: await req({ ...endpoint, url: endpoint.url ?? String(route) }) };
+          return req({ ...endpoint, url: endpoint.url ?? String(route) });
         };
-        let token = '';
+        const token = await tokens.token();
         try {
-          const sent = await send();
-          return sent.response;
+          return await send(token);
         } catch (error) {
-          token = String(endpoint.headers.authorization).replace(/^token /, '');
-          if ((error as { status?: number }).status !== 401 || !tokens.refused(token)) throw error;
+          if ((error as { status?: number }).status !== 401) throw error;
+          tokens.refused(token);
+          return send(await tokens.token());
         }
-        return (await send()).response;
       },
     });
   return new NightshiftOctokit({ baseUrl, authStrategy }) as Octokit;

@@ -5,7 +5,7 @@
 import { chown, readFile, readdir, rm, stat, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { gitCredentialSetting, type TokenSource } from './github-access.js';
-import { runGit, type GitIdentity, type RunGitOptions } from './git.js';
+import { GitError, runGit, type GitIdentity, type RunGitOptions } from './git.js';
 
 export interface Author {
   name: string;
@@ -15,8 +15,11 @@ export interface Author {
 export interface WorkspaceOptions {
   dir: string;
   cloneUrl: string;
-  tokens: Pick<TokenSource, 'token'>;
+  tokens: Pick<TokenSource, 'token'> & Partial<Pick<TokenSource, 'refused'>>;
 }
+
+/** What git says when the remote refuses its credentials. */
+const AUTH_REFUSED = /Authentication failed|HTTP 401|could not read Username|terminal prompts disabled/i;
 
 /** Who the tools run as; git commands without the token run as them too. */
 export type ToolIdentity = GitIdentity & { home: string };
@@ -69,19 +72,32 @@ export class Workspace {
     return runGit(args, { cwd: this.dir, as: this.tool, env: { HOME: this.tool.home }, ...options });
   }
 
-  /** A git command that needs the token: repository config restored first, hooks off. */
+  /**
+   * A git command that needs the token: repository config restored first, hooks off. Refused
+   * credentials (a revoked token) get one more try with a new token; if GitHub will not issue one,
+   * the token source throws InstallationGoneError.
+   */
   private async withToken(
     args: string[],
     options: Partial<RunGitOptions> = {},
   ): Promise<{ stdout: string; stderr: string }> {
     if (this.pristineConfig) await this.restoreConfig();
-    const token = await this.options.tokens.token();
-    try {
-      return await runGit(args, {
+    const { tokens } = this.options;
+    const run = async (token: string) =>
+      runGit(args, {
         cwd: this.dir,
         ...options,
         settings: [gitCredentialSetting(token), ...(options.settings ?? [])],
       });
+    try {
+      const token = await tokens.token();
+      try {
+        return await run(token);
+      } catch (error) {
+        if (!tokens.refused || !(error instanceof GitError) || !AUTH_REFUSED.test(error.stderr)) throw error;
+        tokens.refused(token);
+        return await run(await tokens.token());
+      }
     } finally {
       if (this.pristineConfig) await this.handOver();
     }

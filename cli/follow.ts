@@ -4,6 +4,7 @@
  */
 import type { LogEntry, TaskStore } from '../core/store/task-store.js';
 import { type Task, isTerminal } from '../core/task.js';
+import { sleep } from '../core/sleep.js';
 
 export interface FollowUpdate {
   task: Task;
@@ -17,19 +18,6 @@ export interface FollowOptions {
   signal?: AbortSignal;
   /** Store errors in a row tolerated (a restarting server) before giving up; default 10. */
   maxConsecutiveErrors?: number;
-}
-
-function sleep(ms: number, signal: AbortSignal | undefined): Promise<void> {
-  return new Promise((resolve) => {
-    if (signal?.aborted) return resolve();
-    const done = () => {
-      clearTimeout(timer);
-      signal?.removeEventListener('abort', done);
-      resolve();
-    };
-    const timer = setTimeout(done, ms);
-    signal?.addEventListener('abort', done, { once: true });
-  });
 }
 
 export async function follow(store: TaskStore, taskId: string, options: FollowOptions = {}): Promise<Task> {

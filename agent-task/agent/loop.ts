@@ -23,6 +23,7 @@ import { prepareSystem, prepareTools, withMessageBreakpoints } from './cache-bre
 import { clearOldToolResults } from './clear-tool-results.js';
 import { describeToolCall as defaultDescribeToolCall } from '../tools/describe-tool-call.js';
 import { classifyModelError, failFastOnSpendLimit } from './model-errors.js';
+import { sleep } from '../../core/sleep.js';
 
 export type AgentOutcome = 'done' | 'limit' | 'cancelled' | 'refused' | 'error';
 
@@ -392,17 +393,4 @@ function refusalReason(message: Message): string {
   const details = message.stop_details;
   const why = details?.explanation ?? (details?.category ? `category: ${details.category}` : undefined);
   return why ? `the model declined the request (${why})` : 'the model declined the request';
-}
-
-function sleep(ms: number, signal: AbortSignal | undefined): Promise<void> {
-  return new Promise((resolve) => {
-    if (signal?.aborted) return resolve();
-    const done = () => {
-      clearTimeout(timer);
-      signal?.removeEventListener('abort', done);
-      resolve();
-    };
-    const timer = setTimeout(done, ms);
-    signal?.addEventListener('abort', done, { once: true });
-  });
 }

@@ -426,8 +426,10 @@ export class DynamoTaskStore implements TaskStore {
     builder.value('expectedVersion', task.version);
   }
 
+  /** The version read, and not finished: an ended task's record takes no more writes. */
   private versionCondition(builder: UpdateBuilder): string {
-    return `${builder.name('version')} = :expectedVersion`;
+    const terminal = TERMINAL_STATUSES.map((status, i) => builder.value(`terminal${i}`, status));
+    return `${builder.name('version')} = :expectedVersion AND NOT (${builder.name('status')} IN (${terminal.join(', ')}))`;
   }
 
   private updateInput(
@@ -531,8 +533,13 @@ export class DynamoTaskStore implements TaskStore {
   }
 
   private async conflictOrMissing(task: Task): Promise<Error> {
-    const current = await this.getItem(taskKey(task.id));
-    return current ? new VersionConflictError(task.id, task.version) : new TaskNotFoundError(task.id);
+    const item = await this.getItem(taskKey(task.id));
+    if (!item) return new TaskNotFoundError(task.id);
+    const current = itemToTask(item);
+    if (current.version === task.version && isTerminal(current.status)) {
+      return new TaskFinishedError(task.id, current.status, 'a finished task takes no more updates');
+    }
+    return new VersionConflictError(task.id, task.version);
   }
 
   // ── the target's lock ───────────────────────────────────────────────────────────────────────

@@ -21,14 +21,19 @@ export class TaskNotFoundError extends Error {
   }
 }
 
-/** A finished task (succeeded, failed or cancelled) cannot take its target's lock. */
+/**
+ * A finished task (succeeded, failed or cancelled) cannot take its target's lock, and its record
+ * takes no more updates: a worker that lost its task (timed out while it hung, then woke up) finds
+ * out at its next write, before it pushes or comments.
+ */
 export class TaskFinishedError extends Error {
   override readonly name = 'TaskFinishedError';
   constructor(
     readonly taskId: string,
     readonly status: TaskStatus,
+    what = "a finished task cannot take its target's lock",
   ) {
-    super(`task ${taskId} is ${status}: a finished task cannot take its target's lock`);
+    super(`task ${taskId} is ${status}: ${what}`);
   }
 }
 
@@ -76,7 +81,10 @@ export interface TaskStore {
   get(taskId: string): Promise<Task | undefined>;
   /** Like get, but throws TaskNotFoundError. */
   load(taskId: string): Promise<Task>;
-  /** Update fields with optimistic concurrency: throws VersionConflictError if `task.version` is stale. */
+  /**
+   * Update fields with optimistic concurrency: throws VersionConflictError if `task.version` is
+   * stale, TaskFinishedError if the task has ended.
+   */
   update(task: Task, changes: TaskChanges): Promise<Task>;
   /** Move to a new status (validated by the state machine) with optimistic concurrency. */
   transition(task: Task, to: TaskStatus, changes?: TaskChanges): Promise<Task>;

@@ -5,11 +5,10 @@
  */
 import { Probot } from 'probot';
 import type { AppEnv } from '../../core/env.js';
-import { NightshiftOctokit } from '../../core/github/octokit.js';
 import type { StoreConnection } from '../../core/store/connect.js';
 import type { DispatchDeps } from '../dispatch/dispatch.js';
 import { handleDispatchMessage } from '../dispatch/dispatch.js';
-import { createLogger } from '../probot.js';
+import { createLogger, probotOptions } from '../probot.js';
 import { onRunnerStopped } from '../runner-stopped.js';
 import { ecsRunnerFromEnv } from '../runners/ecs-runner.js';
 import { LocalRunner } from '../runners/local-runner.js';
@@ -25,14 +24,7 @@ export interface LocalDeps {
 
 export function buildLocalDeps(env: AppEnv, connection: StoreConnection): LocalDeps {
   const log = createLogger(env.LOG_LEVEL);
-  const ProbotWithEnv = Probot.defaults({
-    appId: env.APP_ID,
-    privateKey: env.privateKey,
-    secret: env.WEBHOOK_SECRET,
-    baseUrl: env.GITHUB_API_URL,
-    log: log.child({ name: 'probot' }),
-    Octokit: NightshiftOctokit,
-  });
+  const ProbotWithEnv = Probot.defaults(probotOptions(env, log) ?? {});
   const probot = new ProbotWithEnv();
   const dispatcher = new LocalDispatcher(log);
   const secrets = () =>

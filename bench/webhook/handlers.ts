@@ -1,0 +1,86 @@
+/**
+ * The two webhook handlers under test, built in-process the way their Lambda entries build them
+ * once per cold start: ours (`handleWebhook` + `nightshiftApp`, Probot 14) and the stock adapter's
+ * (`createLambdaFunction` + the equivalent app, Probot 13). Both log at info to /dev/null (Lambda
+ * writes logs synchronously to its pipe), both keep the store on dynalite, and dispatch is a no-op.
+ */
+import adapter from '@probot/adapter-aws-lambda-serverless';
+import type { Context as LambdaContext, LambdaFunctionURLEvent } from 'aws-lambda';
+import { pino, type Logger } from 'pino';
+import { readAppEnv } from '../../core/env.js';
+import { connectStore } from '../../core/store/connect.js';
+import { nightshiftApp } from '../../functions/app.js';
+import type { IntakeOutcome } from '../../functions/intake.js';
+import { createProbot } from '../../functions/probot.js';
+import { handleWebhook } from '../../functions/webhook/handle-webhook.js';
+import { stockApp } from '../stock/stock-app.js';
+import { unthrottledOctokit } from '../stock/unthrottled-octokit.js';
+import type { GitHubInfo } from '../support/stand-ins-client.js';
+
+export type Side = 'nightshift' | 'stock';
+
+export interface HandlerUnderTest {
+  handle(event: LambdaFunctionURLEvent): Promise<{ statusCode?: number }>;
+  close(): Promise<void>;
+}
+
+export interface HandlerSetup {
+  github: GitHubInfo;
+  dynamoEndpoint: string;
+  tableName: string;
+  secret: string;
+}
+
+const noDispatch = { send: async () => undefined };
+
+export function benchLogger(): Logger {
+  return pino({ level: 'info', base: { service: 'nightshift' } }, pino.destination({ dest: '/dev/null', sync: true }));
+}
+
+export async function buildHandler(side: Side, setup: HandlerSetup): Promise<HandlerUnderTest> {
+  const connection = await connectStore({ DYNAMODB_ENDPOINT: setup.dynamoEndpoint, TABLE_NAME: setup.tableName });
+  const log = benchLogger();
+  const close = () => connection.close();
+  if (side === 'nightshift') {
+    const env = readAppEnv({
+      APP_ID: String(setup.github.appId),
+      PRIVATE_KEY: setup.github.privateKey,
+      WEBHOOK_SECRET: setup.secret,
+      GITHUB_API_URL: setup.github.url,
+    });
+    const outcomes = new Map<string, IntakeOutcome>();
+    const probot = createProbot(env, log);
+    await probot.load(
+      nightshiftApp({
+        store: connection.store,
+        dispatcher: noDispatch,
+        appId: env.APP_ID,
+        label: 'agent',
+        log,
+        outcomes,
+      }),
+    );
+    return { handle: (event) => handleWebhook({ probot, outcomes }, event), close };
+  }
+  const probot = new adapter.Probot({
+    appId: setup.github.appId,
+    privateKey: setup.github.privateKey,
+    secret: setup.secret,
+    baseUrl: setup.github.url,
+    // Probot 13 types its logger with its own pino 9; the instance is the same kind of object.
+    log: log as unknown as ConstructorParameters<typeof adapter.Probot>[0] extends infer O
+      ? O extends { log?: infer L }
+        ? L
+        : never
+      : never,
+    Octokit: unthrottledOctokit(),
+  });
+  const lambda = adapter.createLambdaFunction(
+    stockApp({ store: connection.store, dispatcher: noDispatch, appId: setup.github.appId, label: 'agent', log }),
+    { probot },
+  );
+  return {
+    handle: (event) => lambda(event, {} as LambdaContext) as Promise<{ statusCode?: number }>,
+    close,
+  };
+}
