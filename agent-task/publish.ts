@@ -1,72 +1,221 @@
 /**
- * Writing the result back: commit messages, the pull request's title and body, and replies to
- * the comments the task answered. Text is composed here; the reporter redacts before posting.
+ * Writing the result back to GitHub: the early draft pull request of an issue task, the check run
+ * on the newest head, the commit and push, the pull request's final body, and replies where
+ * people asked. Composed text comes from pull-request-text.ts; the reporter redacts it.
  */
 import type { GitHubReporter } from '../core/github/reporter.js';
-import { usageLine } from '../core/report.js';
+import type { RepoConfig } from '../core/config.js';
 import type { Task } from '../core/task.js';
-import type { Author } from './workspace.js';
+import type { AgentResult } from './agent/loop.js';
+import type { Prepared, Repository } from './prepare-workspace.js';
+import {
+  checksSection,
+  commitMessage,
+  firstLine,
+  pullRequestBody,
+  type CheckResult,
+} from './pull-request-text.js';
+import type { TaskContext } from './task-context.js';
+import { say, type Ended, type WorkContext } from './work-context.js';
 
-export function botAuthor(slug: string): Author {
-  return { name: `${slug}[bot]`, email: `${slug}[bot]@users.noreply.github.com` };
+/** Where the task publishes: the pull request, and the branch's sha as last pushed. */
+export interface Target {
+  pullNumber: number;
+  pushedSha: string | undefined;
 }
 
-export function commitMessage(subject: string, body: string, engineer: string): string {
-  const trailer = engineer ? `\n\nCo-authored-by: ${engineer} <${engineer}@users.noreply.github.com>` : '';
-  const text = body.trim() ? `\n\n${body.trim().slice(0, 4000)}` : '';
-  return `${subject.slice(0, 72)}${text}${trailer}\n`;
-}
-
-export function branchForIssue(number: number, title: string): string {
-  const slug = title
-    .toLowerCase()
-    .normalize('NFKD')
-    .replace(/[^a-z0-9]+/g, '-')
-    .replace(/^-+|-+$/g, '')
-    .slice(0, 40)
-    .replace(/-+$/, '');
-  return `nightshift/issue-${number}${slug ? `-${slug}` : ''}`;
-}
-
-export interface CheckResult {
-  command: string;
-  passed: boolean;
-  output: string;
-}
-
-export function checksSection(checks: CheckResult[]): string {
-  if (!checks.length) return 'No test command is configured (`test` in `.github/nightshift.yml`).';
-  return checks.map((c) => `- \`${c.command}\`: ${c.passed ? 'passed ✅' : 'failed ❌'}`).join('\n');
-}
-
-export function pullRequestBody(input: {
-  issueNumber: number;
-  summary: string;
-  files: string[];
-  checks: CheckResult[];
-  task: Task;
-  working?: boolean;
-}): string {
-  const lines = [`Closes #${input.issueNumber}`, ''];
-  if (input.working) {
-    lines.push(
-      `Nightshift is working on this for @${input.task.engineer}. This description is updated when it finishes.`,
-    );
-    return lines.join('\n');
+/**
+ * An issue has no commit to hang a check run on: push a first commit and open the draft pull
+ * request early ("Closes #n", assigned to the engineer), then the check run on that commit. A pull
+ * request task starts its check run on the head.
+ */
+export async function openTarget(
+  ctx: WorkContext,
+  prepared: Prepared,
+  repository: Repository,
+  context: TaskContext,
+  config: RepoConfig,
+): Promise<Target> {
+  const task = ctx.record.task;
+  if (task.target.kind === 'pull_request') {
+    await startCheckRun(ctx, task.headSha ?? prepared.baseSha);
+    return { pullNumber: task.target.number, pushedSha: prepared.remoteBranchSha };
   }
-  lines.push('## Summary', '', input.summary.trim() || '(no summary)', '');
-  lines.push(
-    '## Files changed',
-    '',
-    ...(input.files.length ? input.files.map((f) => `- \`${f.replace(/\t/g, ' ')}\``) : ['(none)']),
-    '',
+  const { octokit, ref } = ctx.reporter;
+  const { ws, branch, author } = prepared;
+  let pushedSha = prepared.remoteBranchSha;
+  if (!pushedSha) {
+    const message = commitMessage(
+      `Start work on #${task.target.number}`,
+      'Nightshift opened this branch to work on the issue.',
+      task.engineer,
+    );
+    await ws.commitAll(message, author, { allowEmpty: true });
+    pushedSha = await ws.push(branch, undefined);
+  }
+  const existing = await octokit.rest.pulls.list({ ...ref, head: `${ref.owner}:${branch}`, state: 'open' });
+  let pull: { number: number; html_url: string } | undefined = existing.data[0];
+  if (!pull) {
+    const { data } = await octokit.rest.pulls.create({
+      ...ref,
+      head: branch,
+      base: repository.default_branch,
+      title: `[WIP] ${context.title}`,
+      body: ctx.reporter.redact(
+        pullRequestBody({
+          issueNumber: task.target.number,
+          summary: '',
+          files: [],
+          checks: [],
+          task,
+          working: true,
+        }),
+      ),
+      draft: config.pullRequest.draft,
+    });
+    pull = data;
+    await ctx.deps.store.claimEngineer(task.repository, data.number, task.engineer);
+    await octokit.rest.issues
+      .addAssignees({ ...ref, issue_number: data.number, assignees: [task.engineer] })
+      .catch((e: unknown) => ctx.log.warn({ err: e }, 'could not assign'));
+  }
+  const updated = await ctx.record.update({
+    result: { ...task.result, pullRequestNumber: pull.number, pullRequestUrl: pull.html_url },
+    headSha: pushedSha,
+  });
+  await startCheckRun(ctx, pushedSha);
+  if (updated.trackingCommentId) {
+    await ctx.reporter.upsertComment(
+      updated.target.number,
+      updated,
+      'tracking',
+      `**Nightshift** · Working\n\nDraft pull request: ${pull.html_url}`,
+      updated.trackingCommentId,
+    );
+  }
+  return { pullNumber: pull.number, pushedSha };
+}
+
+/** Commit what the agent did, push it, and say so where people look. */
+export async function publish(
+  ctx: WorkContext,
+  prepared: Prepared,
+  target: Target,
+  context: TaskContext,
+  run: AgentResult,
+  checks: CheckResult[],
+): Promise<Ended> {
+  const { reporter } = ctx;
+  const { octokit, ref } = reporter;
+  const { ws, branch, author } = prepared;
+  let task = ctx.record.task;
+  await say(ctx, 'publishing', 'Committing and pushing', run.usage.turns);
+  const subject =
+    task.target.kind === 'issue'
+      ? `${context.title} (#${task.target.number})`
+      : `Nightshift: ${firstLine(context.instructions)}`;
+  const sha = await ws.commitAll(commitMessage(subject, run.summary, task.engineer), author);
+  if (!sha) {
+    if (task.target.kind === 'pull_request') {
+      await replyToTrigger(reporter, task, `no changes were needed.\n\n${run.summary}`);
+    }
+    return {
+      status: 'succeeded',
+      outcome: { conclusion: 'neutral', headline: 'No changes needed', summary: run.summary },
+    };
+  }
+  const newHead = await ws.push(branch, target.pushedSha);
+  const files = await ws.changedFiles(
+    task.target.kind === 'issue' ? (target.pushedSha ?? prepared.baseSha) : prepared.baseSha,
   );
-  lines.push('## Checks', '', checksSection(input.checks), '');
-  lines.push('## Usage', '', usageLine(input.task.usage), '');
-  lines.push(
-    `_Opened by Nightshift for @${input.task.engineer}, who reviews it. Comment \`/agent fix …\` to ask for changes._`,
-  );
-  return lines.join('\n');
+  await startCheckRun(ctx, newHead);
+  task = ctx.record.task;
+
+  let pullRequestUrl: string | undefined;
+  if (task.target.kind === 'issue') {
+    const { data: pr } = await octokit.rest.pulls.update({
+      ...ref,
+      pull_number: target.pullNumber,
+      title: context.title,
+      body: reporter.redact(
+        pullRequestBody({ issueNumber: task.target.number, summary: run.summary, files, checks, task }),
+      ),
+    });
+    pullRequestUrl = pr.html_url;
+    await requestReview(ctx, target.pullNumber);
+  } else {
+    await keepEngineer(ctx, target.pullNumber);
+    await replyToTrigger(
+      reporter,
+      task,
+      `pushed ${newHead.slice(0, 7)}: ${firstLine(run.summary)}\n\n${run.summary}`,
+    );
+    for (const thread of context.reviewThreads) {
+      if (thread.id === task.trigger.commentId) continue;
+      await reporter.replyToReviewComment(
+        target.pullNumber,
+        thread.id,
+        `Addressed in ${newHead.slice(0, 7)}.\n\n${firstLine(run.summary)}`,
+      );
+    }
+  }
+  const testsFail = checks.length > 0 && !checks.at(-1)?.passed;
+  const lastOutput = checks.at(-1)?.output;
+  return {
+    status: testsFail ? 'failed' : 'succeeded',
+    outcome: {
+      conclusion: testsFail ? 'failure' : 'success',
+      headline: testsFail
+        ? 'Pushed, but the checks fail'
+        : task.target.kind === 'issue'
+          ? 'Pull request ready for review'
+          : 'Pushed a fix',
+      summary: `${run.summary}\n\n**Checks**\n\n${checksSection(checks)}`,
+      commitSha: newHead,
+      ...(pullRequestUrl ? { pullRequestUrl } : {}),
+      details: `Files changed:\n${files.join('\n')}${lastOutput ? `\n\nLast test output:\n${lastOutput}` : ''}`,
+    },
+  };
+}
+
+/**
+ * The check run of this task, in progress on `sha`. The newest head carries the newest task's
+ * check run: when the task pushed, the old run is concluded and a new one opened on the new head.
+ */
+export async function startCheckRun(ctx: WorkContext, sha: string): Promise<void> {
+  const task = ctx.record.task;
+  const output = { title: 'Starting', summary: `Nightshift is working for @${task.engineer}.` };
+  if (task.checkRunId && task.headSha === sha) {
+    await ctx.reporter.updateCheckRun(task.checkRunId, 'in_progress', output);
+    return;
+  }
+  if (task.checkRunId) {
+    await ctx.reporter.concludeCheckRun(task.checkRunId, {
+      conclusion: 'neutral',
+      title: `Continued on ${sha.slice(0, 7)}`,
+      summary: `Nightshift pushed ${sha.slice(0, 7)}; this task's result is on that commit's check run.`,
+    });
+  }
+  const checkRunId = await ctx.reporter.createCheckRun(task, sha, 'in_progress', output);
+  await ctx.record.update({ checkRunId, headSha: sha });
+}
+
+/** The responsible engineer stays assigned to the pull request and is asked to review again. */
+async function keepEngineer(ctx: WorkContext, pullNumber: number): Promise<void> {
+  const { octokit, ref } = ctx.reporter;
+  const engineer = ctx.record.task.engineer;
+  if (!engineer) return;
+  await octokit.rest.issues
+    .addAssignees({ ...ref, issue_number: pullNumber, assignees: [engineer] })
+    .catch((e: unknown) => ctx.log.warn({ err: e }, 'could not assign'));
+  await requestReview(ctx, pullNumber);
+}
+
+async function requestReview(ctx: WorkContext, pullNumber: number): Promise<void> {
+  const { octokit, ref } = ctx.reporter;
+  await octokit.rest.pulls
+    .requestReviewers({ ...ref, pull_number: pullNumber, reviewers: [ctx.record.task.engineer] })
+    .catch((e: unknown) => ctx.log.warn({ err: e }, 'could not request review'));
 }
 
 /** Reply where the person asked: in the review thread, or on the pull request's conversation. */

@@ -6,6 +6,7 @@
  */
 import adapter from '@probot/adapter-aws-lambda-serverless';
 import type { Context as LambdaContext, LambdaFunctionURLEvent } from 'aws-lambda';
+import { performance } from 'node:perf_hooks';
 import { pino, type Logger } from 'pino';
 import { readAppEnv } from '../../core/env.js';
 import { connectStore } from '../../core/store/connect.js';
@@ -20,8 +21,11 @@ import type { GitHubInfo } from '../support/stand-ins-client.js';
 export type Side = 'nightshift' | 'stock';
 
 export interface HandlerUnderTest {
-  handle(event: LambdaFunctionURLEvent): Promise<{ statusCode?: number }>;
+  /** Answers one delivery; resolves with the HTTP status of the answer. */
+  handle(event: LambdaFunctionURLEvent): Promise<number>;
   close(): Promise<void>;
+  /** Milliseconds of each store request since the last `takeStoreTimes()`. */
+  takeStoreTimes(): number[];
 }
 
 export interface HandlerSetup {
@@ -41,6 +45,22 @@ export async function buildHandler(side: Side, setup: HandlerSetup): Promise<Han
   const connection = await connectStore({ DYNAMODB_ENDPOINT: setup.dynamoEndpoint, TABLE_NAME: setup.tableName });
   const log = benchLogger();
   const close = () => connection.close();
+  // Time every store request: how much of an answer is the store's, how much our own.
+  let storeTimes: number[] = [];
+  const send = connection.client.send.bind(connection.client) as (...args: unknown[]) => Promise<unknown>;
+  connection.client.send = (async (...args: unknown[]) => {
+    const t0 = performance.now();
+    try {
+      return await send(...args);
+    } finally {
+      storeTimes.push(performance.now() - t0);
+    }
+  }) as typeof connection.client.send;
+  const takeStoreTimes = () => {
+    const taken = storeTimes;
+    storeTimes = [];
+    return taken;
+  };
   if (side === 'nightshift') {
     const env = readAppEnv({
       APP_ID: String(setup.github.appId),
@@ -60,7 +80,11 @@ export async function buildHandler(side: Side, setup: HandlerSetup): Promise<Han
         outcomes,
       }),
     );
-    return { handle: (event) => handleWebhook({ probot, outcomes }, event), close };
+    return {
+      handle: async (event) => statusOf(await handleWebhook({ probot, outcomes }, event)),
+      close,
+      takeStoreTimes,
+    };
   }
   const probot = new adapter.Probot({
     appId: setup.github.appId,
@@ -68,11 +92,7 @@ export async function buildHandler(side: Side, setup: HandlerSetup): Promise<Han
     secret: setup.secret,
     baseUrl: setup.github.url,
     // Probot 13 types its logger with its own pino 9; the instance is the same kind of object.
-    log: log as unknown as ConstructorParameters<typeof adapter.Probot>[0] extends infer O
-      ? O extends { log?: infer L }
-        ? L
-        : never
-      : never,
+    log: log as never,
     Octokit: unthrottledOctokit(),
   });
   const lambda = adapter.createLambdaFunction(
@@ -80,7 +100,12 @@ export async function buildHandler(side: Side, setup: HandlerSetup): Promise<Han
     { probot },
   );
   return {
-    handle: (event) => lambda(event, {} as LambdaContext) as Promise<{ statusCode?: number }>,
+    handle: async (event) => statusOf(await lambda(event, {} as LambdaContext)),
     close,
+    takeStoreTimes,
   };
+}
+
+function statusOf(result: string | { statusCode?: number }): number {
+  return typeof result === 'string' ? 200 : (result.statusCode ?? 200);
 }

@@ -6,6 +6,7 @@
  */
 import type { ProbotOctokit } from 'probot';
 import { redactSecrets } from '../sanitize.js';
+import { sleep } from '../sleep.js';
 import {
   CANCEL_ACTION,
   CHECK_RUN_NAME,
@@ -223,7 +224,7 @@ async function createOnce<T>(create: () => Promise<T>, find: () => Promise<T | u
       if (!maybeDone || attempt >= CREATE_ATTEMPTS) throw error;
       const existing = await find();
       if (existing !== undefined) return existing;
-      await new Promise((resolve) => setTimeout(resolve, CREATE_RETRY_BASE_MS * attempt ** 2));
+      await sleep(CREATE_RETRY_BASE_MS * attempt ** 2);
     }
   }
 }

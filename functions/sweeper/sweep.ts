@@ -1,13 +1,16 @@
 /**
  * The sweeper: nothing stays in flight forever. On AWS a scheduled Lambda runs it every few
  * minutes; locally a timer in the server does.
- *  - queued too long (recorded, dispatch lost): dispatched again; after an hour, failed;
+ *  - queued too long (recorded, dispatch lost): dispatched again; after an hour, failed, and the
+ *    person told where they look (the tracking comment);
  *  - dispatched but never claimed by a runner: failed, and the target's queue moves on;
- *  - running with a lapsed heartbeat (hung or vanished): runner stopped, concluded `timed_out`;
+ *  - running with a lapsed heartbeat (hung or vanished): concluded `timed_out`, runner stopped;
  *  - waiting on a target nobody holds: promoted.
  */
-import type { Runner } from '../../core/ports.js';
+import { GitHubReporter } from '../../core/github/reporter.js';
 import { finishTask, promoteNext } from '../../core/lifecycle.js';
+import type { Runner } from '../../core/ports.js';
+import type { Task } from '../../core/task.js';
 import { onRunnerStopped, type RunnerStoppedDeps } from '../runner-stopped.js';
 
 export interface SweepDeps extends RunnerStoppedDeps {
@@ -41,39 +44,71 @@ export async function sweep(
   const now = (deps.now ?? (() => new Date()))();
   const ago = (ms: number) => new Date(now.getTime() - ms).toISOString();
   const report: SweepReport = { redispatched: [], failed: [], timedOut: [], promoted: [] };
+  /** One task's trouble (GitHub down for it, a lost race) must not stop the sweep of the others. */
+  const each = async (task: Task, step: () => Promise<void>) => {
+    await step().catch((error: unknown) =>
+      deps.log.error({ err: error, taskId: task.id }, 'sweep: could not handle the task'),
+    );
+  };
 
   for (const task of await deps.store.listStale('queued', ago(limits.queuedMs))) {
-    if (task.createdAt < ago(limits.giveUpMs)) {
-      await finishTask(deps.store, undefined, task, 'failed', {
-        conclusion: 'failure',
-        headline: 'Nightshift could not start',
-        summary: 'The task was recorded but never dispatched within an hour.',
-      });
-      report.failed.push(task.id);
-    } else {
-      await deps.dispatcher.send({ type: 'dispatch', taskId: task.id });
-      report.redispatched.push(task.id);
-    }
+    await each(task, async () => {
+      if (task.createdAt < ago(limits.giveUpMs)) {
+        const reporter = await reporterFor(deps, task);
+        await finishTask(deps.store, reporter, task, 'failed', {
+          conclusion: 'failure',
+          headline: 'Nightshift could not start',
+          summary: 'The task was recorded but never dispatched within an hour. Ask again to retry.',
+        });
+        report.failed.push(task.id);
+      } else {
+        await deps.dispatcher.send({ type: 'dispatch', taskId: task.id });
+        report.redispatched.push(task.id);
+      }
+    });
   }
   for (const task of await deps.store.listStale('dispatched', ago(limits.dispatchedMs))) {
-    if (task.runnerId) await deps.runner.stop(task.runnerId, 'never claimed its task').catch(() => undefined);
-    await onRunnerStopped(deps, task.id, 'the runner never started the task');
-    report.failed.push(task.id);
+    await each(task, async () => {
+      // Ended first, so a runner that starts late finds its task gone and exits without work.
+      await onRunnerStopped(deps, task.id, 'the runner never started the task');
+      if (task.runnerId) await deps.runner.stop(task.runnerId, 'never claimed its task').catch(() => undefined);
+      report.failed.push(task.id);
+    });
   }
   for (const task of await deps.store.listStale('running', now.toISOString())) {
-    if (!task.leaseExpiresAt || task.leaseExpiresAt > now.toISOString()) continue;
-    if (task.runnerId) await deps.runner.stop(task.runnerId, 'heartbeat lapsed').catch(() => undefined);
-    await onRunnerStopped(
-      deps,
-      task.id,
-      'its heartbeat lapsed: the agent hung or its container vanished',
-      'timed_out',
-    );
-    report.timedOut.push(task.id);
+    // A lease is renewed while the worker lives; one never set (a worker that died before its
+    // first heartbeat) counts from the task's last update.
+    const lapsed = task.leaseExpiresAt
+      ? task.leaseExpiresAt <= now.toISOString()
+      : task.updatedAt < ago(limits.dispatchedMs);
+    if (!lapsed) continue;
+    await each(task, async () => {
+      // Concluded first, then stopped: a hung worker that wakes finds its task ended and stops
+      // writing (the store refuses updates to an ended task) before it pushes or comments.
+      await onRunnerStopped(
+        deps,
+        task.id,
+        'its heartbeat lapsed: the agent hung or its container vanished',
+        'timed_out',
+      );
+      if (task.runnerId) await deps.runner.stop(task.runnerId, 'heartbeat lapsed').catch(() => undefined);
+      report.timedOut.push(task.id);
+    });
   }
   for (const task of await deps.store.listStale('waiting', ago(limits.queuedMs))) {
-    const promoted = await promoteNext(deps.store, deps.dispatcher, task.repository, task.target.number);
-    if (promoted) report.promoted.push(promoted);
+    await each(task, async () => {
+      const promoted = await promoteNext(deps.store, deps.dispatcher, task.repository, task.target.number);
+      if (promoted) report.promoted.push(promoted);
+    });
   }
   return report;
+}
+
+async function reporterFor(deps: SweepDeps, task: Task): Promise<GitHubReporter | undefined> {
+  try {
+    return new GitHubReporter(await deps.octokitFor(task.installationId), task.repository, deps.secrets);
+  } catch (error) {
+    deps.log.warn({ err: error, taskId: task.id }, 'sweep: no GitHub access for the task; ending it quietly');
+    return undefined;
+  }
 }

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { branchForIssue, commitMessage } from '../../../agent-task/publish.js';
+import { branchForIssue, commitMessage } from '../../../agent-task/pull-request-text.js';
 import { trimLog } from '../../../agent-task/task-context.js';
 
 describe('publishing text', () => {

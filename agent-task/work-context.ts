@@ -1,0 +1,49 @@
+/** What every step of the agent task shares: its dependencies, its record, and how to report. */
+import type Anthropic from '@anthropic-ai/sdk';
+import type { Logger } from 'pino';
+import type { GitHubReporter } from '../core/github/reporter.js';
+import type { EndStatus } from '../core/lifecycle.js';
+import type { Phase } from '../core/progress.js';
+import type { Outcome } from '../core/report.js';
+import type { TaskStore } from '../core/store/task-store.js';
+import type { TokenSource } from './github-access.js';
+import type { ProgressReporter } from './progress-reporter.js';
+import type { TaskRecord } from './task-record.js';
+
+export interface AgentTaskDeps {
+  store: TaskStore;
+  anthropic: Anthropic;
+  github: { appId: number; privateKey: string; baseUrl: string };
+  /** Parent of the task's temporary workspace. */
+  workRoot: string;
+  toolUser?: string;
+  log: Logger;
+  /** Secret values to keep out of everything posted (private key, API keys). */
+  secrets: string[];
+  workerId: string;
+  progressIntervalMs?: number;
+  /** Per-command time limit for the agent's shell. */
+  commandTimeoutMs?: number;
+}
+
+export interface WorkContext {
+  deps: AgentTaskDeps;
+  log: Logger;
+  record: TaskRecord;
+  tokens: TokenSource;
+  reporter: GitHubReporter;
+  progress: ProgressReporter;
+  /** Run in reverse order when the task ends, whatever happened. */
+  cleanup: Array<() => Promise<unknown>>;
+}
+
+export interface Ended {
+  status: EndStatus;
+  outcome: Outcome;
+}
+
+/** Log a phase change and show it on the check run now. */
+export function say(ctx: WorkContext, phase: Phase, message: string, turn = 0): Promise<void> {
+  const task = ctx.record.task;
+  return ctx.progress.phase({ phase, turn, lastActions: [message], usage: task.usage }, message);
+}
