@@ -93,8 +93,8 @@ export async function dispatchTask(deps: DispatchDeps, taskId: string): Promise<
 }
 
 /**
- * Everything that may refuse the task before it takes the target: the gate, the config, forks,
- * the CI-fix budget. Returns the task with what was learned, or undefined when it ended here.
+ * Everything that may refuse the task before it takes the target: the permission gate, forks,
+ * the config, the trigger label, the CI-fix budget. Returns the task with what was learned, or undefined when it ended here.
  */
 async function prepare(deps: DispatchDeps, reporter: GitHubReporter, task: Task): Promise<Task | undefined> {
   const { octokit, ref } = reporter;
@@ -104,6 +104,29 @@ async function prepare(deps: DispatchDeps, reporter: GitHubReporter, task: Task)
     return undefined;
   };
 
+  // The gate first: someone without write access learns nothing about the repository's setup.
+  const config = await loadRepoConfig(octokit, ref);
+  if (task.trigger.kind !== 'ci_failure') {
+    const sender = task.trigger.sender ?? task.engineer;
+    const { data: permission } = await octokit.rest.repos.getCollaboratorPermissionLevel({
+      ...ref,
+      username: sender,
+    });
+    const allowedUsers = config.ok ? config.config.allowedUsers : [];
+    const verdict = mayTrigger(
+      { permission: permission.permission, role_name: permission.role_name },
+      sender,
+      allowedUsers,
+    );
+    if (!verdict.allowed) {
+      return end(
+        'failed',
+        { conclusion: 'failure', headline: 'Not permitted', summary: verdict.reason },
+        refusalMessage(sender, 'this task'),
+      );
+    }
+  }
+
   let headSha: string | undefined;
   let branch: string | undefined;
   if (task.target.kind === 'pull_request') {
@@ -112,22 +135,21 @@ async function prepare(deps: DispatchDeps, reporter: GitHubReporter, task: Task)
       return end(
         'failed',
         { conclusion: 'failure', headline: 'Pull request from a fork' },
-        refusalForFork(task.engineer),
+        refusalForFork(task.trigger.sender ?? task.engineer),
       );
     }
     headSha = pr.head.sha;
     branch = pr.head.ref;
   }
 
-  const config = await loadRepoConfig(octokit, ref);
   if (!config.ok) {
     const outcome: Outcome = {
       conclusion: 'failure',
       headline: 'Invalid .github/nightshift.yml',
       summary: invalidConfigMessage(config.errors),
     };
-    const withHead = headSha ? { ...task, headSha } : task;
     if (headSha) {
+      const withHead = { ...task, headSha };
       const checkRunId = await reporter.createCheckRun(withHead, headSha, 'queued', queuedOutput(withHead));
       await finishTask(deps.store, reporter, { ...withHead, checkRunId }, 'failed', outcome, {
         checkRunId,
@@ -146,26 +168,6 @@ async function prepare(deps: DispatchDeps, reporter: GitHubReporter, task: Task)
       conclusion: 'neutral',
       headline: `"${applied}" is not this repository's trigger label ("${config.config.label}")`,
     });
-  }
-
-  if (task.trigger.kind !== 'ci_failure') {
-    const sender = task.trigger.sender ?? task.engineer;
-    const { data: permission } = await octokit.rest.repos.getCollaboratorPermissionLevel({
-      ...ref,
-      username: sender,
-    });
-    const verdict = mayTrigger(
-      { permission: permission.permission, role_name: permission.role_name },
-      sender,
-      config.config.allowedUsers,
-    );
-    if (!verdict.allowed) {
-      return end(
-        'failed',
-        { conclusion: 'failure', headline: 'Not permitted', summary: verdict.reason },
-        refusalMessage(sender, 'this task'),
-      );
-    }
   }
 
   if (task.trigger.changesRequested && !task.trigger.text.trim() && !config.config.reviewFix) {

@@ -94,12 +94,23 @@ export function signatureMatches(secret: string, body: Buffer, header: string): 
   return given.length === expected.length && timingSafeEqual(given, expected);
 }
 
+/**
+ * Answer 413 at once. The rest of the body is read and dropped (never kept), so the sender, still
+ * writing, gets to read the answer; past `DRAIN_LIMIT` dropped bytes the connection is cut.
+ */
 function tooLarge(req: IncomingMessage, res: ServerResponse, max: number): undefined {
   refuse(res, 413, `payload too large (over ${Math.round(max / 1024 / 1024)} MB)`);
-  // Read no more of it: the rest is discarded until the connection closes after the answer.
+  let dropped = 0;
+  req.on('data', (chunk: Buffer) => {
+    dropped += chunk.length;
+    if (dropped > DRAIN_LIMIT) req.destroy();
+  });
   req.resume();
   return undefined;
 }
+
+/** Bytes of a refused body read and dropped before the connection is cut. */
+const DRAIN_LIMIT = 64 * 1024 * 1024;
 
 function refuse(res: ServerResponse, status: number, error: string): void {
   if (res.headersSent) return;
@@ -108,7 +119,6 @@ function refuse(res: ServerResponse, status: number, error: string): void {
     .writeHead(status, {
       'content-type': 'application/json',
       'content-length': String(Buffer.byteLength(body)),
-      ...(status === 413 ? { connection: 'close' } : {}),
     })
     .end(body);
 }

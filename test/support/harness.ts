@@ -103,6 +103,7 @@ export async function startHarness(options: HarnessOptions = {}): Promise<Harnes
       ANTHROPIC_BASE_URL: model.url,
       NIGHTSHIFT_PROGRESS_INTERVAL_MS: '100',
       NIGHTSHIFT_GITHUB_WRITE_INTERVAL_MS: '0',
+      AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED: 'true',
       LOG_LEVEL: 'warn' as const,
     },
     log,

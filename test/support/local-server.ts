@@ -68,6 +68,7 @@ export async function startLocalServer(options: LocalServerOptions): Promise<Loc
       PORT: String(port),
       NIGHTSHIFT_DATA_DIR: dataDir,
       NIGHTSHIFT_GITHUB_WRITE_INTERVAL_MS: '0',
+      AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED: 'true',
       NIGHTSHIFT_PROGRESS_INTERVAL_MS: '100',
       NIGHTSHIFT_SHUTDOWN_GRACE_MS: '20000',
       LOG_LEVEL: 'info',
