@@ -4,25 +4,29 @@
  * with a message naming it.
  */
 import { readFileSync } from 'node:fs';
-import { z } from 'zod';
+// zod's tree-shakeable build: this schema is on the webhook's cold-start path, and the full
+// build would be a third of its bundle.
+import * as z from 'zod/mini';
 
-const optionalString = z
-  .string()
-  .optional()
-  .transform((v) => (v === '' ? undefined : v));
+const optionalString = z.pipe(
+  z.optional(z.string()),
+  z.transform((v) => (v === '' ? undefined : v)),
+);
+const nonEmpty = z.string().check(z.minLength(1));
+const positiveInt = z.coerce.number().check(z.int(), z.positive());
 
 const EnvSchema = z.object({
-  APP_ID: z.coerce.number().int().positive().describe('the GitHub App id'),
+  APP_ID: positiveInt,
   PRIVATE_KEY: optionalString,
   PRIVATE_KEY_PATH: optionalString,
-  WEBHOOK_SECRET: z.string().min(1),
-  GITHUB_API_URL: z.string().url().default('https://api.github.com'),
+  WEBHOOK_SECRET: nonEmpty,
+  GITHUB_API_URL: z._default(z.url(), 'https://api.github.com'),
   DYNAMODB_ENDPOINT: optionalString,
-  TABLE_NAME: z.string().min(1).default('nightshift'),
-  NIGHTSHIFT_RUNNER: z.enum(['local', 'ecs']).default('local'),
-  NIGHTSHIFT_LABEL: z.string().min(1).default('agent'),
-  PORT: z.coerce.number().int().positive().default(3000),
-  LOG_LEVEL: z.enum(['trace', 'debug', 'info', 'warn', 'error', 'fatal']).default('info'),
+  TABLE_NAME: z._default(nonEmpty, 'nightshift'),
+  NIGHTSHIFT_RUNNER: z._default(z.enum(['local', 'ecs']), 'local'),
+  NIGHTSHIFT_LABEL: z._default(nonEmpty, 'agent'),
+  PORT: z._default(positiveInt, 3000),
+  LOG_LEVEL: z._default(z.enum(['trace', 'debug', 'info', 'warn', 'error', 'fatal']), 'info'),
 });
 
 export type AppEnv = z.infer<typeof EnvSchema> & { privateKey: string };
