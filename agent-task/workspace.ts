@@ -28,6 +28,10 @@ export class HeadMovedError extends Error {
   override readonly name = 'HeadMovedError';
 }
 
+export class ProtectedBranchError extends Error {
+  override readonly name = 'ProtectedBranchError';
+}
+
 export class Workspace {
   private pristineConfig = '';
   private tool: ToolIdentity = { home: '/tmp' };
@@ -167,23 +171,43 @@ export class Workspace {
 
   /** The branch's sha on the remote right now, or undefined if it does not exist. */
   async remoteSha(branch: string): Promise<string | undefined> {
+    return (await this.remoteState(branch)).sha;
+  }
+
+  /** The branch's sha on the remote and the remote's default branch (its HEAD), in one request. */
+  private async remoteState(branch: string): Promise<{ sha?: string; defaultBranch?: string }> {
     const { stdout } = await this.withToken([
       'ls-remote',
+      '--symref',
       '--',
       this.options.cloneUrl,
+      'HEAD',
       `refs/heads/${branch}`,
     ]);
-    return stdout.split(/\s+/)[0] || undefined;
+    const state: { sha?: string; defaultBranch?: string } = {};
+    for (const line of stdout.split('\n')) {
+      const [left, ref] = line.split('\t');
+      const symref = /^ref: refs\/heads\/(.+)$/.exec(left ?? '');
+      if (symref && ref === 'HEAD') state.defaultBranch = symref[1];
+      else if (ref === `refs/heads/${branch}` && left) state.sha = left.trim();
+    }
+    return state;
   }
 
   /**
-   * Push HEAD to `branch` on the repository's clone_url (never a remote the checkout names).
-   * `expected` is what we believe the remote has: if a person pushed meanwhile, refuse rather
-   * than overwrite their commits.
+   * Push HEAD to `branch` on the repository's clone_url (never a remote the checkout names), as a
+   * fast-forward only. Refused: the repository's default branch, whatever asked for it (a pull
+   * request whose head is the default branch); and a branch that moved since `expected` (a person
+   * pushed meanwhile), rather than overwrite their commits.
    */
   async push(branch: string, expected: string | undefined): Promise<string> {
     const sha = await this.head();
-    const remote = await this.remoteSha(branch);
+    const { sha: remote, defaultBranch } = await this.remoteState(branch);
+    if (defaultBranch !== undefined && defaultBranch === branch) {
+      throw new ProtectedBranchError(
+        `${branch} is the repository's default branch: Nightshift never pushes to it; nothing was pushed`,
+      );
+    }
     if (remote !== expected) {
       throw new HeadMovedError(
         `${branch} moved on GitHub while Nightshift worked (expected ${expected?.slice(0, 7) ?? 'no branch'}, found ${remote?.slice(0, 7) ?? 'none'}); nothing was pushed`,

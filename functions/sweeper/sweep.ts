@@ -71,7 +71,8 @@ export async function sweep(
     await each(task, async () => {
       // Ended first, so a runner that starts late finds its task gone and exits without work.
       await onRunnerStopped(deps, task.id, 'the runner never started the task');
-      if (task.runnerId) await deps.runner.stop(task.runnerId, 'never claimed its task').catch(() => undefined);
+      if (task.runnerId)
+        await deps.runner.stop(task.runnerId, 'never claimed its task').catch(() => undefined);
       report.failed.push(task.id);
     });
   }

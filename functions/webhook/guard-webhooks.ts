@@ -32,12 +32,14 @@ export function guardWebhooks(server: Server, options: WebhookGuardOptions): voi
   server.on('request', (req: IncomingMessage, res: ServerResponse) => {
     const path = new URL(req.url ?? '/', 'http://localhost').pathname.replace(/\/+$/, '');
     if (req.method !== 'POST' || path !== options.path.replace(/\/+$/, '')) return pass(req, res);
-    void checkWebhook(req, res, options).then((body) => {
-      if (body === undefined) return;
-      // Probot's middleware takes a string body as the payload instead of reading the stream.
-      (req as IncomingMessage & { body?: string }).body = body;
-      pass(req, res);
-    });
+    void checkWebhook(req, res, options)
+      .then((body) => {
+        if (body === undefined) return;
+        // Probot's middleware takes a string body as the payload instead of reading the stream.
+        (req as IncomingMessage & { body?: string }).body = body;
+        pass(req, res);
+      })
+      .catch(() => refuse(res, 500, 'the webhook could not be read'));
   });
 }
 

@@ -275,7 +275,8 @@ function forward(
         void readAll(response).then((data) => {
           const copied: Record<string, string | string[]> = {};
           for (const [name, value] of Object.entries(response.headers)) {
-            if (value !== undefined && name !== 'transfer-encoding' && name !== 'connection') copied[name] = value;
+            if (value !== undefined && name !== 'transfer-encoding' && name !== 'connection')
+              copied[name] = value;
           }
           copied['content-length'] = String(data.length);
           resolve({ status: response.statusCode ?? 502, headers: copied, body: data });

@@ -47,7 +47,10 @@ describe('reliability: the webhook front door', () => {
     await github.addRepo({
       owner: 'acme',
       name: 'calc',
-      files: { ...CALC_FILES, 'logo.gif': `GIF89a\u0001\u0000\u0001\u0000\u0000\u0000\u0000${'\u0000'.repeat(64)}` },
+      files: {
+        ...CALC_FILES,
+        'logo.gif': `GIF89a\u0001\u0000\u0001\u0000\u0000\u0000\u0000${'\u0000'.repeat(64)}`,
+      },
     });
     github.setPermission(REPO, 'alice', 'write');
     server = await startLocalServer({ github, model, secret: WEBHOOK_SECRET, anthropicKey: ANTHROPIC_KEY });
@@ -101,7 +104,11 @@ describe('reliability: the webhook front door', () => {
     const wrong = signedDelivery('issues', payload, 'not-the-secret');
     const variants: Array<{ name: string; delivery: SignedDelivery; headers?: Record<string, undefined> }> = [
       { name: 'wrong secret', delivery: wrong },
-      { name: 'missing', delivery: good, headers: { 'x-hub-signature-256': undefined, 'x-hub-signature': undefined } },
+      {
+        name: 'missing',
+        delivery: good,
+        headers: { 'x-hub-signature-256': undefined, 'x-hub-signature': undefined },
+      },
       { name: 'SHA-1 only', delivery: good, headers: { 'x-hub-signature-256': undefined } },
       {
         name: 'signature of another body',
