@@ -28,6 +28,19 @@ const Env = z.object({
   LOG_LEVEL: z.string().default('info'),
 });
 
+/**
+ * This runner's id, as the runner that started us knows it: the ECS task ARN (from the task
+ * metadata endpoint) in a container, `local:<pid>` as a child of the local runner.
+ */
+async function runnerId(): Promise<string> {
+  const metadata = process.env.ECS_CONTAINER_METADATA_URI_V4;
+  if (metadata) {
+    const task = (await fetch(`${metadata}/task`).then((r) => r.json())) as { TaskARN?: string };
+    if (task.TaskARN) return task.TaskARN;
+  }
+  return `local:${process.pid}`;
+}
+
 async function main(): Promise<void> {
   const env = Env.parse(process.env);
   const log = createLogger(env.LOG_LEVEL).child({ taskId: env.TASK_ID, component: 'agent-task' });
@@ -43,7 +56,8 @@ async function main(): Promise<void> {
         ...(env.NIGHTSHIFT_TOOL_USER ? { toolUser: env.NIGHTSHIFT_TOOL_USER } : {}),
         log,
         secrets: [privateKey, env.ANTHROPIC_API_KEY],
-        workerId: `${process.env.HOSTNAME ?? 'local'}:${process.pid}:${randomUUID().slice(0, 8)}`,
+        // The lease owner starts with the runner's id, so a stop event names its own task only.
+        workerId: `${await runnerId()}:${randomUUID().slice(0, 8)}`,
         progressIntervalMs: env.NIGHTSHIFT_PROGRESS_INTERVAL_MS,
         commandTimeoutMs: env.NIGHTSHIFT_COMMAND_TIMEOUT_MS,
       },

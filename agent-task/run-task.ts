@@ -8,13 +8,13 @@ import { join } from 'node:path';
 import type { RepoConfig } from '../core/config.js';
 import { loadRepoConfig } from '../core/github/config.js';
 import { GitHubReporter, repoRef } from '../core/github/reporter.js';
-import { finishTask } from '../core/lifecycle.js';
+import { finishTask, outcomeOf } from '../core/lifecycle.js';
 import { estimateCost } from '../core/pricing.js';
 import type { Progress } from '../core/progress.js';
-import { invalidConfigMessage } from '../core/report.js';
+import { finalOutput, invalidConfigMessage } from '../core/report.js';
 import { redactSecrets } from '../core/sanitize.js';
 import { VersionConflictError } from '../core/store/task-store.js';
-import type { Task, Usage } from '../core/task.js';
+import { isTerminal, type Task, type Usage } from '../core/task.js';
 import { continueAgent, runAgent, type AgentOptions, type AgentResult } from './agent/loop.js';
 import { RULE_FILE_PATHS, buildSystemPrompt, type RuleFile } from './agent/prompt.js';
 import { InstallationGoneError, TokenSource, octokitWithTokens } from './github-access.js';
@@ -27,7 +27,7 @@ import { TaskRecord } from './task-record.js';
 import { bashTool } from './tools/bash-tool.js';
 import { textEditorTool } from './tools/text-editor.js';
 import { say, type AgentTaskDeps, type Ended, type WorkContext } from './work-context.js';
-import { HeadMovedError } from './workspace.js';
+import { HeadMovedError, ProtectedBranchError } from './workspace.js';
 
 export type { AgentTaskDeps } from './work-context.js';
 
@@ -89,7 +89,9 @@ export async function runTask(deps: AgentTaskDeps, taskId: string): Promise<Task
         ? 'Nightshift lost access to this repository'
         : error instanceof HeadMovedError
           ? 'The branch moved while Nightshift worked'
-          : 'Nightshift failed';
+          : error instanceof ProtectedBranchError
+            ? 'Nightshift does not push to the default branch'
+            : 'Nightshift failed';
     ended = { status: 'failed', outcome: { conclusion: 'failure', headline, summary: reason } };
   } finally {
     clearInterval(heartbeat);
@@ -105,6 +107,18 @@ export async function runTask(deps: AgentTaskDeps, taskId: string): Promise<Task
     log.error({ err: error }, 'could not report the end on GitHub');
     return finishTask(deps.store, undefined, await deps.store.load(taskId), ended.status, ended.outcome);
   });
+  if (!final) {
+    // Someone else ended it (the sweeper, after our heartbeat lapsed): a progress update of ours
+    // may have reopened its check run since, so say the stored end once more.
+    const stored = await deps.store.load(taskId);
+    if (stored.checkRunId) {
+      await reporter
+        .concludeCheckRun(stored.checkRunId, finalOutput(stored, outcomeOf(stored)))
+        .catch((error: unknown) => log.error({ err: error }, 'could not report the end on GitHub'));
+    }
+    log.warn({ status: stored.status }, 'the task was ended elsewhere while this worker ran');
+    return stored;
+  }
   log.info({ status: ended.status, conclusion: ended.outcome.conclusion }, 'task ended');
   return final;
 }
@@ -164,7 +178,11 @@ async function runAndVerify(
     ],
     limits: config.limits,
     estimateCost: (u: Omit<Usage, 'costUsd' | 'turns'>) => estimateCost(config.model, u, config.prices),
-    shouldCancel: async () => (await record.refresh()).cancelRequested,
+    // Cancelled, or ended elsewhere (the sweeper gave up on us): stop before the next turn.
+    shouldCancel: async () => {
+      const task = await record.refresh();
+      return task.cancelRequested || isTerminal(task.status);
+    },
     onProgress: (p: Progress) =>
       ctx.progress.report({ ...p, maxTurns: config.limits.turns, lastActions: p.lastActions.slice(-5) }),
     logger: ctx.log,

@@ -6,7 +6,12 @@
 import type { GitHubReporter } from './github/reporter.js';
 import type { Dispatcher } from './ports.js';
 import { finalOutput, trackingComment, type Outcome } from './report.js';
-import { VersionConflictError, type TaskChanges, type TaskStore } from './store/task-store.js';
+import {
+  TaskFinishedError,
+  VersionConflictError,
+  type TaskChanges,
+  type TaskStore,
+} from './store/task-store.js';
 import { isTerminal, type Task } from './task.js';
 
 export type EndStatus = 'succeeded' | 'failed' | 'cancelled';
@@ -30,17 +35,31 @@ export async function endTask(
           ...current.result,
           ...changes.result,
           conclusion: outcome.conclusion === 'action_required' ? 'neutral' : outcome.conclusion,
+          headline: outcome.headline,
           ...(outcome.summary ? { summary: outcome.summary } : {}),
           ...(outcome.pullRequestUrl ? { pullRequestUrl: outcome.pullRequestUrl } : {}),
           ...(outcome.commitSha ? { commitSha: outcome.commitSha } : {}),
         },
       });
     } catch (error) {
+      if (error instanceof TaskFinishedError) return undefined;
       if (!(error instanceof VersionConflictError)) throw error;
       current = await store.load(task.id);
     }
   }
   throw new Error(`task ${task.id}: could not end it after repeated concurrent updates`);
+}
+
+/** What an ended task's record says about its end, to say it again as it was said. */
+export function outcomeOf(task: Task): Outcome {
+  const fallback =
+    task.status === 'succeeded' ? 'success' : task.status === 'cancelled' ? 'cancelled' : 'failure';
+  const summary = task.result?.summary ?? task.error;
+  return {
+    conclusion: task.result?.conclusion ?? fallback,
+    headline: task.result?.headline ?? task.status,
+    ...(summary ? { summary } : {}),
+  };
 }
 
 /** Conclude what a person sees: the check run if there is one, the tracking comment on an issue. */

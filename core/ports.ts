@@ -25,8 +25,13 @@ export interface Dispatcher {
 }
 
 /** Starts the agent container (or process) for one task; returns the runner's id. */
+export interface RunnerStartHooks {
+  /** A start attempt failed and will be tried again (capacity, throttling): tell the person why. */
+  onRetry?(reason: string, attempt: number): Promise<void>;
+}
+
 export interface Runner {
-  start(task: Task): Promise<string>;
+  start(task: Task, hooks?: RunnerStartHooks): Promise<string>;
   /** Stop a runner that hangs (its heartbeat lapsed); a runner already gone is not an error. */
   stop(runnerId: string, reason: string): Promise<void>;
 }

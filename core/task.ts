@@ -100,6 +100,8 @@ export interface TaskResult {
   pullRequestUrl?: string;
   commitSha?: string;
   summary?: string;
+  /** The one-line title the end was reported with (the check run's title). */
+  headline?: string;
   conclusion?: 'success' | 'failure' | 'neutral' | 'cancelled' | 'timed_out';
 }
 

@@ -16,7 +16,7 @@ import {
   trackingComment,
   type Outcome,
 } from '../../core/report.js';
-import type { TaskStore } from '../../core/store/task-store.js';
+import { VersionConflictError, type TaskStore } from '../../core/store/task-store.js';
 import { isTerminal, type Task } from '../../core/task.js';
 
 export interface DispatchDeps {
@@ -74,8 +74,12 @@ export async function dispatchTask(deps: DispatchDeps, taskId: string): Promise<
     lockTaken = true;
     const ack = await acknowledge(reporter, task);
     task = await deps.store.transition(task, 'dispatched', ack);
-    const runnerId = await deps.runner.start(task);
-    task = await deps.store.update(task, { runnerId });
+    const dispatched = task;
+    const runnerId = await deps.runner.start(task, {
+      onRetry: (reason, attempt) =>
+        waitingOn(reporter, dispatched, `Waiting for a runner (attempt ${attempt}): ${reason}`),
+    });
+    await recordRunner(deps.store, task.id, runnerId);
     log.info({ runnerId }, 'runner started');
   } catch (error) {
     log.error({ err: error }, 'dispatch failed');
@@ -138,6 +142,14 @@ async function prepare(deps: DispatchDeps, reporter: GitHubReporter, task: Task)
         refusalForFork(task.trigger.sender ?? task.engineer),
       );
     }
+    if (pr.head.ref === pr.base.repo.default_branch) {
+      return end(
+        'failed',
+        { conclusion: 'failure', headline: 'Pull request from the default branch' },
+        `@${task.trigger.sender ?? task.engineer}, Nightshift never pushes to the default branch (` +
+          `\`${pr.head.ref}\`), and this pull request's head is that branch. Open it from another branch.`,
+      );
+    }
     headSha = pr.head.sha;
     branch = pr.head.ref;
   }
@@ -192,6 +204,38 @@ async function prepare(deps: DispatchDeps, reporter: GitHubReporter, task: Task)
     }
   }
   return headSha ? { ...task, headSha, ...(branch ? { branch } : {}) } : task;
+}
+
+/**
+ * Record the runner's id. The runner may already have claimed the task (a local child is quick),
+ * so a lost race is retried on the newest version rather than taken for a failed start.
+ */
+async function recordRunner(store: TaskStore, taskId: string, runnerId: string): Promise<void> {
+  for (let attempt = 0; attempt < 5; attempt++) {
+    const current = await store.load(taskId);
+    if (isTerminal(current.status)) return;
+    try {
+      await store.update(current, { runnerId });
+      return;
+    } catch (error) {
+      if (!(error instanceof VersionConflictError)) throw error;
+    }
+  }
+}
+
+/** Say on the queued check run (or the tracking comment) why the task has not started yet. */
+async function waitingOn(reporter: GitHubReporter, task: Task, reason: string): Promise<void> {
+  const output = queuedOutput(task, reason);
+  if (task.checkRunId) await reporter.updateCheckRun(task.checkRunId, 'queued', output);
+  else if (task.trackingCommentId) {
+    await reporter.upsertComment(
+      task.target.number,
+      task,
+      'tracking',
+      trackingComment(task, output),
+      task.trackingCommentId,
+    );
+  }
 }
 
 /** Tell the person it is on its way: 👀 on their comment, a check run on a PR, a comment on an issue. */

@@ -38,7 +38,7 @@ export function buildLocalDeps(env: AppEnv, connection: StoreConnection): LocalD
       GITHUB_API_URL: env.GITHUB_API_URL,
     },
     log,
-    onExit: (taskId, reason) => onRunnerStopped(deps, taskId, reason),
+    onExit: (taskId, reason, runnerId) => onRunnerStopped(deps, taskId, reason, 'failure', runnerId),
   });
   // NIGHTSHIFT_RUNNER=ecs: the local server starts Fargate tasks, as dispatch does on AWS.
   const runner = env.NIGHTSHIFT_RUNNER === 'ecs' ? ecsRunnerFromEnv(process.env, new ECSClient({})) : local;

@@ -8,7 +8,7 @@ import {
   type ECSClient,
   type RunTaskCommandOutput,
 } from '@aws-sdk/client-ecs';
-import { RunnerStartError, type Runner } from '../../core/ports.js';
+import { RunnerStartError, type Runner, type RunnerStartHooks } from '../../core/ports.js';
 import type { Task } from '../../core/task.js';
 
 export interface EcsRunnerOptions {
@@ -51,7 +51,7 @@ export function ecsRunnerFromEnv(env: NodeJS.ProcessEnv, client: Pick<ECSClient,
 export class EcsRunner implements Runner {
   constructor(private readonly options: EcsRunnerOptions) {}
 
-  async start(task: Task): Promise<string> {
+  async start(task: Task, hooks: RunnerStartHooks = {}): Promise<string> {
     const attempts = this.options.attempts ?? 5;
     const sleep = this.options.sleep ?? ((ms) => new Promise((r) => setTimeout(r, ms)));
     let lastReason = 'unknown';
@@ -73,7 +73,10 @@ export class EcsRunner implements Runner {
             .join('; ') || 'no task started';
         if (!RETRYABLE.test(lastReason)) throw new RunnerStartError(`ECS RunTask failed: ${lastReason}`);
       }
-      if (attempt < attempts) await sleep(Math.min(30_000, 1000 * 2 ** (attempt - 1)));
+      if (attempt < attempts) {
+        await hooks.onRetry?.(lastReason, attempt);
+        await sleep(Math.min(30_000, 1000 * 2 ** (attempt - 1)));
+      }
     }
     throw new RunnerStartError(`ECS RunTask failed after ${attempts} attempts: ${lastReason}`);
   }

@@ -15,7 +15,7 @@ export interface LocalRunnerOptions {
   env: NodeJS.ProcessEnv;
   log: Logger;
   /** Called when a child exits; drain waits for what it returns. */
-  onExit(taskId: string, reason: string): Promise<void> | void;
+  onExit(taskId: string, reason: string, runnerId: string): Promise<void> | void;
   /** Defaults to this Node with tsx, running agent-task/main.ts. */
   command?: string[];
 }
@@ -33,29 +33,31 @@ export class LocalRunner implements Runner {
       env: { ...this.options.env, TASK_ID: task.id },
       stdio: ['ignore', 'pipe', 'pipe'],
     });
+    // The child claims the task as `local:<its pid>` too (agent-task/main.ts), so a stop event
+    // names the task's holder.
+    const runnerId = `local:${child.pid}`;
     const log = this.options.log.child({ taskId: task.id, pid: child.pid });
     child.stdout?.on('data', (chunk: Buffer) => log.debug(chunk.toString().trimEnd()));
     child.stderr?.on('data', (chunk: Buffer) => log.info(chunk.toString().trimEnd()));
-    this.children.set(task.id, child);
+    this.children.set(runnerId, child);
     await new Promise<void>((resolve, reject) => {
       child.once('spawn', resolve);
       child.once('error', reject);
     });
     child.once('exit', (code, signal) => {
-      this.children.delete(task.id);
+      this.children.delete(runnerId);
+      const reason = signal ? `killed by ${signal}` : `exit code ${code}`;
       const handled = Promise.resolve()
-        .then(() => this.options.onExit(task.id, signal ? `killed by ${signal}` : `exit code ${code}`))
+        .then(() => this.options.onExit(task.id, reason, runnerId))
         .catch((error: unknown) => log.error({ err: error }, 'exit handler failed'))
         .finally(() => this.exitHandlers.delete(handled));
       this.exitHandlers.add(handled);
     });
-    return `local:${child.pid}`;
+    return runnerId;
   }
 
   async stop(runnerId: string): Promise<void> {
-    for (const child of this.children.values()) {
-      if (`local:${child.pid}` === runnerId) child.kill('SIGKILL');
-    }
+    this.children.get(runnerId)?.kill('SIGKILL');
   }
 
   get running(): number {

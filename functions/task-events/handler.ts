@@ -23,7 +23,9 @@ export interface EcsStateChange {
 }
 
 /** The task id we passed in, and a human reason for the stop. */
-export function readStopEvent(event: EcsStateChange): { taskId: string; reason: string } | undefined {
+export function readStopEvent(
+  event: EcsStateChange,
+): { taskId: string; reason: string; runnerId?: string } | undefined {
   if (event.detail.lastStatus !== 'STOPPED') return undefined;
   const taskId = event.detail.overrides?.containerOverrides
     ?.flatMap((o) => o.environment ?? [])
@@ -37,7 +39,8 @@ export function readStopEvent(event: EcsStateChange): { taskId: string; reason: 
     container?.exitCode === 137 ? '(killed: out of memory or stopped)' : undefined,
     container?.reason,
   ].filter(Boolean);
-  return { taskId, reason: parts.join(' · ') || 'stopped' };
+  const runnerId = event.detail.taskArn;
+  return { taskId, reason: parts.join(' · ') || 'stopped', ...(runnerId ? { runnerId } : {}) };
 }
 
 async function init(): Promise<RunnerStoppedDeps> {
@@ -65,5 +68,5 @@ export async function handler(event: EcsStateChange): Promise<void> {
     ready = undefined;
     throw error;
   });
-  await onRunnerStopped(await ready, stop.taskId, stop.reason);
+  await onRunnerStopped(await ready, stop.taskId, stop.reason, 'failure', stop.runnerId);
 }

@@ -328,7 +328,7 @@ describe('reliability: faults around the agent', () => {
       process.kill(pidOf(running), 'SIGSTOP');
       zombie = running;
       return FIX;
-    }, done('Fixed add().'));
+    });
     const { number } = await labelIssue(h, { title: 'Zombie' });
     const task = await waitFor('the agent to hang', () => zombie);
     const unreachable: Pick<Runner, 'stop'> = { stop: async () => undefined };
@@ -345,28 +345,81 @@ describe('reliability: faults around the agent', () => {
     const commentsBefore = h.github.comments(REPO, number).map((c) => c.body);
     process.kill(pidOf(task), 'SIGCONT');
     await h.settle();
-    expect(h.model.remaining).toBe(0); // it did wake and carry on talking to the model …
-    expect(h.github.pushes.length).toBe(pushesBefore); // … but pushed nothing,
+    expect(h.model.errors).toEqual([]); // it woke, saw its task ended, asked the model nothing more …
+    expect(h.github.pushes.length).toBe(pushesBefore); // … pushed nothing,
     const writes = h.github.calls
       .slice(callsBefore)
       .filter((c) => c.method !== 'GET' && c.operationId !== 'apps/create-installation-access-token');
-    expect(writes).toEqual([]); // changed nothing on GitHub,
+    // … and on GitHub only said the stored end once more, unchanged,
+    expect(writes.every((c) => c.operationId === 'checks/update')).toBe(true);
     expect(h.github.comments(REPO, number).map((c) => c.body)).toEqual(commentsBefore);
-    expect(JSON.stringify(h.github.checkRuns(REPO).find((r) => r.id === timedOut.checkRunId))).toBe(
-      runBefore,
+    const shown = (run: string | undefined) => {
+      const { status, conclusion, output } = JSON.parse(run ?? '{}') as Record<string, unknown>;
+      return { status, conclusion, output };
+    };
+    expect(shown(JSON.stringify(h.github.checkRuns(REPO).find((r) => r.id === timedOut.checkRunId)))).toEqual(
+      shown(runBefore),
     );
     expect(await h.db.store.load(task.id)).toMatchObject({ status: 'failed', version: timedOut.version }); // and its record stands.
   });
 
-  // Wiring outside this suite's files: LocalRunner's onExit and the task-events Lambda pass the
-  // stopped runner's id (`local:<pid>`, `detail.taskArn`) to onRunnerStopped, and on ECS the agent's
-  // lease owner starts with its task ARN. Until then, a duplicate copy's exit would fail the task
-  // the other copy holds (this test's runner passes the id itself). See the suite's README.
-  it.todo('case 15 (wiring): the local runner and the task-events Lambda name the stopped runner');
+  it('case 15 (wiring): a second copy of a task exits without work, and its exit, naming its runner, leaves the task alone', async () => {
+    // The harness's own LocalRunner, as npm start wires it: onExit names the stopped runner.
+    let second: Promise<string> | undefined;
+    h.model.push(
+      async () => {
+        const running = await runningTask();
+        second = h.runner.start(running); // a retried dispatch starts another copy
+        await second;
+        await waitFor('the second copy to exit', () => (h.runner.running === 1 ? true : undefined));
+        return FIX;
+      },
+      ...FINISH.slice(1),
+    );
+    const { number } = await labelIssue(h, { title: 'Second copy' });
+    const task = await taskOf(h, number);
+    expect(await second).toMatch(/^local:\d+$/);
+    expect(task.status, task.error).toBe('succeeded');
+    expect(task.leaseOwner?.startsWith(`${task.runnerId}:`)).toBe(true);
+    // The task-events Lambda names the runner the same way: the ECS task ARN.
+    const event: EcsStateChange = {
+      detail: {
+        lastStatus: 'STOPPED',
+        taskArn: 'arn:aws:ecs:us-east-1:1:task/nightshift/abc',
+        overrides: { containerOverrides: [{ environment: [{ name: 'TASK_ID', value: task.id }] }] },
+      },
+    };
+    expect(readStopEvent(event)?.runnerId).toBe('arn:aws:ecs:us-east-1:1:task/nightshift/abc');
+  });
 
-  // Needs agent-task/run-task.ts: a check-run update already in flight when a worker froze lands
-  // after the sweeper concluded the run, setting it back to in_progress. The worker learns at its
-  // next write (TaskFinishedError) that it lost the task; it should then report the stored end
-  // again (reportEnd with the stored task's outcome), repairing what its late update undid.
-  it.todo('case 15 (late update): a worker that finds its task ended re-reports the stored end');
+  it('case 15 (late update): a worker that finds its task ended by the sweeper stops, and says the stored end again', async () => {
+    let ended: Task | undefined;
+    h.model.push(async () => {
+      const running = await runningTask();
+      // The sweeper ends the task (its heartbeat lapsed) …
+      await onRunnerStopped(h.deps, running.id, 'its heartbeat lapsed', 'timed_out');
+      ended = await h.db.store.load(running.id);
+      // … and then a progress update that was in flight lands, reopening the check run.
+      const octokit = await h.deps.octokitFor(running.installationId);
+      await octokit.rest.checks.update({
+        owner: 'acme',
+        repo: 'calc',
+        check_run_id: ended.checkRunId ?? 0,
+        status: 'in_progress',
+        output: { title: 'Working · turn 1', summary: 'a late progress update' },
+      });
+      return FIX;
+    });
+    const { number } = await labelIssue(h, { title: 'Late update' });
+    const task = await taskOf(h, number);
+    await h.settle();
+    expect(ended?.status).toBe('failed');
+    expect(h.model.remaining).toBe(0);
+    expect(h.model.errors).toEqual([]); // it asked the model nothing more after it lost the task
+    const run = h.github.checkRuns(REPO).find((r) => r.id === task.checkRunId);
+    expect(run).toMatchObject({ status: 'completed', conclusion: 'timed_out' });
+    expect(await h.github.readFile(REPO, task.branch ?? '', 'math.js')).toBe(
+      'exports.add = (a, b) => a - b;\n',
+    );
+  });
 });

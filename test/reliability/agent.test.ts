@@ -193,7 +193,7 @@ describe('reliability: inside the agent task', () => {
       body: '/agent fix add() is wrong',
       user: 'alice',
     });
-    h.model.push(FIX, bash('node test.js'), done('Fixed add().'));
+    const requestsBefore = h.model.requests.length;
     const payload = await h.payload('issue_comment', 'created', {
       issue: { number: fromMain.number },
       comment: { id: ask.id },
@@ -205,7 +205,12 @@ describe('reliability: inside the agent task', () => {
     await h.settle();
     const refused = await taskOf(h, fromMain.number);
     expect(refused.status).toBe('failed');
-    expect(refused.error).toMatch(/default branch: Nightshift never pushes to it/);
+    // Refused at dispatch, before any model token is spent.
+    expect(refused.error).toMatch(/default branch/);
+    expect(h.model.requests.length).toBe(requestsBefore);
+    expect(
+      h.github.comments(REPO, fromMain.number).some((c) => /never pushes to the default branch/.test(c.body)),
+    ).toBe(true);
     expect(await h.github.branchSha(REPO, 'main')).toBe(mainNow);
     expect(h.github.pushes.slice(pushesNow)).toEqual([]);
   });

@@ -297,6 +297,7 @@ describe('reliability: intake and dispatch', () => {
       .resolvesOnce({ tasks: [], failures: [{ reason: 'RESOURCE:CPU', detail: 'no capacity' }] })
       .resolves({ tasks: [{ taskArn: 'arn:aws:ecs:us-east-1:1:task/nightshift/abc' }] });
     const seenWhileRetrying: Array<string | undefined> = [];
+    const toldWhileRetrying: Array<string | null | undefined> = [];
     const ecsRunner = (attempts: number) =>
       new EcsRunner({
         client: new ECSClient({
@@ -313,7 +314,9 @@ describe('reliability: intake and dispatch', () => {
         sleep: async () => {
           // Between attempts: what does the person see on the pull request?
           const live = (await liveOn(prNumber))[0];
-          seenWhileRetrying.push(h.github.checkRuns(REPO).find((r) => r.id === live?.checkRunId)?.status);
+          const run = h.github.checkRuns(REPO).find((r) => r.id === live?.checkRunId);
+          seenWhileRetrying.push(run?.status);
+          toldWhileRetrying.push(run?.output.summary);
         },
       });
     const original = h.deps.runner;
@@ -329,6 +332,13 @@ describe('reliability: intake and dispatch', () => {
       expect(calls).toHaveLength(3);
       expect(new Set(calls.map((c) => c.args[0].input.clientToken))).toEqual(new Set([clientToken(task.id)]));
       expect(seenWhileRetrying).toEqual(['queued', 'queued']);
+      // …and says why it has not started yet.
+      expect(toldWhileRetrying[0]).toMatch(
+        /Waiting for a runner \(attempt 1\): ThrottlingException: Rate exceeded/,
+      );
+      expect(toldWhileRetrying[1]).toMatch(
+        /Waiting for a runner \(attempt 2\): RESOURCE:CPU \(no capacity\)/,
+      );
       await endLiveOn(prNumber);
 
       // Capacity that never comes: failed with the reason, on the task and its check run.
@@ -356,11 +366,6 @@ describe('reliability: intake and dispatch', () => {
       ecs.restore();
     }
   });
-
-  // Needs functions/dispatch/dispatch.ts and functions/runners/ecs-runner.ts (not this suite's to
-  // change): EcsRunner reports each failed attempt (an `onRetry(reason)` option), and dispatch
-  // passes one that updates the queued check run's summary. See the suite's README.
-  it.todo('case 12 (rest): while RunTask retries, the queued check run says why ("waiting for capacity: …")');
 
   it('case 18: a comment or check-run update retried after a 502 → no duplicate comment (a marker or external_id identifies ours)', async () => {
     const proxy = await startFlakyProxy(h.github.url);

@@ -107,7 +107,7 @@ export async function startHarness(options: HarnessOptions = {}): Promise<Harnes
       LOG_LEVEL: 'warn' as const,
     },
     log,
-    onExit: (taskId, reason) => onRunnerStopped(deps, taskId, reason),
+    onExit: (taskId, reason, runnerId) => onRunnerStopped(deps, taskId, reason, 'failure', runnerId),
   });
   const deps: DispatchDeps = {
     store: db.store,
