@@ -30,6 +30,20 @@ export function clientToken(taskId: string): string {
   return `nightshift-${taskId}`.slice(0, 64);
 }
 
+/** Stop one Fargate task of the cluster; a task already gone is not an error. */
+export async function stopEcsTask(
+  client: Pick<ECSClient, 'send'>,
+  cluster: string,
+  taskArn: string,
+  reason: string,
+): Promise<void> {
+  try {
+    await client.send(new StopTaskCommand({ cluster, task: taskArn, reason: reason.slice(0, 255) }));
+  } catch (error) {
+    if ((error as Error).name !== 'InvalidParameterException') throw error;
+  }
+}
+
 /** The runner the deployment's environment describes (set by the CDK stack). */
 export function ecsRunnerFromEnv(env: NodeJS.ProcessEnv, client: Pick<ECSClient, 'send'>): EcsRunner {
   const required = (name: string): string => {
@@ -81,14 +95,8 @@ export class EcsRunner implements Runner {
     throw new RunnerStartError(`ECS RunTask failed after ${attempts} attempts: ${lastReason}`);
   }
 
-  async stop(runnerId: string, reason: string): Promise<void> {
-    try {
-      await this.options.client.send(
-        new StopTaskCommand({ cluster: this.options.cluster, task: runnerId, reason: reason.slice(0, 255) }),
-      );
-    } catch (error) {
-      if ((error as Error).name !== 'InvalidParameterException') throw error;
-    }
+  stop(runnerId: string, reason: string): Promise<void> {
+    return stopEcsTask(this.options.client, this.options.cluster, runnerId, reason);
   }
 
   private command(task: Task): RunTaskCommand {

@@ -2,13 +2,8 @@
  * Lambda entry for EventBridge "ECS Task State Change" events of this cluster. Only STOPPED
  * matters: a task whose container stopped without ending it is failed with the stop reason.
  */
-import { LambdaClient } from '@aws-sdk/client-lambda';
-import { readAppEnv } from '../../core/env.js';
-import { connectStore } from '../../core/store/connect.js';
-import { LambdaDispatcher } from '../lambda-dispatcher.js';
-import { createLogger, createProbot } from '../probot.js';
+import { dispatchFunction, lambdaContext, once } from '../lambda-context.js';
 import { onRunnerStopped, type RunnerStoppedDeps } from '../runner-stopped.js';
-import { resolveSecrets } from '../secrets.js';
 
 export interface EcsStateChange {
   'detail-type'?: string;
@@ -43,30 +38,13 @@ export function readStopEvent(
   return { taskId, reason: parts.join(' · ') || 'stopped', ...(runnerId ? { runnerId } : {}) };
 }
 
-async function init(): Promise<RunnerStoppedDeps> {
-  const env = readAppEnv(await resolveSecrets(process.env));
-  const log = createLogger(env.LOG_LEVEL);
-  const probot = createProbot(env, log);
-  const { store } = await connectStore(process.env);
-  const dispatchFunction = process.env.DISPATCH_FUNCTION_NAME;
-  if (!dispatchFunction) throw new Error('DISPATCH_FUNCTION_NAME is not set');
-  return {
-    store,
-    log,
-    octokitFor: (id) => probot.auth(id),
-    dispatcher: new LambdaDispatcher(new LambdaClient({}), dispatchFunction),
-    secrets: () => [env.privateKey, env.WEBHOOK_SECRET],
-  };
-}
-
-let ready: Promise<RunnerStoppedDeps> | undefined;
+const ready = once(async (): Promise<RunnerStoppedDeps> => ({
+  ...(await lambdaContext()),
+  dispatcher: dispatchFunction(),
+}));
 
 export async function handler(event: EcsStateChange): Promise<void> {
   const stop = readStopEvent(event);
   if (!stop) return;
-  ready ??= init().catch((error: unknown) => {
-    ready = undefined;
-    throw error;
-  });
-  await onRunnerStopped(await ready, stop.taskId, stop.reason, 'failure', stop.runnerId);
+  await onRunnerStopped(await ready(), stop.taskId, stop.reason, 'failure', stop.runnerId);
 }
