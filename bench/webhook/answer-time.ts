@@ -3,6 +3,7 @@
  * handler in-process and through the stock adapter's, at concurrency 1, 16 and 64. The store
  * (dynalite) and the fake GitHub run in the stand-ins process.
  */
+import { performance } from 'node:perf_hooks';
 import { closedLoop } from '../support/closed-loop.js';
 import { StandIns } from '../support/stand-ins-client.js';
 import { timeGlobalFetch } from '../support/timed-fetch.js';
@@ -17,6 +18,8 @@ const WARM_UP = 64;
 const CAP_MS = 90_000;
 const SECRET = 'bench-webhook-secret';
 
+const total = (values: number[]) => values.reduce((sum, v) => sum + v, 0);
+
 export interface AnswerRun {
   side: Side;
   concurrency: number;
@@ -28,6 +31,12 @@ export interface AnswerRun {
   store: Summary;
   /** Each GitHub API call (the stock side; ours makes none). */
   github: Summary;
+  /**
+   * At concurrency 1 only, where each delivery has the process to itself: the handler's own time
+   * per delivery, its answer time minus its store requests and GitHub calls.
+   */
+  ownTriggers?: Summary;
+  ownOthers?: Summary;
   throughputPerS: number;
   statuses: Record<string, number>;
   errors: string[];
@@ -58,7 +67,12 @@ async function main(): Promise<AnswerTimeResult> {
     for (const side of ['nightshift', 'stock'] as const) {
       handlers.set(
         side,
-        await buildHandler(side, { github, dynamoEndpoint: endpoint, tableName: `bench-${side}`, secret: SECRET }),
+        await buildHandler(side, {
+          github,
+          dynamoEndpoint: endpoint,
+          tableName: `bench-${side}`,
+          secret: SECRET,
+        }),
       );
     }
     // Rounds of the mix used so far: keeps issue numbers and comment ids (the intents) distinct.
@@ -88,9 +102,30 @@ async function main(): Promise<AnswerTimeResult> {
         const handler = handlers.get(side);
         if (!handler) continue;
         progress(`webhook: ${side} at concurrency ${concurrency} (${count} deliveries)`);
-        const loop = await closedLoop(deliveries, concurrency, (d) => handler.handle(d.event), CAP_MS);
-        const store = summarize(handler.takeStoreTimes());
-        const githubCalls = summarize(fetches.take());
+        const storeTimes: number[] = [];
+        const githubTimes: number[] = [];
+        const own = { triggers: [] as number[], others: [] as number[] };
+        const loop = await closedLoop(
+          deliveries,
+          concurrency,
+          async (d) => {
+            const t0 = performance.now();
+            const status = await handler.handle(d.event);
+            if (concurrency === 1) {
+              const store = handler.takeStoreTimes();
+              const github = fetches.take();
+              storeTimes.push(...store);
+              githubTimes.push(...github);
+              own[d.trigger ? 'triggers' : 'others'].push(
+                performance.now() - t0 - total(store) - total(github),
+              );
+            }
+            return status;
+          },
+          CAP_MS,
+        );
+        storeTimes.push(...handler.takeStoreTimes());
+        githubTimes.push(...fetches.take());
         const pick = (trigger: boolean) =>
           loop.latencies.filter((ms, i) => deliveries[i]?.trigger === trigger && !Number.isNaN(ms));
         runs.push({
@@ -100,8 +135,11 @@ async function main(): Promise<AnswerTimeResult> {
           all: summarize(loop.latencies.filter((ms) => !Number.isNaN(ms))),
           triggers: summarize(pick(true)),
           others: summarize(pick(false)),
-          store,
-          github: githubCalls,
+          store: summarize(storeTimes),
+          github: summarize(githubTimes),
+          ...(concurrency === 1
+            ? { ownTriggers: summarize(own.triggers), ownOthers: summarize(own.others) }
+            : {}),
           throughputPerS: round(loop.completed / (loop.wallMs / 1000), 1),
           statuses: loop.statuses,
           errors: loop.errors,

@@ -122,13 +122,20 @@ export function buildDeliveries(
     const payload = structuredClone(template.payload);
     template.kind.vary?.(payload, Math.floor(i / templates.length) + offset, seed);
     const signed = signedDelivery(template.kind.event, JSON.stringify(payload), secret);
-    deliveries.push({ kind: template.kind.name, trigger: template.kind.trigger, event: functionUrlEvent(signed) });
+    deliveries.push({
+      kind: template.kind.name,
+      trigger: template.kind.trigger,
+      event: functionUrlEvent(signed),
+    });
   }
   return deliveries;
 }
 
 /** A Lambda Function URL request as the runtime hands it over. */
-export function functionUrlEvent(signed: { headers: Record<string, string>; body: string }): LambdaFunctionURLEvent {
+export function functionUrlEvent(signed: {
+  headers: Record<string, string>;
+  body: string;
+}): LambdaFunctionURLEvent {
   const now = Date.now();
   return {
     version: '2.0',

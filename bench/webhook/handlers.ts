@@ -38,11 +38,17 @@ export interface HandlerSetup {
 const noDispatch = { send: async () => undefined };
 
 export function benchLogger(): Logger {
-  return pino({ level: 'info', base: { service: 'nightshift' } }, pino.destination({ dest: '/dev/null', sync: true }));
+  return pino(
+    { level: 'info', base: { service: 'nightshift' } },
+    pino.destination({ dest: '/dev/null', sync: true }),
+  );
 }
 
 export async function buildHandler(side: Side, setup: HandlerSetup): Promise<HandlerUnderTest> {
-  const connection = await connectStore({ DYNAMODB_ENDPOINT: setup.dynamoEndpoint, TABLE_NAME: setup.tableName });
+  const connection = await connectStore({
+    DYNAMODB_ENDPOINT: setup.dynamoEndpoint,
+    TABLE_NAME: setup.tableName,
+  });
   const log = benchLogger();
   const close = () => connection.close();
   // Time every store request: how much of an answer is the store's, how much our own.
@@ -96,7 +102,13 @@ export async function buildHandler(side: Side, setup: HandlerSetup): Promise<Han
     Octokit: unthrottledOctokit(),
   });
   const lambda = adapter.createLambdaFunction(
-    stockApp({ store: connection.store, dispatcher: noDispatch, appId: setup.github.appId, label: 'agent', log }),
+    stockApp({
+      store: connection.store,
+      dispatcher: noDispatch,
+      appId: setup.github.appId,
+      label: 'agent',
+      log,
+    }),
     { probot },
   );
   return {
