@@ -47,15 +47,16 @@ function webhook(s: Sections): TargetResult[] {
         : {
             note:
               `The triggers (one delivery in four) wait for the store. Each records its task with one ` +
-              `TransactWriteItems, which took p50 ${ms(ours1.store.p50)} on dynalite even at concurrency 1, and ` +
-              `the embedded store's transaction front runs one transaction at a time, so with ~16 triggers in ` +
-              `flight the queue reaches ${ms(ours64.triggers.p99)} (store requests at concurrency 64: p50 ` +
+              `TransactWriteItems, which took p50 ${ms(ours1.store.p50)} on dynalite even at concurrency 1; ` +
+              `the embedded store runs transactions on different items concurrently, but all of them in one ` +
+              `dynalite process (several loopback calls each) on a 2-core machine shared with the callers, ` +
+              `so with ~16 triggers in flight they wait ${ms(ours64.triggers.p99)} (store requests at concurrency 64: p50 ` +
               `${ms(ours64.store.p50)}). Deliveries that are not triggers answered in p99 ${ms(ours64.others.p99)}, ` +
               `and the handler's own time per trigger (concurrency 1, store time taken out) was p50 ` +
               `${ms(ours1.ownTriggers?.p50)}. On AWS each Lambda instance takes one delivery at a time and ` +
               `DynamoDB does not serialise transactions on different items, so the concurrency-1 p99 ` +
-              `(${ms(ours1.all.p99)}) is what GitHub sees per delivery. What would reach it here: a store ` +
-              `stand-in that runs transactions concurrently (or DynamoDB itself), not a change in the handler.`,
+              `(${ms(ours1.all.p99)}) is what GitHub sees per delivery. What would reach it here: a faster store ` +
+              `stand-in (DynamoDB itself, or a native DynamoDB Local), not a change in the handler.`,
           }),
     },
     {

@@ -3,19 +3,19 @@
  * uses except transactions, so the embedded server answers `TransactWriteItems` itself, built from
  * dynalite's own single-item operations on the wire format:
  *
- * 1. under an exclusive hold of the server's gate (no other request runs meanwhile), read each
- *    item and evaluate each condition with dynalite's evaluator, through a write that changes
- *    nothing: a conditional Put of the item as it is, or a conditional Delete of an absent item;
+ * 1. holding the locks of the transaction's items (item-locks.ts; the server's single-item
+ *    requests on those items wait meanwhile, other items are not held up), read each item and
+ *    evaluate each condition with dynalite's evaluator, through a write that changes nothing: a
+ *    conditional Put of the item as it is, or a conditional Delete of an absent item;
  * 2. if any condition failed, answer `TransactionCanceledException` with one `CancellationReasons`
  *    entry per action, in order, as DynamoDB does;
  * 3. otherwise apply the actions one by one, and if one is refused (a malformed update, say) put
  *    back what was already written, so the transaction takes effect entirely or not at all.
  *
- * By default transactions wait for each other here. DynamoDB instead cancels a transaction that
- * meets another one in flight on the same item (reason `TransactionConflict`), which callers must
- * retry; the embedded server can behave that way too (its `transactionConflicts: 'cancel'`).
+ * By default a transaction waits for one in flight on the same item. DynamoDB instead cancels it
+ * (reason `TransactionConflict`), which callers must retry; the embedded server can behave that
+ * way too (its `transactionConflicts: 'cancel'`).
  */
-
 /** An item or key in DynamoDB's JSON wire format (`{ "pk": { "S": "…" } }`). */
 export type WireItem = Record<string, unknown>;
 
@@ -117,13 +117,44 @@ export interface PreparedTransaction {
   items: string[];
 }
 
+/** A table's key attribute names in key-schema order (hash, then range), or DescribeTable's error. */
+export type KeySchemaOf = (tableName: string) => Promise<string[] | WireResponse>;
+
+/**
+ * Reads each table's key schema with DescribeTable once and remembers it (a table's key schema
+ * never changes; `forget` drops what is known when tables are created or deleted).
+ */
+export function keySchemaCache(call: WireCall): { keySchemaOf: KeySchemaOf; forget(): void } {
+  const known = new Map<string, string[]>();
+  return {
+    keySchemaOf: async (tableName) => {
+      const cached = known.get(tableName);
+      if (cached) return cached;
+      const described = await call('DescribeTable', { TableName: tableName });
+      if (described.status !== 200) return described;
+      const table = described.body.Table as { KeySchema?: { AttributeName: string }[] } | undefined;
+      const names = (table?.KeySchema ?? []).map((element) => element.AttributeName);
+      known.set(tableName, names);
+      return names;
+    },
+    forget: () => known.clear(),
+  };
+}
+
+/**
+ * An item's identity: its table and key values in key-schema order. Transactions and single-item
+ * requests lock items by it, so it must be computed the same way for both.
+ */
+export const itemIdentity = (tableName: string, keyNames: readonly string[], key: WireItem): string =>
+  JSON.stringify([tableName, keyNames.map((name) => key[name])]);
+
 /**
  * Validates a TransactWriteItems request and resolves each action's item key (a Put carries the
  * whole item: it is narrowed to the table's key attributes). Reads only table descriptions.
  */
 export async function prepareTransaction(
   request: unknown,
-  call: WireCall,
+  keySchemaOf: KeySchemaOf,
 ): Promise<PreparedTransaction | WireResponse> {
   const parsed = parseActions(request);
   if (!Array.isArray(parsed)) return parsed;
@@ -131,13 +162,9 @@ export async function prepareTransaction(
 
   const keySchemas = new Map<string, string[]>();
   for (const tableName of new Set(actions.map((action) => action.tableName))) {
-    const described = await call('DescribeTable', { TableName: tableName });
-    if (described.status !== 200) return described;
-    const table = described.body.Table as { KeySchema?: { AttributeName: string }[] } | undefined;
-    keySchemas.set(
-      tableName,
-      (table?.KeySchema ?? []).map((element) => element.AttributeName),
-    );
+    const names = await keySchemaOf(tableName);
+    if (!Array.isArray(names)) return names;
+    keySchemas.set(tableName, names);
   }
   const items: string[] = [];
   for (const action of actions) {
@@ -153,7 +180,7 @@ export async function prepareTransaction(
       key[name] = action.key[name];
     }
     action.key = key;
-    const identity = JSON.stringify([action.tableName, names.map((name) => key[name])]);
+    const identity = itemIdentity(action.tableName, names, key);
     if (items.includes(identity)) {
       return wireError(
         'ValidationException',
@@ -178,7 +205,7 @@ export function cancelled(reasons: Record<string, unknown>[]): WireResponse {
   });
 }
 
-/** Executes a prepared transaction. The caller must hold the gate exclusively. */
+/** Executes a prepared transaction. The caller must hold the locks of all its items. */
 export async function executeTransaction(
   prepared: PreparedTransaction,
   call: WireCall,

@@ -4,12 +4,21 @@
  *
  * dynalite answers every operation but TransactWriteItems, which the store relies on, so the server
  * clients talk to is a thin front: it answers TransactWriteItems itself (embedded-transactions.ts)
- * and hands every other request to dynalite's own handler. A gate keeps transactions atomic and
- * isolated: ordinary requests share it, a transaction holds it alone.
+ * and hands every other request to dynalite's own handler.
+ *
+ * Isolation is per item, as in DynamoDB (item-locks.ts): a transaction holds the locks of all its
+ * items while it runs, and GetItem, PutItem, UpdateItem, DeleteItem (and BatchGetItem and
+ * BatchWriteItem, for all their items) hold their item's, so they never see or overwrite a
+ * transaction halfway; transactions and requests on different items run concurrently. Query,
+ * Scan, DescribeTable and every other request take no lock. In DynamoDB, Query and Scan are only
+ * read-committed, not isolated from transactions (they may see some of a transaction's writes and
+ * not others); here they may also see a transaction's writes while it applies them, including,
+ * in the rare case where a later action is refused, writes that are then undone.
  */
 import { mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { randomBytes } from 'node:crypto';
+import { Readable } from 'node:stream';
 import { type IncomingMessage, type Server, type ServerResponse, createServer } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { crc32 } from 'node:zlib';
@@ -18,12 +27,16 @@ import {
   type WireCall,
   type WireResponse,
   cancelled,
+  type KeySchemaOf,
+  type WireItem,
   executeTransaction,
   isPrepared,
+  itemIdentity,
+  keySchemaCache,
   prepareTransaction,
   wireError,
 } from './embedded-transactions.js';
-import { Gate } from './gate.js';
+import { ItemLocks } from './item-locks.js';
 
 export interface EmbeddedDynamo {
   /** `http://127.0.0.1:<port>`: give it to the DynamoDB client as its endpoint. */
@@ -48,6 +61,68 @@ const HOST = '127.0.0.1';
 const TARGET_PREFIX = 'DynamoDB_20120810.';
 
 type Handler = (req: IncomingMessage, res: ServerResponse) => void;
+
+/** Requests that lock the items they name; every other one (Query, Scan, …) takes no lock. */
+const ITEM_OPERATIONS = new Set([
+  'GetItem',
+  'PutItem',
+  'UpdateItem',
+  'DeleteItem',
+  'BatchGetItem',
+  'BatchWriteItem',
+]);
+/** Requests after which a table's key schema may differ. */
+const TABLE_OPERATIONS = new Set(['CreateTable', 'DeleteTable']);
+
+const isObject = (value: unknown): value is Record<string, unknown> =>
+  typeof value === 'object' && value !== null && !Array.isArray(value);
+
+/**
+ * The identities of the items a single-item or batch request names, computed as for transactions.
+ * Keys it cannot resolve (a missing table, a malformed request) are left out: dynalite refuses
+ * such a request without touching any item.
+ */
+async function requestItems(operation: string, input: unknown, keySchemaOf: KeySchemaOf): Promise<string[]> {
+  if (!isObject(input)) return [];
+  const keys: [string, unknown][] = [];
+  if (operation === 'BatchGetItem' || operation === 'BatchWriteItem') {
+    if (!isObject(input.RequestItems)) return [];
+    for (const [tableName, requests] of Object.entries(input.RequestItems)) {
+      if (operation === 'BatchGetItem') {
+        if (isObject(requests) && Array.isArray(requests.Keys)) {
+          for (const key of requests.Keys) keys.push([tableName, key]);
+        }
+      } else if (Array.isArray(requests)) {
+        for (const request of requests as unknown[]) {
+          if (!isObject(request)) continue;
+          const put = request.PutRequest;
+          const del = request.DeleteRequest;
+          keys.push([tableName, isObject(put) ? put.Item : isObject(del) ? del.Key : undefined]);
+        }
+      }
+    }
+  } else if (typeof input.TableName === 'string') {
+    keys.push([input.TableName, operation === 'PutItem' ? input.Item : input.Key]);
+  }
+  const identities: string[] = [];
+  for (const [tableName, key] of keys) {
+    if (!isObject(key)) continue;
+    const names = await keySchemaOf(tableName);
+    if (!Array.isArray(names) || names.some((name) => key[name] === undefined)) continue;
+    identities.push(itemIdentity(tableName, names, key as WireItem));
+  }
+  return identities;
+}
+
+/** A request whose body was already read, to hand to dynalite's handler as if it were unread. */
+function replay(req: IncomingMessage, body: Buffer): IncomingMessage {
+  const copy = Readable.from(body.length > 0 ? [body] : []);
+  return Object.assign(copy, {
+    headers: req.headers,
+    method: req.method,
+    url: req.url,
+  }) as unknown as IncomingMessage;
+}
 
 const isAlive = (pid: number): boolean => {
   try {
@@ -98,14 +173,17 @@ function closeServer(server: Server): Promise<void> {
   return new Promise((resolve, reject) => server.close((error) => (error ? reject(error) : resolve())));
 }
 
-function readBody(req: IncomingMessage): Promise<string> {
+function readBodyBuffer(req: IncomingMessage): Promise<Buffer> {
   return new Promise((resolve, reject) => {
     const chunks: Buffer[] = [];
     req.on('data', (chunk: Buffer) => chunks.push(chunk));
-    req.on('end', () => resolve(Buffer.concat(chunks).toString('utf8')));
+    req.on('end', () => resolve(Buffer.concat(chunks)));
     req.on('error', reject);
   });
 }
+
+const readBody = async (req: IncomingMessage): Promise<string> =>
+  (await readBodyBuffer(req)).toString('utf8');
 
 function send(res: ServerResponse, response: WireResponse): void {
   const body = JSON.stringify(response.body);
@@ -118,7 +196,7 @@ function send(res: ServerResponse, response: WireResponse): void {
   res.end(body);
 }
 
-/** Calls dynalite directly on its own loopback port (not through the gate the caller holds). */
+/** Calls dynalite directly on its own loopback port (not through the front, whose locks the caller holds). */
 function wireClient(endpoint: string): WireCall {
   return async (operation, input) => {
     const response = await fetch(endpoint, {
@@ -160,7 +238,8 @@ export async function startEmbeddedDynamo(options: EmbeddedDynamoOptions = {}): 
     throw error;
   }
   const call = wireClient(`http://${HOST}:${innerPort}`);
-  const gate = new Gate();
+  const locks = new ItemLocks();
+  const keySchemas = keySchemaCache(call);
 
   /** Items of the transactions accepted and not yet finished, with how many hold each. */
   const inFlight = new Map<string, number>();
@@ -168,7 +247,7 @@ export async function startEmbeddedDynamo(options: EmbeddedDynamoOptions = {}): 
   const transaction = async (request: unknown): Promise<WireResponse> => {
     let claimed: string[] = [];
     try {
-      const prepared = await prepareTransaction(request, call);
+      const prepared = await prepareTransaction(request, keySchemas.keySchemaOf);
       if (!isPrepared(prepared)) return prepared;
       if (options.transactionConflicts === 'cancel' && prepared.items.some((item) => inFlight.has(item))) {
         return cancelled(
@@ -181,7 +260,7 @@ export async function startEmbeddedDynamo(options: EmbeddedDynamoOptions = {}): 
       }
       claimed = prepared.items;
       for (const item of claimed) inFlight.set(item, (inFlight.get(item) ?? 0) + 1);
-      const release = await gate.acquire(true);
+      const release = await locks.acquire(prepared.items);
       try {
         return await executeTransaction(prepared, call);
       } finally {
@@ -199,7 +278,12 @@ export async function startEmbeddedDynamo(options: EmbeddedDynamoOptions = {}): 
   };
 
   const handle = async (req: IncomingMessage, res: ServerResponse): Promise<void> => {
-    if (req.method === 'POST' && req.headers['x-amz-target'] === `${TARGET_PREFIX}TransactWriteItems`) {
+    const target = req.headers['x-amz-target'];
+    const operation =
+      typeof target === 'string' && target.startsWith(TARGET_PREFIX)
+        ? target.slice(TARGET_PREFIX.length)
+        : '';
+    if (req.method === 'POST' && operation === 'TransactWriteItems') {
       let request: unknown;
       try {
         request = JSON.parse(await readBody(req));
@@ -211,8 +295,23 @@ export async function startEmbeddedDynamo(options: EmbeddedDynamoOptions = {}): 
       }
       return send(res, await transaction(request));
     }
-    const release = await gate.acquire(false);
-    res.once('close', release);
+    if (req.method === 'POST' && ITEM_OPERATIONS.has(operation)) {
+      const body = await readBodyBuffer(req);
+      let input: unknown;
+      try {
+        input = JSON.parse(body.toString('utf8'));
+      } catch {
+        input = undefined; // dynalite answers it
+      }
+      const release = await locks.acquire(await requestItems(operation, input, keySchemas.keySchemaOf));
+      res.once('close', release);
+      innerHandler(replay(req, body), res);
+      return;
+    }
+    if (TABLE_OPERATIONS.has(operation)) {
+      keySchemas.forget();
+      res.once('close', () => keySchemas.forget());
+    }
     innerHandler(req, res);
   };
 

@@ -8,7 +8,7 @@ import {
   TransactWriteItemsCommand,
   type TransactWriteItemsCommandInput,
 } from '@aws-sdk/client-dynamodb';
-import { GetCommand, PutCommand } from '@aws-sdk/lib-dynamodb';
+import { GetCommand, PutCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -156,6 +156,37 @@ describe('TransactWriteItems on the embedded store', () => {
       transact([{ Put: { TableName: 'no-such-table', Item: { ...key('d2') } } }]),
     );
     expect(missingTable.name).toBe('ResourceNotFoundException');
+  });
+  it('isolates transactions from single-item writes on the same item, and runs others alongside', async () => {
+    // A transaction checks a condition by writing the item back as it was: a single-item write
+    // slipping in between would be lost. Per-item locks keep the increments.
+    await t.client.send(new PutCommand({ TableName: t.tableName, Item: { pk: 'iso', sk: 'X', n: 0 } }));
+    const increment = () =>
+      t.client.send(
+        new UpdateCommand({
+          TableName: t.tableName,
+          Key: { pk: 'iso', sk: 'X' },
+          UpdateExpression: 'ADD n :one',
+          ExpressionAttributeValues: { ':one': 1 },
+        }),
+      );
+    await Promise.all(
+      Array.from({ length: 20 }, (_, i) => [
+        increment(),
+        transact([
+          {
+            ConditionCheck: {
+              TableName: t.tableName,
+              Key: key('iso'),
+              ConditionExpression: 'attribute_exists(pk)',
+            },
+          },
+          { Put: { TableName: t.tableName, Item: { ...key(`iso-${i}`), v: S('x') } } },
+        ]),
+      ]).flat(),
+    );
+    expect((await get('iso'))?.n).toBe(20);
+    for (let i = 0; i < 20; i++) expect((await get(`iso-${i}`))?.v).toBe('x');
   });
 });
 
