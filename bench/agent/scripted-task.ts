@@ -9,6 +9,7 @@ import { performance } from 'node:perf_hooks';
 import { buildSystemPrompt } from '../../agent-task/agent/prompt.js';
 import type { ClientTool, ToolOutcome } from '../../agent-task/tools/tool.js';
 import { bash, done, editor, reply, text, type ReplyStep } from '../../test/support/scripted-model/index.js';
+import { WORDS } from '../support/words.js';
 
 export const API_KEY = 'sk-ant-bench-not-a-key';
 
@@ -28,19 +29,6 @@ function random(seed: number): () => number {
     return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
   };
 }
-
-const WORDS = [
-  'total',
-  'value',
-  'items',
-  'parse',
-  'format',
-  'result',
-  'config',
-  'request',
-  'handler',
-  'cache',
-];
 
 /** Lines that read like TypeScript, `chars` long or a little more. */
 export function codeLike(seed: number, chars: number): string {

@@ -12,6 +12,7 @@ import { readFile, rm, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { performance } from 'node:perf_hooks';
 import { git, gitEnv, initBare } from '../../test/support/fake-github/git.js';
+import { WORDS } from '../support/words.js';
 
 export interface RepoSpec {
   commits: number;
@@ -36,18 +37,6 @@ export interface RepoFacts {
 }
 
 const MARKER = 'bench-facts.json';
-const WORDS = [
-  'total',
-  'value',
-  'items',
-  'parse',
-  'format',
-  'result',
-  'config',
-  'request',
-  'handler',
-  'cache',
-];
 
 function random(seed: number): () => number {
   let state = seed >>> 0;

@@ -10,7 +10,7 @@ import { request as httpRequest, createServer, type IncomingMessage, type Server
 import type { AddressInfo } from 'node:net';
 import { pino } from 'pino';
 import { readAppEnv } from '../../core/env.js';
-import type { DispatchMessage, Dispatcher, Runner } from '../../core/ports.js';
+import type { DispatchMessage, Dispatcher } from '../../core/ports.js';
 import type { TaskStore } from '../../core/store/task-store.js';
 import { isTerminal, type Task } from '../../core/task.js';
 import { nightshiftApp } from '../../functions/app.js';
@@ -25,18 +25,7 @@ import type { ScriptStep } from '../support/scripted-model/index.js';
 
 export const silent = pino({ level: process.env.TEST_LOG_LEVEL ?? 'silent' });
 
-/** A runner that starts nothing: dispatch's side of the contract only. */
-export class RecordingRunner implements Runner {
-  started: Task[] = [];
-  stopped: string[] = [];
-  async start(task: Task): Promise<string> {
-    this.started.push(task);
-    return `fake:${task.id}`;
-  }
-  async stop(runnerId: string): Promise<void> {
-    this.stopped.push(runnerId);
-  }
-}
+export { RecordingRunner } from '../support/recording-runner.js';
 
 /** A dispatcher that records; `failing` makes `send` throw, as a Lambda invoke that fails would. */
 export class RecordingDispatcher implements Dispatcher {

@@ -5,24 +5,11 @@
 import { ECSClient, RunTaskCommand } from '@aws-sdk/client-ecs';
 import { mockClient } from 'aws-sdk-client-mock';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { Runner } from '../../../core/ports.js';
 import type { Task } from '../../../core/task.js';
 import { onRunnerStopped } from '../../../functions/runner-stopped.js';
 import { EcsRunner } from '../../../functions/runners/ecs-runner.js';
 import { REPO, startHarness, type Harness } from '../../support/harness.js';
-
-/** A runner that starts nothing: dispatch's side of the contract only. */
-class RecordingRunner implements Runner {
-  started: Task[] = [];
-  stopped: string[] = [];
-  async start(task: Task): Promise<string> {
-    this.started.push(task);
-    return `fake:${task.id}`;
-  }
-  async stop(runnerId: string): Promise<void> {
-    this.stopped.push(runnerId);
-  }
-}
+import { RecordingRunner } from '../../support/recording-runner.js';
 
 describe('dispatch', () => {
   let h: Harness;
