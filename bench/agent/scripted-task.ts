@@ -9,7 +9,7 @@ import { performance } from 'node:perf_hooks';
 import { buildSystemPrompt } from '../../agent-task/agent/prompt.js';
 import type { ClientTool, ToolOutcome } from '../../agent-task/tools/tool.js';
 import { bash, done, editor, reply, text, type ReplyStep } from '../../test/support/scripted-model/index.js';
-import { WORDS } from '../support/words.js';
+import { WORDS, seededRandom } from '../support/generated-text.js';
 
 export const API_KEY = 'sk-ant-bench-not-a-key';
 
@@ -18,21 +18,9 @@ export interface Span {
   end: number;
 }
 
-/** A seeded generator (mulberry32): the same task every run. */
-function random(seed: number): () => number {
-  let state = seed >>> 0;
-  return () => {
-    state = (state + 0x6d2b79f5) >>> 0;
-    let t = state;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
-
 /** Lines that read like TypeScript, `chars` long or a little more. */
 export function codeLike(seed: number, chars: number): string {
-  const next = random(seed);
+  const next = seededRandom(seed);
   const word = () => WORDS[Math.floor(next() * WORDS.length)] ?? 'value';
   const lines: string[] = [];
   let size = 0;

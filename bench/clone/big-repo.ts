@@ -12,7 +12,7 @@ import { readFile, rm, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { performance } from 'node:perf_hooks';
 import { git, gitEnv, initBare } from '../../test/support/fake-github/git.js';
-import { WORDS } from '../support/words.js';
+import { WORDS, seededRandom } from '../support/generated-text.js';
 
 export interface RepoSpec {
   commits: number;
@@ -37,17 +37,6 @@ export interface RepoFacts {
 }
 
 const MARKER = 'bench-facts.json';
-
-function random(seed: number): () => number {
-  let state = seed >>> 0;
-  return () => {
-    state = (state + 0x6d2b79f5) >>> 0;
-    let t = state;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 export function cacheDirFor(root: string, spec: RepoSpec): string {
   return join(root, `.cache-repo-${spec.commits}c-${spec.files}f-v2.tmp`);
@@ -103,7 +92,7 @@ async function fastImport(gitDir: string, spec: RepoSpec): Promise<{ files: numb
     if (!child.stdin.write(chunk)) await new Promise((resolve) => child.stdin.once('drain', resolve));
   };
 
-  const next = random(20_000);
+  const next = seededRandom(20_000);
   const word = () => WORDS[Math.floor(next() * WORDS.length)] ?? 'value';
   const line = () =>
     `  const ${word()}${Math.floor(next() * 10_000)} = ${word()}(${word()}, ${Math.floor(next() * 1000)}); // ${word()} ${word()} ${word()}`;
