@@ -14,6 +14,7 @@ import type { TaskStore } from '../../../core/store/task-store.js';
 import type { Task, TaskStatus } from '../../../core/task.js';
 import { type TestStore, startTestStore } from '../../support/dynamo.js';
 import { newTask } from './seed.js';
+import { task as fixture, usage } from '../../support/task-fixture.js';
 
 let t: TestStore;
 beforeAll(async () => {
@@ -163,30 +164,28 @@ describe('follow', () => {
 });
 
 describe('progress display', () => {
-  const running = (overrides: Partial<Task> = {}): Task => ({
-    id: 'T1',
-    repository: 'octo/app',
-    installationId: 1,
-    target: { kind: 'issue', number: 1 },
-    trigger: { kind: 'cli', text: '' },
-    engineer: 'alice',
-    status: 'running',
-    attempt: 1,
-    usage: {
-      inputTokens: 12_000,
-      outputTokens: 300,
-      cacheReadTokens: 0,
-      cacheWriteTokens: 0,
-      costUsd: 0.04,
-      turns: 5,
-    },
-    cancelRequested: false,
-    createdAt: '2030-01-01T00:00:00.000Z',
-    updatedAt: '2030-01-01T00:00:00.000Z',
-    startedAt: '2030-01-01T00:00:00.000Z',
-    version: 1,
-    ...overrides,
-  });
+  const running = (overrides: Partial<Task> = {}): Task =>
+    fixture({
+      id: 'T1',
+      installationId: 1,
+      target: { kind: 'issue', number: 1 },
+      trigger: { kind: 'cli', text: '' },
+      status: 'running',
+      usage: usage({
+        inputTokens: 12_000,
+        outputTokens: 300,
+        cacheReadTokens: 0,
+        cacheWriteTokens: 0,
+        costUsd: 0.04,
+        turns: 5,
+      }),
+      createdAt: '2030-01-01T00:00:00.000Z',
+      updatedAt: '2030-01-01T00:00:00.000Z',
+      startedAt: '2030-01-01T00:00:00.000Z',
+      finishedAt: undefined,
+      version: 1,
+      ...overrides,
+    });
   const log = [{ at: '2030-01-01T00:00:30.000Z', phase: 'working', message: 'Ran npm test' }];
 
   it('rewrites one line on a terminal', () => {

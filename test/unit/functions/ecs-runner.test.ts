@@ -2,26 +2,17 @@ import { ECSClient, RunTaskCommand, StopTaskCommand } from '@aws-sdk/client-ecs'
 import { mockClient } from 'aws-sdk-client-mock';
 import { beforeEach, describe, expect, it } from 'vitest';
 import { RunnerStartError } from '../../../core/ports.js';
-import { EMPTY_USAGE, type Task } from '../../../core/task.js';
 import { EcsRunner, clientToken } from '../../../functions/runners/ecs-runner.js';
+import { task as fixture } from '../../support/task-fixture.js';
 
 const ecs = mockClient(ECSClient);
 
-const task: Task = {
+const task = fixture({
   id: '01JTASKID',
   repository: 'acme/widgets',
   installationId: 7,
-  target: { kind: 'issue', number: 3 },
-  trigger: { kind: 'issue_label', text: 'fix it' },
-  engineer: 'alice',
   status: 'dispatched',
-  attempt: 1,
-  usage: EMPTY_USAGE,
-  cancelRequested: false,
-  createdAt: '2026-01-01T00:00:00.000Z',
-  updatedAt: '2026-01-01T00:00:00.000Z',
-  version: 3,
-};
+});
 
 function runner(attempts = 3): EcsRunner {
   return new EcsRunner({

@@ -4,7 +4,7 @@ import { renderTable } from '../../../core/status/render-table.js';
 import { renderTaskDetails } from '../../../core/status/render-task-details.js';
 import { taskRow } from '../../../core/status/task-row.js';
 import { terminalSafe } from '../../../core/status/terminal-safe.js';
-import { NOW, ago, task, usage } from './task-fixture.js';
+import { NOW, ago, task, usage } from '../../support/task-fixture.js';
 
 describe('renderTable', () => {
   it('aligns the columns, numbers to the right', () => {

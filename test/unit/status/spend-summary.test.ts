@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { formatSpendCost, spendSummary } from '../../../core/status/spend-summary.js';
-import { NOW, ago, task, usage } from './task-fixture.js';
+import { NOW, ago, task, usage } from '../../support/task-fixture.js';
 
 const tokens = (n: number) =>
   usage({ inputTokens: n, outputTokens: 0, cacheReadTokens: 0, cacheWriteTokens: 0 });

@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { formatDuration } from '../../../core/status/format-duration.js';
 import { taskRow } from '../../../core/status/task-row.js';
-import { NOW, ago, task, usage } from './task-fixture.js';
+import { NOW, ago, task, usage } from '../../support/task-fixture.js';
 
 describe('formatDuration', () => {
   it.each([

@@ -1,5 +1,5 @@
-/** Tasks for the pure status tests: a finished, priced issue task unless overridden. */
-import type { Task, Usage } from '../../../core/task.js';
+/** Tasks for tests that need a record, not a store: a finished, priced issue task unless overridden. */
+import type { Task, Usage } from '../../core/task.js';
 
 export const NOW = new Date('2030-06-30T12:00:00.000Z');
 const DAY = 24 * 60 * 60 * 1000;
