@@ -1,18 +1,11 @@
 /**
- * Running git for the agent task. Two kinds of command, never mixed:
- *  - as the tools' unprivileged user with a clean environment (status, add, commit, merge): hooks
- *    and filters there could run, but that process holds no secret;
- *  - as this process, holding the token (clone, fetch, push): hooks off, the repository's
- *    `.git/config` restored to what we wrote at clone time first (so nothing the agent added,
- *    such as a remote, `insteadOf` rewrite or filter, applies), and the token given to that one
- *    command as an HTTP header through the environment, which other users cannot read.
+ * Running git as the supervisor, only ever in its own repository (own-repository.ts), with
+ * settings that no repository config can undo: no system or global config, hooks off, no
+ * fsmonitor, no file:// transport. The token, when a command needs it, is given to that one command
+ * as an HTTP header through the environment, which the tools cannot read. Git in the agent's
+ * checkout runs as the tools, in their sandbox (agent-checkout.ts), never through here.
  */
 import { execFile } from 'node:child_process';
-
-export interface GitIdentity {
-  uid?: number;
-  gid?: number;
-}
 
 export interface GitResult {
   stdout: string;
@@ -33,7 +26,6 @@ export class GitError extends Error {
 /** Settings every command of ours gets, whatever the repository's config says. */
 const ALWAYS: Array<[string, string]> = [
   ['core.hooksPath', '/dev/null'],
-  ['safe.directory', '*'],
   ['core.fsmonitor', 'false'],
   ['protocol.file.allow', 'never'],
   ['advice.detachedHead', 'false'],
@@ -51,7 +43,6 @@ export function gitConfigEnv(settings: Array<[string, string]>): Record<string, 
 
 export interface RunGitOptions {
   cwd: string;
-  as?: GitIdentity;
   settings?: Array<[string, string]>;
   env?: Record<string, string>;
   timeoutMs?: number;
@@ -61,7 +52,7 @@ export interface RunGitOptions {
 export function runGit(args: string[], options: RunGitOptions): Promise<GitResult> {
   const env = {
     PATH: process.env.PATH ?? '/usr/local/bin:/usr/bin:/bin',
-    HOME: options.env?.HOME ?? '/tmp',
+    HOME: '/nonexistent',
     LANG: 'C.UTF-8',
     GIT_TERMINAL_PROMPT: '0',
     GIT_CONFIG_NOSYSTEM: '1',
@@ -78,7 +69,6 @@ export function runGit(args: string[], options: RunGitOptions): Promise<GitResul
         env,
         timeout: options.timeoutMs ?? 10 * 60 * 1000,
         maxBuffer: 64 * 1024 * 1024,
-        ...(options.as?.uid !== undefined ? { uid: options.as.uid, gid: options.as.gid } : {}),
       },
       (error, stdout, stderr) => {
         if (error)

@@ -10,6 +10,7 @@ import { z } from 'zod';
 import { connectStore } from '../core/store/connect.js';
 import { createLogger } from '../functions/probot.js';
 import { runTask } from './run-task.js';
+import { parseUidRange } from './sandbox/tool-identity.js';
 
 const Env = z.object({
   TASK_ID: z.string().min(1),
@@ -18,7 +19,8 @@ const Env = z.object({
   GITHUB_API_URL: z.string().url().default('https://api.github.com'),
   ANTHROPIC_API_KEY: z.string().min(1),
   NIGHTSHIFT_WORK_ROOT: z.string().default(tmpdir()),
-  NIGHTSHIFT_TOOL_USER: z.string().optional(),
+  NIGHTSHIFT_TOOL_ISOLATION: z.enum(['auto', 'bubblewrap', 'uid', 'none']).default('auto'),
+  NIGHTSHIFT_TOOL_UIDS: z.string().optional(),
   NIGHTSHIFT_PROGRESS_INTERVAL_MS: z.coerce.number().int().positive().default(10_000),
   NIGHTSHIFT_COMMAND_TIMEOUT_MS: z.coerce
     .number()
@@ -53,7 +55,8 @@ async function main(): Promise<void> {
         anthropic: new Anthropic({ maxRetries: 4 }),
         github: { appId: env.APP_ID, privateKey, baseUrl: env.GITHUB_API_URL },
         workRoot: env.NIGHTSHIFT_WORK_ROOT,
-        ...(env.NIGHTSHIFT_TOOL_USER ? { toolUser: env.NIGHTSHIFT_TOOL_USER } : {}),
+        isolation: env.NIGHTSHIFT_TOOL_ISOLATION,
+        toolUids: parseUidRange(env.NIGHTSHIFT_TOOL_UIDS),
         log,
         secrets: [privateKey, env.ANTHROPIC_API_KEY],
         // The lease owner starts with the runner's id, so a stop event names its own task only.

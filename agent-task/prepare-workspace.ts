@@ -1,16 +1,19 @@
 /**
- * The workspace step: clone the branch the task works on, hand the checkout to the tools' user,
- * merge the base branch when the pull request conflicts with it, and run the setup commands.
+ * The workspace step. In a folder of the task's own: the supervisor's repository (cloned with the
+ * token), then the tools' sandbox, and the agent's checkout cloned from the supervisor's
+ * repository by the tools themselves; the base branch merged in when the pull request conflicts
+ * with it; then the setup commands, within `setupTimeoutMinutes` for all of them.
  */
-import { chmod, mkdtemp, rm } from 'node:fs/promises';
+import { chmod, mkdtemp, rm, rmdir } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { RepoConfig } from '../core/config.js';
+import { AgentCheckout, toolsGitConfig } from './agent-checkout.js';
+import { OwnRepository, type Author } from './own-repository.js';
 import { botAuthor, branchForIssue } from './pull-request-text.js';
+import { createSandbox, disposeSandbox, type ToolSandbox } from './sandbox/sandbox.js';
 import type { TaskContext } from './task-context.js';
 import { BashSession } from './tools/bash-session.js';
-import { disposeSandbox, prepareSandbox, type ToolSandbox } from './tools/sandbox.js';
 import { say, type WorkContext } from './work-context.js';
-import { Workspace, type Author } from './workspace.js';
 
 export interface Repository {
   full_name: string;
@@ -19,14 +22,19 @@ export interface Repository {
 }
 
 export interface Prepared {
-  ws: Workspace;
+  /** The task's folder: root's, holding the supervisor's repository and the tools' folder. */
+  taskDir: string;
+  own: OwnRepository;
   sandbox: ToolSandbox;
+  checkout: AgentCheckout;
   shell: BashSession;
   branch: string;
   /** The branch's sha on GitHub when the task started; undefined for a new branch. */
   remoteBranchSha: string | undefined;
-  /** HEAD after cloning (and before any merge). */
+  /** The commit the agent's checkout started from (before any merge). */
   baseSha: string;
+  /** The branch merged in for a conflicting pull request: the second parent of the result. */
+  mergedSha?: string;
   author: Author;
 }
 
@@ -47,26 +55,36 @@ export async function prepareWorkspace(
   const remoteBranchSha = await branchSha(ctx, branch);
   const checkout = remoteBranchSha ? branch : repository.default_branch;
 
-  const workDir = await mkdtemp(join(deps.workRoot, 'nightshift-task-'));
-  await chmod(workDir, 0o755); // the tools' user must be able to reach the checkout inside
-  ctx.cleanup.push(() => rm(workDir, { recursive: true, force: true }));
+  const taskDir = await mkdtemp(join(deps.workRoot, 'nightshift-task-'));
+  await chmod(taskDir, 0o711); // the tools may pass through to their own folder, not list ours
+  const ownDir = join(taskDir, 'own.git');
+  ctx.cleanup.push(() => removeTaskDir(ctx, taskDir, ownDir));
   await say(ctx, 'preparing', `Cloning ${repository.full_name} (${checkout})`);
-  const ws = await Workspace.clone(
-    { dir: join(workDir, 'repo'), cloneUrl: repository.clone_url, tokens: ctx.tokens },
+  const own = await OwnRepository.clone(
+    { dir: ownDir, cloneUrl: repository.clone_url, tokens: ctx.tokens },
     checkout,
   );
-  const sandbox = await prepareSandbox(ws.dir, deps.toolUser ? { user: deps.toolUser } : {});
+  const baseSha = await own.tip(checkout);
+  if (!remoteBranchSha) await own.createBranch(branch, baseSha);
+
+  const sandbox = await createSandbox({
+    taskDir,
+    readOnly: [own.dir],
+    gitConfig: toolsGitConfig(own.dir),
+    ...(deps.isolation ? { isolation: deps.isolation } : {}),
+    ...(deps.toolUids ? { uids: deps.toolUids } : {}),
+  });
   ctx.cleanup.push(() => disposeSandbox(sandbox));
-  ws.handTo(sandbox);
-  if (!remoteBranchSha) await ws.createBranch(branch);
-  const baseSha = await ws.head();
+  ctx.log.info({ isolation: sandbox.isolation, uid: sandbox.uid }, 'tools sandbox ready');
+  const agentCheckout = await AgentCheckout.clone(sandbox, own.dir, branch);
   await record.update({ branch, headSha: remoteBranchSha ?? task.headSha });
 
   const author = botAuthor(await ctx.tokens.appSlug().catch(() => 'nightshift'));
+  let mergedSha: string | undefined;
   if (task.target.kind === 'pull_request' && context.mergeConflict && context.baseBranch) {
     await say(ctx, 'preparing', `Merging ${context.baseBranch} into ${branch}`);
-    await ws.fetch(context.baseBranch);
-    const conflicted = await ws.merge(`refs/nightshift/${context.baseBranch}`, author);
+    mergedSha = await own.fetch(context.baseBranch, baseSha);
+    const conflicted = await agentCheckout.merge(`refs/nightshift/${context.baseBranch}`, author);
     await deps.store.appendLog(
       task.id,
       'preparing',
@@ -76,16 +94,48 @@ export async function prepareWorkspace(
 
   const shell = new BashSession(sandbox, { defaultTimeoutMs: deps.commandTimeoutMs ?? 10 * 60_000 });
   ctx.cleanup.push(() => shell.close());
+  // One budget for all setup commands, as documented; a command gets what is left of it.
+  const setupDeadline = Date.now() + config.setupTimeoutMinutes * 60_000;
   for (const command of config.setup) {
+    const left = setupDeadline - Date.now();
+    if (left <= 0) {
+      await deps.store.appendLog(task.id, 'setup', `${command} → skipped: the setup time limit was used up`);
+      continue;
+    }
     await say(ctx, 'setup', `setup: ${command}`);
-    const result = await shell.run(command, { timeoutMs: config.setupTimeoutMinutes * 60_000 });
+    const result = await shell.run(command, { timeoutMs: left });
     await deps.store.appendLog(
       task.id,
       'setup',
       `${command} → ${result.timedOut ? 'timed out' : `exit ${result.exitCode}`}`,
     );
   }
-  return { ws, sandbox, shell, branch, remoteBranchSha, baseSha, author };
+  return {
+    taskDir,
+    own,
+    sandbox,
+    checkout: agentCheckout,
+    shell,
+    branch,
+    remoteBranchSha,
+    baseSha,
+    ...(mergedSha ? { mergedSha } : {}),
+    author,
+  };
+}
+
+/**
+ * The task's folder goes last, after the sandbox removed the tools' folder as the tools: our own
+ * repository (never writable by them) recursively, then the folder itself with rmdir, which
+ * cannot follow a link. Anything the tools left behind stays, and is logged.
+ */
+async function removeTaskDir(ctx: WorkContext, taskDir: string, ownDir: string): Promise<void> {
+  for (const path of [ownDir, `${ownDir}.index`, join(taskDir, 'result.patch')]) {
+    await rm(path, { recursive: true, force: true });
+  }
+  await rmdir(taskDir).catch((error: unknown) =>
+    ctx.log.warn({ err: error, taskDir }, 'the task folder was not empty after cleanup; left in place'),
+  );
 }
 
 async function branchSha(ctx: WorkContext, branch: string): Promise<string | undefined> {

@@ -1,6 +1,7 @@
 /**
  * Live progress of a running task: the check run (or tracking comment) at most every 10 seconds,
- * the task record's usage, and the progress log that `nightshift show` prints.
+ * the task record's usage, and the progress log that `nightshift show` prints. What reaches the
+ * store is redacted as what reaches GitHub is.
  */
 import type { GitHubReporter } from '../core/github/reporter.js';
 import type { Progress } from '../core/progress.js';
@@ -23,7 +24,7 @@ export class ProgressReporter {
 
   /** Record a phase change in the log now, whatever the throttle. */
   async phase(progress: Progress, message: string): Promise<void> {
-    await this.store.appendLog(this.record.task.id, progress.phase, message);
+    await this.store.appendLog(this.record.task.id, progress.phase, this.reporter.redact(message));
     this.report(progress, true);
   }
 
@@ -31,7 +32,8 @@ export class ProgressReporter {
     const action = progress.lastActions.at(-1);
     if (action && action !== this.lastLogged) {
       this.lastLogged = action;
-      void this.store.appendLog(this.record.task.id, progress.phase, action).catch(() => undefined);
+      const logged = this.reporter.redact(action);
+      void this.store.appendLog(this.record.task.id, progress.phase, logged).catch(() => undefined);
     }
     if (!force && this.now() - this.lastPost < this.intervalMs) return;
     this.lastPost = this.now();

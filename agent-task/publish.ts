@@ -3,6 +3,7 @@
  * on the newest head, the commit and push, the pull request's final body, and replies where
  * people asked. Composed text comes from pull-request-text.ts; the reporter redacts it.
  */
+import { join } from 'node:path';
 import type { GitHubReporter } from '../core/github/reporter.js';
 import type { RepoConfig } from '../core/config.js';
 import type { Task } from '../core/task.js';
@@ -15,6 +16,7 @@ import {
   pullRequestBody,
   type CheckResult,
 } from './pull-request-text.js';
+import { refuseSecrets } from './push-protection.js';
 import type { TaskContext } from './task-context.js';
 import { say, type Ended, type WorkContext } from './work-context.js';
 
@@ -42,7 +44,7 @@ export async function openTarget(
     return { pullNumber: task.target.number, pushedSha: prepared.remoteBranchSha };
   }
   const { octokit, ref } = ctx.reporter;
-  const { ws, branch, author } = prepared;
+  const { own, branch, author } = prepared;
   let pushedSha = prepared.remoteBranchSha;
   if (!pushedSha) {
     const message = commitMessage(
@@ -50,8 +52,8 @@ export async function openTarget(
       'Nightshift opened this branch to work on the issue.',
       task.engineer,
     );
-    await ws.commitAll(message, author, { allowEmpty: true });
-    pushedSha = await ws.push(branch, undefined);
+    await own.commitEmpty(branch, message, author);
+    pushedSha = await own.push(branch, undefined);
   }
   const existing = await octokit.rest.pulls.list({ ...ref, head: `${ref.owner}:${branch}`, state: 'open' });
   let pull: { number: number; html_url: string } | undefined = existing.data[0];
@@ -107,15 +109,34 @@ export async function publish(
 ): Promise<Ended> {
   const { reporter } = ctx;
   const { octokit, ref } = reporter;
-  const { ws, branch, author } = prepared;
+  const { own, branch, author } = prepared;
   let task = ctx.record.task;
   await say(ctx, 'publishing', 'Committing and pushing', run.usage.turns);
   const subject =
     task.target.kind === 'issue'
       ? `${context.title} (#${task.target.number})`
       : `Nightshift: ${firstLine(context.instructions)}`;
-  const sha = await ws.commitAll(commitMessage(subject, run.summary, task.engineer), author);
+  // The agent's work arrives as data (a patch the tools print), is checked, and is committed
+  // and pushed from our own repository; nothing of the agent's checkout is trusted beyond that.
+  const patchFile = join(prepared.taskDir, 'result.patch');
+  await prepared.checkout.exportChanges(prepared.baseSha, patchFile);
+  const tip = await own.tip(branch);
+  const message = reporter.redact(commitMessage(subject, run.summary, task.engineer));
+  const sha = await own.commitPatch({
+    file: patchFile,
+    base: prepared.baseSha,
+    branch,
+    parents: [tip, ...(prepared.mergedSha ? [prepared.mergedSha] : [])],
+    message,
+    author,
+  });
+  // Push protection, on exactly what would be pushed (the commit is only local until then).
+  if (sha) refuseSecrets(await own.diffAsText(tip, sha), `${message}\n${run.summary}`, ctx.secrets());
   if (!sha) {
+    if (checks.length > 0 && !checks.at(-1)?.passed) {
+      const summary = `The repository's checks fail and the agent changed nothing, so nothing was pushed.\n\n${run.summary}`;
+      return { status: 'failed', outcome: { conclusion: 'failure', headline: 'The checks fail', summary } };
+    }
     if (task.target.kind === 'pull_request') {
       await replyToTrigger(reporter, task, `no changes were needed.\n\n${run.summary}`);
     }
@@ -124,9 +145,10 @@ export async function publish(
       outcome: { conclusion: 'neutral', headline: 'No changes needed', summary: run.summary },
     };
   }
-  const newHead = await ws.push(branch, target.pushedSha);
-  const files = await ws.changedFiles(
+  const newHead = await own.push(branch, target.pushedSha);
+  const files = await own.changedFiles(
     task.target.kind === 'issue' ? (target.pushedSha ?? prepared.baseSha) : prepared.baseSha,
+    newHead,
   );
   await startCheckRun(ctx, newHead);
   task = ctx.record.task;

@@ -4,7 +4,7 @@
  */
 import { usageLine } from '../core/report.js';
 import type { Task } from '../core/task.js';
-import type { Author } from './workspace.js';
+import type { Author } from './own-repository.js';
 
 export function botAuthor(slug: string): Author {
   return { name: `${slug}[bot]`, email: `${slug}[bot]@users.noreply.github.com` };

@@ -3,15 +3,13 @@
  * publish → report. Whatever throws, the task ends in a terminal state with its check run
  * concluded, its lock released, and its workspace removed.
  */
-import { lstat, readFile } from 'node:fs/promises';
-import { join } from 'node:path';
 import type { RepoConfig } from '../core/config.js';
 import { loadRepoConfig } from '../core/github/config.js';
 import { GitHubReporter, repoRef } from '../core/github/reporter.js';
 import { finishTask, outcomeOf } from '../core/lifecycle.js';
 import { estimateCost } from '../core/pricing.js';
 import type { Progress } from '../core/progress.js';
-import { finalOutput, invalidConfigMessage } from '../core/report.js';
+import { finalOutput, invalidConfigMessage, type Outcome } from '../core/report.js';
 import { redactSecrets } from '../core/sanitize.js';
 import { VersionConflictError } from '../core/store/task-store.js';
 import { isTerminal, type Task, type Usage } from '../core/task.js';
@@ -27,11 +25,19 @@ import { TaskRecord } from './task-record.js';
 import { bashTool } from './tools/bash-tool.js';
 import { textEditorTool } from './tools/text-editor.js';
 import { say, type AgentTaskDeps, type Ended, type WorkContext } from './work-context.js';
-import { HeadMovedError, ProtectedBranchError } from './workspace.js';
+import {
+  HeadMovedError,
+  ProtectedBranchError,
+  ResultTooLargeError,
+  type OwnRepository,
+} from './own-repository.js';
+import { SecretInResultError } from './push-protection.js';
 
 export type { AgentTaskDeps } from './work-context.js';
 
 const LEASE_MS = 5 * 60 * 1000;
+
+type AgentRunOptions = Omit<AgentOptions, 'firstUserMessage' | 'continueFrom'> & { deadline: number };
 
 /** Claim the task: only a dispatched task becomes running, so a second copy exits without work. */
 async function claim(deps: AgentTaskDeps, taskId: string): Promise<Task | undefined> {
@@ -80,7 +86,7 @@ export async function runTask(deps: AgentTaskDeps, taskId: string): Promise<Task
 
   let ended: Ended;
   try {
-    ended = await work({ deps, log, record, tokens, reporter, progress, cleanup });
+    ended = await work({ deps, log, record, tokens, reporter, progress, cleanup, secrets });
   } catch (error) {
     log.error({ err: error }, 'task failed');
     const reason = redactSecrets(error instanceof Error ? error.message : String(error), secrets());
@@ -91,13 +97,19 @@ export async function runTask(deps: AgentTaskDeps, taskId: string): Promise<Task
           ? 'The branch moved while Nightshift worked'
           : error instanceof ProtectedBranchError
             ? 'Nightshift does not push to the default branch'
-            : 'Nightshift failed';
+            : error instanceof SecretInResultError
+              ? 'Push protection: the result holds a secret'
+              : error instanceof ResultTooLargeError
+                ? 'The result is too large to push'
+                : 'Nightshift failed';
     ended = { status: 'failed', outcome: { conclusion: 'failure', headline, summary: reason } };
   } finally {
     clearInterval(heartbeat);
     for (const step of cleanup.reverse()) await step().catch(() => undefined);
   }
   await progress.flush();
+  // The store and the status page get the same redaction as GitHub.
+  ended = { ...ended, outcome: redactOutcome(ended.outcome, secrets()) };
   const task = await record.settle();
   const final = await finishTask(deps.store, reporter, task, ended.status, ended.outcome, {
     usage: task.usage,
@@ -155,6 +167,7 @@ async function runAndVerify(
 ): Promise<{ run: AgentResult; checks: CheckResult[] }> {
   const { deps, record } = ctx;
   await say(ctx, 'working', 'The agent is exploring the repository');
+  const deadline = Date.now() + config.limits.minutes * 60_000;
   const system = buildSystemPrompt({
     repository: record.task.repository,
     task: {
@@ -164,11 +177,11 @@ async function runAndVerify(
       instructions: context.instructions,
       context: context.context,
     },
-    ruleFiles: await readRuleFiles(prepared.ws.dir),
+    ruleFiles: await readRuleFiles(prepared.own, prepared.baseSha),
     extraInstructions: config.instructions,
     ...(config.test ? { testCommand: config.test } : {}),
   });
-  const options: Omit<AgentOptions, 'firstUserMessage' | 'continueFrom'> = {
+  const options: AgentRunOptions = {
     client: deps.anthropic,
     model: config.model,
     system,
@@ -186,14 +199,42 @@ async function runAndVerify(
     onProgress: (p: Progress) =>
       ctx.progress.report({ ...p, maxTurns: config.limits.turns, lastActions: p.lastActions.slice(-5) }),
     logger: ctx.log,
+    deadline,
   };
+  // `limits.minutes` is wall clock for the work and its verification together: at the deadline
+  // the shell is closed, which stops the command running in it, and the loop stops at its limit.
+  const stopAtDeadline = setTimeout(() => void prepared.shell.close(), Math.max(0, deadline - Date.now()));
+  try {
+    return await workAndVerify(ctx, prepared, context, config, options);
+  } finally {
+    clearTimeout(stopAtDeadline);
+  }
+}
+
+async function workAndVerify(
+  ctx: WorkContext,
+  prepared: Prepared,
+  context: TaskContext,
+  config: RepoConfig,
+  options: AgentRunOptions,
+): Promise<{ run: AgentResult; checks: CheckResult[] }> {
+  const { record } = ctx;
   let run = await runAgent({ ...options, firstUserMessage: firstMessage(context) });
   await record.update({ usage: run.usage });
 
   const checks: CheckResult[] = [];
   while (run.outcome === 'done' && config.test) {
+    const left = options.deadline - Date.now();
+    if (left <= 0) {
+      run = { ...run, outcome: 'limit', reason: `time limit (${config.limits.minutes} minutes) reached` };
+      break;
+    }
     await say(ctx, 'verifying', `Running ${config.test}`, run.usage.turns);
-    const result = await prepared.shell.run(config.test, { timeoutMs: config.limits.minutes * 60_000 });
+    const result = await prepared.shell.run(config.test, { timeoutMs: left }).catch(() => undefined);
+    if (!result || options.deadline <= Date.now()) {
+      run = { ...run, outcome: 'limit', reason: `time limit (${config.limits.minutes} minutes) reached` };
+      break;
+    }
     checks.push({ command: config.test, passed: result.exitCode === 0, output: result.output });
     if (result.exitCode === 0 || checks.length > config.verifyRounds) break;
     run = await continueAgent(
@@ -232,16 +273,28 @@ async function stoppedEarly(ctx: WorkContext, run: AgentResult): Promise<Ended |
   return { status: 'failed', outcome: { conclusion: 'failure', headline, summary } };
 }
 
-/** The repository's guidance files; symlinks and oversized files are skipped (they could point at secrets). */
-async function readRuleFiles(dir: string): Promise<RuleFile[]> {
+/**
+ * The repository's guidance files, read as data from our own repository at the commit the agent
+ * started from (never from the agent's checkout); symlinks and oversized files are skipped.
+ */
+async function readRuleFiles(own: OwnRepository, commit: string): Promise<RuleFile[]> {
   const files: RuleFile[] = [];
   for (const path of RULE_FILE_PATHS) {
-    const full = join(dir, path);
-    const info = await lstat(full).catch(() => undefined);
-    if (!info?.isFile() || info.size > 100_000) continue;
-    files.push({ path, content: await readFile(full, 'utf8') });
+    const content = await own.readFile(commit, path, 100_000);
+    if (content !== undefined) files.push({ path, content });
   }
   return files;
+}
+
+function redactOutcome(outcome: Outcome, secrets: string[]): Outcome {
+  const redact = (text: string | undefined) =>
+    text === undefined ? undefined : redactSecrets(text, secrets);
+  return {
+    ...outcome,
+    headline: redactSecrets(outcome.headline, secrets),
+    ...(outcome.summary !== undefined ? { summary: redact(outcome.summary) } : {}),
+    ...(outcome.details !== undefined ? { details: redact(outcome.details) } : {}),
+  };
 }
 
 function firstMessage(context: TaskContext): string {

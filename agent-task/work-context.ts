@@ -7,6 +7,8 @@ import type { Phase } from '../core/progress.js';
 import type { Outcome } from '../core/report.js';
 import type { TaskStore } from '../core/store/task-store.js';
 import type { TokenSource } from './github-access.js';
+import type { Isolation } from './sandbox/sandbox.js';
+import type { UidRange } from './sandbox/tool-identity.js';
 import type { ProgressReporter } from './progress-reporter.js';
 import type { TaskRecord } from './task-record.js';
 
@@ -14,9 +16,12 @@ export interface AgentTaskDeps {
   store: TaskStore;
   anthropic: Anthropic;
   github: { appId: number; privateKey: string; baseUrl: string };
-  /** Parent of the task's temporary workspace. */
+  /** Parent of the task's temporary folder. */
   workRoot: string;
-  toolUser?: string;
+  /** How the tools are isolated: `auto` (default) picks the strongest the machine allows. */
+  isolation?: 'auto' | Isolation;
+  /** The range the tools' uid of each task is taken from (as root). */
+  toolUids?: UidRange;
   log: Logger;
   /** Secret values to keep out of everything posted (private key, API keys). */
   secrets: string[];
@@ -33,6 +38,8 @@ export interface WorkContext {
   tokens: TokenSource;
   reporter: GitHubReporter;
   progress: ProgressReporter;
+  /** Every secret value known now (keys, the tokens issued so far), for redaction and push protection. */
+  secrets: () => string[];
   /** Run in reverse order when the task ends, whatever happened. */
   cleanup: Array<() => Promise<unknown>>;
 }

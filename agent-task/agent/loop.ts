@@ -32,7 +32,7 @@ export interface AgentLimits {
   turns: number;
   /** Estimated USD, over the whole conversation; stops once reached (unknown cost never stops). */
   costUsd: number;
-  /** Wall clock of this call. */
+  /** Wall clock of this call, unless `deadline` sets the end for the whole task. */
   minutes: number;
 }
 
@@ -51,6 +51,8 @@ export interface AgentOptions {
   /** An earlier run to continue: its transcript, usage and actions carry on. */
   continueFrom?: AgentConversation;
   limits: AgentLimits;
+  /** When the time limit ends (ms since the epoch), shared by every call of one task. */
+  deadline?: number;
   /** Cost of the cumulative usage; null when the model's price is unknown. */
   estimateCost: (usage: TokenUsage) => number | null;
   /** Checked between turns. */
@@ -141,7 +143,7 @@ export async function runAgent(options: AgentOptions): Promise<AgentResult> {
     actions,
   });
   const timeLimit = () => `time limit (${limits.minutes} minutes) reached`;
-  const deadline = started + limits.minutes * 60_000;
+  const deadline = options.deadline ?? started + limits.minutes * 60_000;
 
   /** A failing cancel check (the store unreachable for a moment) must not end the run. */
   const cancelRequested = async (): Promise<boolean> => {

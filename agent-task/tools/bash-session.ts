@@ -9,17 +9,18 @@
  * is everything up to the sentinel; stderr is merged into stdout (`exec 2>&1`). Background jobs
  * (`cmd &`) do not hold the sentinel up, since we never wait for the pipe to close.
  *
- * The shell runs as the sandbox's user with the sandbox's environment (see sandbox.ts), in its own
- * process group, so a timeout kills the command and everything it started (processes that call
- * setsid themselves can escape the group; the container's end takes those).
+ * The shell runs in the task's sandbox (../sandbox/sandbox.ts), in its own process group, so a
+ * timeout kills the command and everything it started: under bubblewrap the whole sandbox dies with
+ * its first process; with a uid of the task's own, what called setsid is killed at the task's end.
  *
  * Output is captured with a bounded head + tail (output-limit.ts): a command printing a gigabyte
  * costs a few tens of kilobytes of memory and reaches the model cut in the middle, with a note.
  */
 import { spawn, type ChildProcessWithoutNullStreams } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
+import { constants } from 'node:os';
 import { cleanTerminalText, OutputLimiter } from './output-limit.js';
-import type { ToolSandbox } from './sandbox.js';
+import { sandboxCommand, type ToolSandbox } from '../sandbox/sandbox.js';
 
 export interface BashSessionOptions {
   /** Characters of output kept per command (head + tail); default 30,000. */
@@ -164,14 +165,12 @@ export class BashSession {
   }
 
   private start(): Shell {
-    const child = spawn(this.options.shell ?? 'bash', ['--noprofile', '--norc'], {
-      cwd: this.sandbox.workspace,
-      env: this.sandbox.env,
-      detached: true,
-      stdio: ['pipe', 'pipe', 'pipe'],
-      ...(this.sandbox.uid !== undefined ? { uid: this.sandbox.uid } : {}),
-      ...(this.sandbox.gid !== undefined ? { gid: this.sandbox.gid } : {}),
-    });
+    const { file, args, options } = sandboxCommand(this.sandbox, [
+      this.options.shell ?? 'bash',
+      '--noprofile',
+      '--norc',
+    ]);
+    const child = spawn(file, args, { ...options, detached: true, stdio: ['pipe', 'pipe', 'pipe'] });
     const shell: Shell = { child, alive: true };
     this.shell = shell;
     // detached: the shell outlives us unless we take it along when this process exits.
@@ -189,8 +188,10 @@ export class BashSession {
       this.shellEnded(shell, null);
     });
     child.on('exit', (code, signal) => {
-      shell.exitNote = signal
-        ? `the shell was killed by ${signal}`
+      // bubblewrap reports its child's death by signal N as exit code 128 + N, as a shell does.
+      const killedBy = signal ?? signalOf(code);
+      shell.exitNote = killedBy
+        ? `the shell was killed by ${killedBy}`
         : `the shell exited with exit code ${code ?? 'unknown'}`;
       // Read what is still in the pipe, but do not wait on background jobs that hold it open.
       const grace = setTimeout(() => this.shellEnded(shell, code), 250);
@@ -256,6 +257,11 @@ function onOutput(shell: Shell, chunk: string): void {
   pending.holdback = '';
   const status = Number.parseInt(combined.slice(at + marker.length, end), 10);
   pending.finish({ exitCode: Number.isNaN(status) ? null : status });
+}
+
+function signalOf(code: number | null): string | undefined {
+  if (code === null || code <= 128) return undefined;
+  return Object.entries(constants.signals).find(([, n]) => n === code - 128)?.[0];
 }
 
 function killGroup(pid: number | undefined): void {

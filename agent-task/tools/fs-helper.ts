@@ -21,7 +21,7 @@
  * list, write); the editing logic stays in text-editor.ts, in typed code.
  */
 import { spawn } from 'node:child_process';
-import type { ToolSandbox } from './sandbox.js';
+import { sandboxCommand, type ToolSandbox } from '../sandbox/sandbox.js';
 
 export type FsRequest =
   | { op: 'read'; path: string; maxBytes: number; maxEntries: number }
@@ -194,13 +194,12 @@ export function runFsHelper(
   options: FsHelperOptions = {},
 ): Promise<FsResponse> {
   return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, ['-e', HELPER_SOURCE], {
-      cwd: '/',
-      env: sandbox.env,
-      stdio: ['pipe', 'pipe', 'pipe'],
-      ...(sandbox.uid !== undefined ? { uid: sandbox.uid } : {}),
-      ...(sandbox.gid !== undefined ? { gid: sandbox.gid } : {}),
-    });
+    const {
+      file,
+      args,
+      options: spawnOptions,
+    } = sandboxCommand(sandbox, [process.execPath, '-e', HELPER_SOURCE], '/');
+    const child = spawn(file, args, { ...spawnOptions, stdio: ['pipe', 'pipe', 'pipe'] });
     const out: Buffer[] = [];
     let err = '';
     const timer = setTimeout(() => child.kill('SIGKILL'), options.timeoutMs ?? 30_000);

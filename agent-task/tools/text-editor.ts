@@ -13,7 +13,7 @@ import type { ToolTextEditor20250728 } from '@anthropic-ai/sdk/resources/message
 import { z } from 'zod';
 import { runFsHelper, type FsResponse } from './fs-helper.js';
 import { formatCount } from './output-limit.js';
-import type { ToolSandbox } from './sandbox.js';
+import type { ToolSandbox } from '../sandbox/sandbox.js';
 import { describeInputIssues, toolError, type ClientTool, type ToolOutcome } from './tool.js';
 
 export interface TextEditorOptions {

@@ -1,7 +1,7 @@
 /**
  * Measurement 5, workspace preparation: time to a ready workspace (clone + checkout of the default
  * branch) of a large repository served by the fake GitHub's smart HTTP (`git http-backend`, token
- * in an `http.extraHeader`): our partial clone (`Workspace.clone`, `--filter=blob:none`) against a
+ * in an `http.extraHeader`): our two clones (`OwnRepository.clone`, bare and `--filter=blob:none`, then the agent's checkout from it) against a
  * full clone with otherwise the same command and settings. Runs alternate; medians of five (of
  * three for the diagnostics).
  *
@@ -16,7 +16,7 @@ import { join } from 'node:path';
 import { performance } from 'node:perf_hooks';
 import { runGit } from '../../agent-task/git.js';
 import { gitCredentialSetting } from '../../agent-task/github-access.js';
-import { Workspace } from '../../agent-task/workspace.js';
+import { OwnRepository } from '../../agent-task/own-repository.js';
 import { StandIns } from '../support/stand-ins-client.js';
 import { median, ratio, round } from '../support/stats.js';
 import { BENCH_DIR, progress, workerMain } from '../support/worker.js';
@@ -63,7 +63,19 @@ async function cloneOnce(kind: Kind, cloneUrl: string, token: string): Promise<C
   try {
     const started = performance.now();
     if (filter === null) {
-      await Workspace.clone({ dir, cloneUrl, tokens: { token: async () => token } }, 'main');
+      // What a task does: our own bare partial clone (with the tip's blobs), then the agent's
+      // checkout cloned from it over file:// (as the tools would, here as the same user).
+      const own = await OwnRepository.clone(
+        { dir: join(parent, 'own.git'), cloneUrl, tokens: { token: async () => token } },
+        'main',
+      );
+      await runGit(
+        ['clone', '--no-local', '--filter=blob:none', '--branch', 'main', '--', `file://${own.dir}`, dir],
+        {
+          cwd: parent,
+          settings: [['protocol.file.allow', 'always']],
+        },
+      );
     } else {
       await runGit(['clone', ...filter, '--no-tags', '--branch', 'main', '--', cloneUrl, dir], {
         cwd: parent,
@@ -72,7 +84,9 @@ async function cloneOnce(kind: Kind, cloneUrl: string, token: string): Promise<C
     }
     const ms = performance.now() - started;
     const files = (await runGit(['ls-files'], { cwd: dir })).stdout.split('\n').filter(Boolean).length;
-    return { kind, ms: round(ms), gitBytes: await bytesUnder(join(dir, '.git')), filesCheckedOut: files };
+    const own = join(parent, 'own.git');
+    const gitBytes = (await bytesUnder(join(dir, '.git'))) + (existsSync(own) ? await bytesUnder(own) : 0);
+    return { kind, ms: round(ms), gitBytes, filesCheckedOut: files };
   } finally {
     await rm(parent, { recursive: true, force: true });
   }

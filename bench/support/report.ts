@@ -290,7 +290,7 @@ function clone(r: BenchResults): string[] {
   const c = r.sections.clone;
   if (!c) return [];
   const label: Record<string, string> = {
-    partial: 'partial (`Workspace.clone`, --filter=blob:none)',
+    partial: 'partial (`OwnRepository.clone` + the agent checkout from it)',
     full: 'full',
     treeless: 'treeless (--filter=tree:0), diagnostic',
     'partial-tmpfs': 'partial, into a tmpfs, diagnostic',

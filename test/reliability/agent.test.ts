@@ -2,12 +2,12 @@
  * Reliability and security inside the agent task: hostile issue text, a model that tries to push
  * where it must not, a repository with hooks, filters and lifecycle scripts, a flaky model API,
  * the awkward stop reasons, and a branch that moves under the agent. Each runs the real
- * agent-task program as a child process (as root here, so its tools run as `nobody`), against
+ * agent-task program as a child process (as root here, so its tools run under a uid of the task's
+ * own, in a bubblewrap sandbox), against
  * the fake GitHub with real git, the scripted model and the store on dynalite.
  */
-import { chmod, mkdtemp, readFile, readdir, rm } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { createServer, type Server } from 'node:http';
+import type { AddressInfo } from 'node:net';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { CONTINUE_MESSAGE, TRUNCATED_TOOL_CALL } from '../../agent-task/agent/loop.js';
 import { CLEARED_MARKER } from '../../agent-task/agent/clear-tool-results.js';
@@ -25,6 +25,7 @@ import {
   type ScriptStep,
   type StopReason,
 } from '../support/scripted-model/index.js';
+import { DEFAULT_UID_RANGE } from '../../agent-task/sandbox/tool-identity.js';
 import { runIssue, secretsOf, tableText, taskOf } from './support.js';
 
 const ROOT = process.getuid?.() === 0;
@@ -49,22 +50,35 @@ for (let i = 0; i < 8 && pid > 1; i++) {
   pid = m ? Number(m[1]) : 0;
 }
 const record = { who, uid: process.getuid(), env: process.env, ancestors, init: read('/proc/1/environ') };
-fs.writeFileSync('__EVIDENCE__/' + who + '-' + process.pid + '.json', JSON.stringify(record));
+// Sent to the test over loopback: the tools can write nowhere but their own folder.
+const req = require('http').request({ host: '127.0.0.1', port: __EVIDENCE_PORT__, method: 'POST', path: '/' });
+req.on('error', () => {});
+req.end(JSON.stringify(record));
 `;
 
 describe('reliability: inside the agent task', () => {
   let h: Harness;
-  let evidenceDir: string;
+  let evidence: { server: Server; port: number; records: Array<{ who: string; uid: number; text: string }> };
 
   beforeAll(async () => {
-    evidenceDir = await mkdtemp(join(tmpdir(), 'nightshift-evidence-'));
-    await chmod(evidenceDir, 0o1777); // the tools' user writes here
+    const records: Array<{ who: string; uid: number; text: string }> = [];
+    const server = createServer((req, res) => {
+      let body = '';
+      req.on('data', (chunk: Buffer) => (body += chunk.toString('utf8')));
+      req.on('end', () => {
+        const record = JSON.parse(body) as { who: string; uid: number };
+        records.push({ ...record, text: body });
+        res.end('ok');
+      });
+    });
+    await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+    evidence = { server, port: (server.address() as AddressInfo).port, records };
     h = await startHarness();
     await h.github.addRepo({ owner: 'acme', name: 'other', files: { 'README.md': '# other\n' } });
   });
   afterAll(async () => {
     await h.close();
-    await rm(evidenceDir, { recursive: true, force: true });
+    await new Promise((resolve) => evidence.server.close(resolve));
   });
 
   const checkRunOf = (checkRunId: number | undefined) =>
@@ -116,8 +130,9 @@ describe('reliability: inside the agent task', () => {
       expect(prompt).not.toContain('IGNORE ALL PREVIOUS INSTRUCTIONS');
       expect(prompt).not.toMatch(/[\u{E0000}-\u{E007F}]|\u200b|\u200d|\u202e|\u2066|\u2069/u);
       // The model obeyed; its tools ran as another user, with a clean environment.
-      expect(identity).toMatch(/^\d+\nnobody$/);
-      expect(identity).not.toMatch(/^0\n/);
+      // A uid of the task's own, from the range, with no account behind it.
+      expect(Number(identity.split('\n')[0])).toBeGreaterThanOrEqual(DEFAULT_UID_RANGE.first);
+      expect(identity).toMatch(/cannot find name for user ID/);
       expect(toolOutputs).toContain('HOME=');
       expect(toolOutputs).not.toMatch(
         /ANTHROPIC|PRIVATE_KEY|WEBHOOK_SECRET|DYNAMODB_ENDPOINT|GITHUB_API_URL/,
@@ -218,7 +233,7 @@ describe('reliability: inside the agent task', () => {
   it.skipIf(!ROOT)(
     'case 10: a repository with malicious git hooks, .gitattributes filters and npm lifecycle scripts → none of them runs in a process holding a secret',
     async () => {
-      const evidence = EVIDENCE_SCRIPT.replace('__EVIDENCE__', evidenceDir);
+      const evidenceJs = EVIDENCE_SCRIPT.replace('__EVIDENCE_PORT__', String(evidence.port));
       const hook = (who: string) => `#!/bin/sh\nnode "$(git rev-parse --show-toplevel)/evidence.js" ${who}\n`;
       const hooks = [
         'pre-commit',
@@ -234,7 +249,7 @@ describe('reliability: inside the agent task', () => {
         REPO,
         'main',
         {
-          'evidence.js': evidence,
+          'evidence.js': evidenceJs,
           'package.json': JSON.stringify(
             {
               name: 'calc',
@@ -280,15 +295,8 @@ describe('reliability: inside the agent task', () => {
           done('Fixed add().'),
         ]);
         expect(task.status, task.error).toBe('succeeded');
-        const records = await Promise.all(
-          (await readdir(evidenceDir)).map(async (file) => {
-            const record = JSON.parse(await readFile(join(evidenceDir, file), 'utf8')) as {
-              who: string;
-              uid: number;
-            };
-            return { ...record, file, text: JSON.stringify(record) };
-          }),
-        );
+        await new Promise((resolve) => setTimeout(resolve, 200)); // the last reports in flight
+        const records = evidence.records;
         const ran = new Set(records.map((r) => r.who));
         // The traps were live: the lifecycle scripts, the test script and the clean filter did run …
         expect([...ran]).toEqual(
@@ -301,7 +309,8 @@ describe('reliability: inside the agent task', () => {
             expect(record.text.includes(secret), `${record.who} saw a secret`).toBe(false);
           expect(record.text).not.toMatch(/ANTHROPIC_API_KEY|PRIVATE_KEY|DYNAMODB_ENDPOINT/);
         }
-        // Hooks never ran at all: every git command of ours runs with core.hooksPath=/dev/null.
+        // Hooks never ran at all: no git of ours runs in the agent's checkout, and the tools' own
+        // `git add` and `git diff` (which read the agent's result) run none.
         expect([...ran].filter((who) => who.includes('hook'))).toEqual([]);
       } finally {
         await h.github.commitFiles(

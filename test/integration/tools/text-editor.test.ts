@@ -2,7 +2,8 @@ import { chmod, mkdir, mkdtemp, readFile, rm, stat, symlink, writeFile } from 'n
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
-import { disposeSandbox, prepareSandbox, type ToolSandbox } from '../../../agent-task/tools/sandbox.js';
+import type { ToolSandbox } from '../../../agent-task/sandbox/sandbox.js';
+import { disposeTestSandbox, giveToTools, testSandbox, writeAsTools } from '../../support/sandbox.js';
 import { textEditorTool } from '../../../agent-task/tools/text-editor.js';
 import type { ClientTool } from '../../../agent-task/tools/tool.js';
 
@@ -15,18 +16,11 @@ describe('text editor tool in a sandbox', () => {
   let editor: ClientTool;
 
   /** Write a fixture as the tool user would own it. */
-  async function fixture(path: string, content: string | Buffer): Promise<string> {
-    const full = join(sandbox.workspace, path);
-    await writeFile(full, content);
-    if (sandbox.uid !== undefined) {
-      const { chown } = await import('node:fs/promises');
-      await chown(full, sandbox.uid, sandbox.gid ?? sandbox.uid);
-    }
-    return full;
-  }
+  const fixture = (path: string, content: string | Buffer) => writeAsTools(sandbox, path, content);
 
   beforeAll(async () => {
-    workspace = await mkdtemp(join(tmpdir(), 'nightshift-editor-'));
+    sandbox = await testSandbox();
+    workspace = sandbox.workspace;
     outside = await mkdtemp(join(tmpdir(), 'nightshift-outside-'));
     await chmod(outside, 0o777); // even a writable outside directory must be refused
     await writeFile(join(outside, 'secret.txt'), 'outside secret\n');
@@ -41,13 +35,12 @@ describe('text editor tool in a sandbox', () => {
     await symlink(outside, join(workspace, 'link-to-outside-dir'));
     await symlink(join(outside, 'not-yet.txt'), join(workspace, 'dangling-outside'));
     await symlink('README.md', join(workspace, 'link-inside'));
-    sandbox = await prepareSandbox(workspace);
+    await giveToTools(sandbox);
     editor = textEditorTool(sandbox);
   });
 
   afterAll(async () => {
-    await disposeSandbox(sandbox);
-    await rm(workspace, { recursive: true, force: true });
+    await disposeTestSandbox(sandbox);
     await rm(outside, { recursive: true, force: true });
   });
 

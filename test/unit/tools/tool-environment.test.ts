@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { SandboxError, toolEnvironment } from '../../../agent-task/tools/sandbox.js';
+import { SandboxError, toolEnvironment } from '../../../agent-task/sandbox/sandbox.js';
 
 describe('toolEnvironment', () => {
   const base: NodeJS.ProcessEnv = {

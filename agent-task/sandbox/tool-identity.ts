@@ -1,0 +1,112 @@
+/**
+ * A uid of the task's own. As root, each task's tools run under a uid taken from a range that no
+ * account uses (no passwd entry needed), so two tasks cannot read, signal or trace each other, and
+ * when the task ends every process of that uid is killed, whatever it did to detach itself.
+ *
+ * A uid is taken by creating `<lockDir>/<uid>` (mkdir is atomic), in a root-only folder, and only
+ * when no process runs as it; it is given back when the task ends.
+ */
+import { mkdir, readdir, readFile, rmdir } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { SandboxError } from './tool-environment.js';
+
+export interface UidRange {
+  first: number;
+  last: number;
+}
+
+/** Far above login and system accounts, and above the ranges rootless containers usually take. */
+export const DEFAULT_UID_RANGE: UidRange = { first: 3_000_000, last: 3_999_999 };
+
+export function parseUidRange(text: string | undefined): UidRange {
+  if (!text) return DEFAULT_UID_RANGE;
+  const match = /^(\d+)-(\d+)$/.exec(text.trim());
+  const first = Number(match?.[1]);
+  const last = Number(match?.[2]);
+  if (!match || first < 1000 || last < first || last > 4_294_967_294) {
+    throw new SandboxError(
+      `NIGHTSHIFT_TOOL_UIDS=${text} is not a uid range: write it as first-last, e.g. 3000000-3999999 (above 1000)`,
+    );
+  }
+  return { first, last };
+}
+
+export interface TaskIdentity {
+  uid: number;
+  gid: number;
+  release(): Promise<void>;
+}
+
+const LOCK_DIR = join(tmpdir(), 'nightshift-uids');
+
+/** Take a free uid from `range`; its gid is the same number. */
+export async function allocateIdentity(
+  range: UidRange = DEFAULT_UID_RANGE,
+  lockDir = LOCK_DIR,
+): Promise<TaskIdentity> {
+  await mkdir(lockDir, { recursive: true, mode: 0o700 });
+  const busy = await uidsInUse();
+  const size = range.last - range.first + 1;
+  for (let attempt = 0; attempt < 64; attempt++) {
+    const uid = range.first + Math.floor(Math.random() * size);
+    if (busy.has(uid)) continue;
+    const lock = join(lockDir, String(uid));
+    try {
+      await mkdir(lock, { mode: 0o700 });
+    } catch (error) {
+      if ((error as NodeJS.ErrnoException).code === 'EEXIST') continue;
+      throw error;
+    }
+    return { uid, gid: uid, release: () => rmdir(lock).catch(() => undefined) };
+  }
+  throw new SandboxError(`no free uid in ${range.first}-${range.last}: widen NIGHTSHIFT_TOOL_UIDS`);
+}
+
+/** The real uids of every process on the machine (as far as /proc shows them). */
+async function uidsInUse(): Promise<Set<number>> {
+  const uids = new Set<number>();
+  for (const pid of await processIds()) {
+    const uid = await processUid(pid);
+    if (uid !== undefined) uids.add(uid);
+  }
+  return uids;
+}
+
+async function processIds(): Promise<number[]> {
+  const names = await readdir('/proc').catch(() => [] as string[]);
+  return names.filter((n) => /^\d+$/.test(n)).map(Number);
+}
+
+/** The real uid of a live process; undefined for a zombie (dead already, waiting to be reaped). */
+async function processUid(pid: number): Promise<number | undefined> {
+  const status = await readFile(`/proc/${pid}/status`, 'utf8').catch(() => '');
+  if (/^State:\s+Z/m.test(status)) return undefined;
+  const match = /^Uid:\s+(\d+)/m.exec(status);
+  return match ? Number(match[1]) : undefined;
+}
+
+/**
+ * SIGKILL every process whose real uid is `uid`, until none is left (a fork racing the first
+ * round is caught by the next). Returns how many were killed.
+ */
+export async function killEveryProcessOf(uid: number): Promise<number> {
+  if (uid === 0) throw new SandboxError('refusing to kill the processes of root');
+  let killed = 0;
+  for (let round = 0; round < 10; round++) {
+    let found = 0;
+    for (const pid of await processIds()) {
+      if (pid === process.pid || (await processUid(pid)) !== uid) continue;
+      found++;
+      try {
+        process.kill(pid, 'SIGKILL');
+        killed++;
+      } catch {
+        // gone already
+      }
+    }
+    if (found === 0) break;
+    await new Promise((resolve) => setTimeout(resolve, 20));
+  }
+  return killed;
+}
