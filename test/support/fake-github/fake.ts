@@ -369,13 +369,13 @@ export class FakeGitHub implements World {
   }
 
   /**
-   * Commits `files` (path → content, null deletes) on `branch`, on top of `parent` (a sha or ref),
-   * else the branch tip, else the default branch; returns the new sha.
+   * Commits `files` (path → content, `{ symlink }` for a link, null deletes) on `branch`, on top
+   * of `parent` (a sha or ref), else the branch tip, else the default branch; returns the new sha.
    */
   async commitFiles(
     repo: RepoRef,
     branch: string,
-    files: Record<string, string | null>,
+    files: Record<string, g.FileContent>,
     message = 'Update files',
     options: { parent?: string | null; author?: { name: string; email: string } } = {},
   ): Promise<string> {

@@ -194,10 +194,13 @@ export async function commitInfo(gitDir: string, sha: string): Promise<CommitInf
  * to null to delete it. The parent is `parent` when given (the branch is then forced there), else
  * the branch tip, else none (a root commit). Returns the new commit's sha.
  */
+/** A file's new content: text or bytes, a symbolic link (mode 120000) to `symlink`, or null to delete. */
+export type FileContent = string | Buffer | null | { symlink: string };
+
 export async function commitFiles(
   gitDir: string,
   branch: string,
-  files: Record<string, string | Buffer | null>,
+  files: Record<string, FileContent>,
   message: string,
   options: { parent?: string | null; author?: { name: string; email: string } } = {},
 ): Promise<string> {
@@ -227,6 +230,9 @@ export async function commitFiles(
     const clean = path.replace(/^\/+/, '');
     if (content === null) {
       text(`D ${clean}\n`);
+    } else if (typeof content === 'object' && !Buffer.isBuffer(content)) {
+      text(`M 120000 inline ${clean}\n`);
+      data(Buffer.from(content.symlink));
     } else {
       text(`M 100644 inline ${clean}\n`);
       data(Buffer.isBuffer(content) ? content : Buffer.from(content));
