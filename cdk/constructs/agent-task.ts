@@ -31,18 +31,18 @@ import type { TasksTable } from './tasks-table.js';
 
 export const AGENT_CONTAINER_NAME = 'agent';
 
-/** The tools run as this user (created in agent-task/Dockerfile). */
-export const TOOL_USER = 'agent';
-
 /**
  * Docker's default capabilities that the supervisor does NOT need. Fargate lets a task drop any
  * capability but add none (except SYS_PTRACE), so "drop ALL, add what we need" is not possible:
- * the set is expressed as what to drop. Kept: CHOWN (hand the workspace to the tool user),
- * DAC_OVERRIDE and FOWNER (read, chmod and remove what the tools left behind), SETUID and SETGID
- * (start the tools as that user), KILL (stop a tool command that overruns).
+ * the set is expressed as what to drop. Kept: CHOWN (give the tools' fresh folder to the task's
+ * uid), SETUID and SETGID (start the tools as that uid), KILL (end every process of that uid).
+ * DAC_OVERRIDE and FOWNER are dropped: the tools delete their own files, and the supervisor never
+ * needs to read or change a file it does not own.
  */
 export const DROPPED_CAPABILITIES: Capability[] = [
   Capability.AUDIT_WRITE,
+  Capability.DAC_OVERRIDE,
+  Capability.FOWNER,
   Capability.FSETID,
   Capability.MKNOD,
   Capability.NET_BIND_SERVICE,
@@ -144,7 +144,6 @@ export class AgentTask extends Construct {
         TABLE_NAME: props.tasks.table.tableName,
         APP_ID: props.appId,
         GITHUB_API_URL: props.githubApiUrl,
-        NIGHTSHIFT_TOOL_USER: TOOL_USER,
         LOG_LEVEL: props.logLevel,
       },
       secrets: {
@@ -156,7 +155,7 @@ export class AgentTask extends Construct {
     Validations.of(this.taskDefinition).acknowledge({
       id: 'AwsSolutions-ECS2',
       reason:
-        'The environment holds configuration only (table name, app id, API URL, tool user, log level). ' +
+        'The environment holds configuration only (table name, app id, API URL, log level). ' +
         'Both secrets reach the container through `secrets` (Secrets Manager), never as plain variables.',
     });
     Validations.of(this.executionRole).acknowledge({

@@ -412,7 +412,6 @@ group('agent task', () => {
       { Name: 'TABLE_NAME', Value: { Ref: ids.table } },
       { Name: 'APP_ID', Value: '123456' },
       { Name: 'GITHUB_API_URL', Value: 'https://api.github.com' },
-      { Name: 'NIGHTSHIFT_TOOL_USER', Value: 'agent' },
       { Name: 'LOG_LEVEL', Value: 'info' },
     ]);
     expect(container.Secrets).toEqual([
@@ -452,7 +451,7 @@ group('agent task', () => {
       'SYS_CHROOT',
     ];
     const kept = dockerDefaults.filter((c) => !(DROPPED_CAPABILITIES as string[]).includes(c));
-    expect(kept).toEqual(['CHOWN', 'DAC_OVERRIDE', 'FOWNER', 'KILL', 'SETGID', 'SETUID']);
+    expect(kept).toEqual(['CHOWN', 'KILL', 'SETGID', 'SETUID']);
   });
 
   it('image: a Docker asset of agent-task/Dockerfile, whose context holds only the bundle and the Dockerfile', () => {
@@ -486,13 +485,13 @@ group('agent task', () => {
     expect(run.stderr).toContain('TASK_ID');
   });
 
-  it('Dockerfile: node:22-bookworm-slim, the tools, user agent, the bundle, started as root on purpose', () => {
+  it('Dockerfile: node:22-bookworm-slim, the tools and bubblewrap, no tools user (a uid per task), the bundle, started as root on purpose', () => {
     const dockerfile = readFileSync(join(PROJECT_ROOT, 'agent-task/Dockerfile'), 'utf8');
     expect(dockerfile).toMatch(/^FROM node:22-bookworm-slim$/m);
-    for (const pkg of ['git', 'ca-certificates', 'build-essential', 'python3', 'procps']) {
+    for (const pkg of ['git', 'ca-certificates', 'build-essential', 'python3', 'procps', 'bubblewrap']) {
       expect(dockerfile).toMatch(new RegExp(`^\\s+${pkg} \\\\$`, 'm'));
     }
-    expect(dockerfile).toMatch(/useradd .* agent$/m);
+    expect(dockerfile).not.toMatch(/useradd/);
     expect(dockerfile).toMatch(/^COPY dist\/agent-task\/main\.mjs\* \/app\/$/m);
     expect(dockerfile).not.toMatch(/^USER /m);
     expect(dockerfile).toMatch(/^ENTRYPOINT \["node", "--enable-source-maps", "\/app\/main\.mjs"\]$/m);
