@@ -6,19 +6,20 @@ import type { EndStatus } from '../core/lifecycle.js';
 import type { Phase } from '../core/progress.js';
 import type { Outcome } from '../core/report.js';
 import type { TaskStore } from '../core/store/task-store.js';
-import type { TokenSource } from './github-access.js';
+import type { TokenMinter, TokenSource } from './github-access.js';
 import type { ProgressReporter } from './progress-reporter.js';
 import type { TaskRecord } from './task-record.js';
 
 export interface AgentTaskDeps {
   store: TaskStore;
   anthropic: Anthropic;
-  github: { appId: number; privateKey: string; baseUrl: string };
+  /** The REST API, and where this task's installation tokens come from (no private key here). */
+  github: { minter: TokenMinter; baseUrl: string };
   /** Parent of the task's temporary workspace. */
   workRoot: string;
   toolUser?: string;
   log: Logger;
-  /** Secret values to keep out of everything posted (private key, API keys). */
+  /** Secret values to keep out of everything posted (API keys, the token nonce). */
   secrets: string[];
   workerId: string;
   progressIntervalMs?: number;

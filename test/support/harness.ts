@@ -17,7 +17,9 @@ import { LocalDispatcher } from '../../functions/local/local-dispatcher.js';
 import { createProbot } from '../../functions/probot.js';
 import { onRunnerStopped } from '../../functions/runner-stopped.js';
 import { LocalRunner } from '../../functions/runners/local-runner.js';
+import { appTokenIssuer, mintTaskToken } from '../../functions/token/mint-task-token.js';
 import { handleWebhook } from '../../functions/webhook/handle-webhook.js';
+import type { TokenAnswer } from '../../core/task-token.js';
 import { startTestStore, type TestStore } from './dynamo.js';
 import { payloadFor, signedDelivery, startFakeGitHub, type FakeGitHub } from './fake-github/index.js';
 import { startScriptedModel, type ScriptedModel } from './scripted-model/index.js';
@@ -49,6 +51,8 @@ export interface Harness {
   deps: DispatchDeps;
   dispatcher: LocalDispatcher;
   runner: LocalRunner;
+  /** How the harness's agent processes get tokens (the local runner's minting), for more runners. */
+  tokens(task: Task): Promise<TokenAnswer>;
   /** Post a signed delivery through the Lambda handler; returns the status and outcome. */
   deliver(
     event: string,
@@ -94,11 +98,16 @@ export async function startHarness(options: HarnessOptions = {}): Promise<Harnes
   const log = pino({ level: process.env.TEST_LOG_LEVEL ?? 'silent' });
   const probot = createProbot(env, log);
   const dispatcher = new LocalDispatcher(log);
+  // The agent gets tokens from this process, as `npm start`'s children do: no key in its env.
+  const issuer = appTokenIssuer({ appId: github.appId, privateKey: github.privateKey, baseUrl: github.url });
+  const tokens = (task: Task) => mintTaskToken({ store: db.store, issuer, log }, { taskId: task.id }, 'channel');
   const runner: LocalRunner = new LocalRunner({
     env: {
       PATH: process.env.PATH,
       HOME: process.env.HOME,
-      ...processEnv,
+      GITHUB_API_URL: github.url,
+      DYNAMODB_ENDPOINT: db.endpoint,
+      TABLE_NAME: db.tableName,
       ANTHROPIC_API_KEY: ANTHROPIC_KEY,
       ANTHROPIC_BASE_URL: model.url,
       NIGHTSHIFT_PROGRESS_INTERVAL_MS: '100',
@@ -106,6 +115,7 @@ export async function startHarness(options: HarnessOptions = {}): Promise<Harnes
       AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED: 'true',
       LOG_LEVEL: 'warn' as const,
     },
+    tokens,
     log,
     onExit: (taskId, reason, runnerId) => onRunnerStopped(deps, taskId, reason, 'failure', runnerId),
   });
@@ -135,6 +145,7 @@ export async function startHarness(options: HarnessOptions = {}): Promise<Harnes
     deps,
     dispatcher,
     runner,
+    tokens,
     async deliver(event, payload, opts = {}) {
       const signed = signedDelivery(
         event,
