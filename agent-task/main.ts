@@ -51,7 +51,8 @@ async function runnerId(): Promise<string> {
  */
 function tokenMinter(env: z.infer<typeof Env>): TokenMinter {
   if (env.NIGHTSHIFT_TOKEN_FUNCTION) {
-    if (!env.NIGHTSHIFT_TOKEN_NONCE) throw new Error('NIGHTSHIFT_TOKEN_FUNCTION is set without NIGHTSHIFT_TOKEN_NONCE');
+    if (!env.NIGHTSHIFT_TOKEN_NONCE)
+      throw new Error('NIGHTSHIFT_TOKEN_FUNCTION is set without NIGHTSHIFT_TOKEN_NONCE');
     return lambdaMinter(new LambdaClient({}), env.NIGHTSHIFT_TOKEN_FUNCTION, {
       taskId: env.TASK_ID,
       nonce: env.NIGHTSHIFT_TOKEN_NONCE,

@@ -11,7 +11,12 @@
  */
 import { InvokeCommand, type LambdaClient } from '@aws-sdk/client-lambda';
 import type { TokenAnswer, TokenIpcAnswer, TokenIpcRequest, TokenRequest } from '../core/task-token.js';
-import { InstallationGoneError, TokenRefusedError, type MintedToken, type TokenMinter } from './github-access.js';
+import {
+  InstallationGoneError,
+  TokenRefusedError,
+  type MintedToken,
+  type TokenMinter,
+} from './github-access.js';
 
 /** An answer from the control plane as a token, or the error it means. */
 export function tokenFromAnswer(answer: TokenAnswer | undefined): MintedToken {

@@ -65,9 +65,9 @@ function parse<T extends z.ZodMiniType>(schema: T, env: NodeJS.ProcessEnv): z.in
   return parsed.data;
 }
 
-function withPrivateKey<T extends { PRIVATE_KEY?: string | undefined; PRIVATE_KEY_PATH?: string | undefined }>(
-  value: T,
-): T & { privateKey: string } {
+function withPrivateKey<
+  T extends { PRIVATE_KEY?: string | undefined; PRIVATE_KEY_PATH?: string | undefined },
+>(value: T): T & { privateKey: string } {
   const privateKey =
     value.PRIVATE_KEY?.replace(/\\n/g, '\n') ??
     (value.PRIVATE_KEY_PATH ? readFileSync(value.PRIVATE_KEY_PATH, 'utf8') : undefined);

@@ -58,7 +58,8 @@ export function hashTokenNonce(nonce: string): string {
   return createHash('sha256').update(nonce, 'utf8').digest('hex');
 }
 
-export type TokenVerdict = { allowed: true; task: Task } | { allowed: false; code: TokenRefusal; reason: string };
+export type TokenVerdict =
+  { allowed: true; task: Task } | { allowed: false; code: TokenRefusal; reason: string };
 
 /**
  * May this caller have a token for `taskId`? `proof` is the nonce it sent, or `channel` when it

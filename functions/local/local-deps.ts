@@ -30,7 +30,11 @@ export function buildLocalDeps(env: AppEnv, connection: StoreConnection): LocalD
   const dispatcher = new LocalDispatcher(log);
   const secrets = () =>
     [env.privateKey, env.WEBHOOK_SECRET, process.env.ANTHROPIC_API_KEY ?? ''].filter(Boolean);
-  const issuer = appTokenIssuer({ appId: env.APP_ID, privateKey: env.privateKey, baseUrl: env.GITHUB_API_URL });
+  const issuer = appTokenIssuer({
+    appId: env.APP_ID,
+    privateKey: env.privateKey,
+    baseUrl: env.GITHUB_API_URL,
+  });
   const local: LocalRunner = new LocalRunner({
     // LocalRunner passes only its allow-list of these: never the private key or the webhook secret.
     env: {

@@ -68,7 +68,8 @@ export class EcsRunner implements Runner {
 
   async start(task: Task, hooks: RunnerStartHooks = {}): Promise<string> {
     const { tokenNonce } = hooks;
-    if (!tokenNonce) throw new RunnerStartError("ECS RunTask needs the task's token nonce (dispatch makes one)");
+    if (!tokenNonce)
+      throw new RunnerStartError("ECS RunTask needs the task's token nonce (dispatch makes one)");
     const attempts = this.options.attempts ?? 5;
     const sleep = this.options.sleep ?? ((ms) => new Promise((r) => setTimeout(r, ms)));
     let lastReason = 'unknown';
@@ -122,9 +123,7 @@ export class EcsRunner implements Runner {
         },
       },
       overrides: {
-        containerOverrides: [
-          { name: this.options.containerName, environment },
-        ],
+        containerOverrides: [{ name: this.options.containerName, environment }],
       },
       tags: [{ key: 'nightshift:task', value: task.id }],
     });

@@ -18,7 +18,10 @@ import {
 
 /** The GitHub App's own credentials at work: a scoped installation token, and the app's slug. */
 export interface AppTokenIssuer {
-  installationToken(installationId: number, repositoryName: string): Promise<{ token: string; expiresAt: string }>;
+  installationToken(
+    installationId: number,
+    repositoryName: string,
+  ): Promise<{ token: string; expiresAt: string }>;
   appSlug(): Promise<string>;
 }
 

@@ -100,14 +100,15 @@ export async function startHarness(options: HarnessOptions = {}): Promise<Harnes
   const dispatcher = new LocalDispatcher(log);
   // The agent gets tokens from this process, as `npm start`'s children do: no key in its env.
   const issuer = appTokenIssuer({ appId: github.appId, privateKey: github.privateKey, baseUrl: github.url });
-  const tokens = (task: Task) => mintTaskToken({ store: db.store, issuer, log }, { taskId: task.id }, 'channel');
+  const tokens = (task: Task) =>
+    mintTaskToken({ store: db.store, issuer, log }, { taskId: task.id }, 'channel');
   const runner: LocalRunner = new LocalRunner({
+    // The server's whole environment, App key and webhook secret included, as `npm start` hands
+    // it over: the runner passes only its allow-list (reliability case 21 checks the child's).
     env: {
       PATH: process.env.PATH,
       HOME: process.env.HOME,
-      GITHUB_API_URL: github.url,
-      DYNAMODB_ENDPOINT: db.endpoint,
-      TABLE_NAME: db.tableName,
+      ...processEnv,
       ANTHROPIC_API_KEY: ANTHROPIC_KEY,
       ANTHROPIC_BASE_URL: model.url,
       NIGHTSHIFT_PROGRESS_INTERVAL_MS: '100',

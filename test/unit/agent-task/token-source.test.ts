@@ -33,7 +33,12 @@ function source(answers: Array<() => MintedToken>) {
       },
     },
   });
-  return { tokens, calls, advance: (ms: number) => (now += ms), at: (ms: number) => new Date(now + ms).toISOString() };
+  return {
+    tokens,
+    calls,
+    advance: (ms: number) => (now += ms),
+    at: (ms: number) => new Date(now + ms).toISOString(),
+  };
 }
 
 describe('TokenSource', () => {
@@ -130,7 +135,11 @@ describe('the control plane’s answers', () => {
       sent.push(message);
       setImmediate(() => {
         // A stale answer to another id is ignored.
-        port.emit('message', { type: 'token', id: message.id + 100, answer: { ok: false, code: 'failed', message: 'x' } });
+        port.emit('message', {
+          type: 'token',
+          id: message.id + 100,
+          answer: { ok: false, code: 'failed', message: 'x' },
+        });
         const reply: TokenIpcAnswer = {
           type: 'token',
           id: message.id,
