@@ -2,9 +2,11 @@
  * GitHub access for one task: an installation token scoped to this one repository, renewed
  * before it expires (tasks can outlive a token's hour), behind an Octokit that always sends the
  * current token. The same token reaches git only through `gitCredentialEnv`, per command.
+ *
+ * The tokens come from the control plane through a `TokenMinter` (agent-task/token-minters.ts):
+ * this process never holds the App's private key, and the installation and repository are the
+ * task's, fixed by the control plane, not chosen here.
  */
-import { createAppAuth } from '@octokit/auth-app';
-import { request } from '@octokit/request';
 import type { EndpointOptions, RequestInterface, RequestParameters, Route } from '@octokit/types';
 import { NightshiftOctokit } from '../core/github/octokit.js';
 import type { Octokit } from '../core/github/reporter.js';
@@ -16,28 +18,42 @@ export class InstallationGoneError extends Error {
   override readonly name = 'InstallationGoneError';
 }
 
+/** The control plane would not mint a token for this task (it ended, or the caller is not its agent). */
+export class TokenRefusedError extends Error {
+  override readonly name = 'TokenRefusedError';
+}
+
+export interface MintedToken {
+  token: string;
+  /** ISO time. */
+  expiresAt: string;
+  /** The app's slug (its bot is `<slug>[bot]`). */
+  appSlug?: string;
+}
+
+/**
+ * Asks the control plane for a new token for this task's repository. Throws InstallationGoneError
+ * when the app lost access, TokenRefusedError when the control plane refuses this caller.
+ */
+export interface TokenMinter {
+  mint(): Promise<MintedToken>;
+}
+
 export interface TokenSourceOptions {
-  appId: number;
-  privateKey: string;
-  installationId: number;
+  minter: TokenMinter;
+  /** For messages only: the minter decides the repository. */
   repositoryName: string;
-  baseUrl: string;
   now?: () => number;
 }
 
 export class TokenSource {
   private current?: { token: string; expiresAt: number };
+  private slug?: string;
   private readonly issued = new Set<string>();
   private pending?: Promise<string>;
-  private readonly auth: ReturnType<typeof createAppAuth>;
   private readonly now: () => number;
 
   constructor(private readonly options: TokenSourceOptions) {
-    this.auth = createAppAuth({
-      appId: options.appId,
-      privateKey: options.privateKey,
-      request: request.defaults({ baseUrl: options.baseUrl }),
-    });
     this.now = options.now ?? Date.now;
   }
 
@@ -48,14 +64,10 @@ export class TokenSource {
     return this.pending;
   }
 
-  /** The app's slug (its bot is `<slug>[bot]`), read with the app's own JWT. */
+  /** The app's slug (its bot is `<slug>[bot]`), as the control plane sent it with a token. */
   async appSlug(): Promise<string> {
-    const { token } = await this.auth({ type: 'app' });
-    const { data } = await request('GET /app', {
-      baseUrl: this.options.baseUrl,
-      headers: { authorization: `bearer ${token}` },
-    });
-    return data?.slug ?? 'nightshift';
+    if (!this.slug) await this.token();
+    return this.slug ?? 'nightshift';
   }
 
   /** Every secret value this source has handed out, for redaction. */
@@ -72,25 +84,15 @@ export class TokenSource {
   }
 
   private async renew(): Promise<string> {
-    try {
-      const auth = await this.auth({
-        type: 'installation',
-        installationId: this.options.installationId,
-        repositoryNames: [this.options.repositoryName],
-        refresh: true,
-      });
-      this.current = { token: auth.token, expiresAt: Date.parse(auth.expiresAt) };
-      this.issued.add(auth.token);
-      return auth.token;
-    } catch (error) {
-      const status = (error as { status?: number }).status;
-      if (status === 404 || status === 401 || status === 403) {
-        throw new InstallationGoneError(
-          `GitHub refused an installation token (HTTP ${status}): the app was uninstalled or lost access to ${this.options.repositoryName}`,
-        );
-      }
-      throw error;
+    const minted = await this.options.minter.mint();
+    const expiresAt = Date.parse(minted.expiresAt);
+    if (!minted.token || Number.isNaN(expiresAt)) {
+      throw new Error(`the control plane sent no usable token for ${this.options.repositoryName}`);
     }
+    this.current = { token: minted.token, expiresAt };
+    if (minted.appSlug) this.slug = minted.appSlug;
+    this.issued.add(minted.token);
+    return minted.token;
   }
 }
 

@@ -6,16 +6,20 @@
 import { randomUUID } from 'node:crypto';
 import { tmpdir } from 'node:os';
 import Anthropic from '@anthropic-ai/sdk';
+import { LambdaClient } from '@aws-sdk/client-lambda';
 import { z } from 'zod';
 import { connectStore } from '../core/store/connect.js';
 import { createLogger } from '../functions/probot.js';
+import type { TokenMinter } from './github-access.js';
 import { runTask } from './run-task.js';
 import { parseUidRange } from './sandbox/tool-identity.js';
+import { ipcMinter, lambdaMinter } from './token-minters.js';
 
 const Env = z.object({
   TASK_ID: z.string().min(1),
-  APP_ID: z.coerce.number().int().positive(),
-  PRIVATE_KEY: z.string().min(1),
+  /** On AWS: the token function to ask, with the nonce dispatch gave this task. Locally: unset. */
+  NIGHTSHIFT_TOKEN_FUNCTION: z.string().min(1).optional(),
+  NIGHTSHIFT_TOKEN_NONCE: z.string().min(1).optional(),
   GITHUB_API_URL: z.string().url().default('https://api.github.com'),
   ANTHROPIC_API_KEY: z.string().min(1),
   NIGHTSHIFT_WORK_ROOT: z.string().default(tmpdir()),
@@ -43,22 +47,38 @@ async function runnerId(): Promise<string> {
   return `local:${process.pid}`;
 }
 
+/**
+ * Where installation tokens come from: the token function on AWS (with this task's nonce), else
+ * the local runner over this process's IPC channel. Never from a private key here.
+ */
+function tokenMinter(env: z.infer<typeof Env>): TokenMinter {
+  if (env.NIGHTSHIFT_TOKEN_FUNCTION) {
+    if (!env.NIGHTSHIFT_TOKEN_NONCE)
+      throw new Error('NIGHTSHIFT_TOKEN_FUNCTION is set without NIGHTSHIFT_TOKEN_NONCE');
+    return lambdaMinter(new LambdaClient({}), env.NIGHTSHIFT_TOKEN_FUNCTION, {
+      taskId: env.TASK_ID,
+      nonce: env.NIGHTSHIFT_TOKEN_NONCE,
+    });
+  }
+  return ipcMinter();
+}
+
 async function main(): Promise<void> {
   const env = Env.parse(process.env);
+  const minter = tokenMinter(env);
   const log = createLogger(env.LOG_LEVEL).child({ taskId: env.TASK_ID, component: 'agent-task' });
   const { store, close } = await connectStore(process.env);
-  const privateKey = env.PRIVATE_KEY.replace(/\\n/g, '\n');
   try {
     await runTask(
       {
         store,
         anthropic: new Anthropic({ maxRetries: 4 }),
-        github: { appId: env.APP_ID, privateKey, baseUrl: env.GITHUB_API_URL },
+        github: { minter, baseUrl: env.GITHUB_API_URL },
         workRoot: env.NIGHTSHIFT_WORK_ROOT,
         isolation: env.NIGHTSHIFT_TOOL_ISOLATION,
         toolUids: parseUidRange(env.NIGHTSHIFT_TOOL_UIDS),
         log,
-        secrets: [privateKey, env.ANTHROPIC_API_KEY],
+        secrets: [env.ANTHROPIC_API_KEY, ...(env.NIGHTSHIFT_TOKEN_NONCE ? [env.NIGHTSHIFT_TOKEN_NONCE] : [])],
         // The lease owner starts with the runner's id, so a stop event names its own task only.
         workerId: `${await runnerId()}:${randomUUID().slice(0, 8)}`,
         progressIntervalMs: env.NIGHTSHIFT_PROGRESS_INTERVAL_MS,
@@ -68,6 +88,7 @@ async function main(): Promise<void> {
     );
   } finally {
     await close();
+    if (process.connected) process.disconnect();
   }
 }
 

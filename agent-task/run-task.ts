@@ -68,11 +68,7 @@ export async function runTask(deps: AgentTaskDeps, taskId: string): Promise<Task
   const log = deps.log.child({ taskId, repository: claimed.repository });
   const record = new TaskRecord(deps.store, claimed);
   const ref = repoRef(claimed.repository);
-  const tokens = new TokenSource({
-    ...deps.github,
-    installationId: claimed.installationId,
-    repositoryName: ref.repo,
-  });
+  const tokens = new TokenSource({ minter: deps.github.minter, repositoryName: ref.repo });
   const secrets = () => [...deps.secrets, ...tokens.knownTokens()];
   const octokit = octokitWithTokens(tokens, deps.github.baseUrl);
   const reporter = new GitHubReporter(octokit, claimed.repository, secrets);

@@ -6,7 +6,7 @@ import type { EndStatus } from '../core/lifecycle.js';
 import type { Phase } from '../core/progress.js';
 import type { Outcome } from '../core/report.js';
 import type { TaskStore } from '../core/store/task-store.js';
-import type { TokenSource } from './github-access.js';
+import type { TokenMinter, TokenSource } from './github-access.js';
 import type { Isolation } from './sandbox/sandbox.js';
 import type { UidRange } from './sandbox/tool-identity.js';
 import type { ProgressReporter } from './progress-reporter.js';
@@ -15,7 +15,8 @@ import type { TaskRecord } from './task-record.js';
 export interface AgentTaskDeps {
   store: TaskStore;
   anthropic: Anthropic;
-  github: { appId: number; privateKey: string; baseUrl: string };
+  /** The REST API, and where this task's installation tokens come from (no private key here). */
+  github: { minter: TokenMinter; baseUrl: string };
   /** Parent of the task's temporary folder. */
   workRoot: string;
   /** How the tools are isolated: `auto` (default) picks the strongest the machine allows. */
@@ -23,7 +24,7 @@ export interface AgentTaskDeps {
   /** The range the tools' uid of each task is taken from (as root). */
   toolUids?: UidRange;
   log: Logger;
-  /** Secret values to keep out of everything posted (private key, API keys). */
+  /** Secret values to keep out of everything posted (API keys, the token nonce). */
   secrets: string[];
   workerId: string;
   progressIntervalMs?: number;

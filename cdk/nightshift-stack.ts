@@ -2,8 +2,10 @@
  * Everything Nightshift runs on AWS, as DESIGN.md draws it:
  *
  *   GitHub ─▶ Webhook (Function URL) ─▶ Dispatch (async) ─▶ AgentTask (ECS Fargate)
- *                                              ▲                   │ STOPPED
- *                                              ├── TaskEvents ◀────┘ (EventBridge)
+ *                                              ▲                   │ STOPPED    │ invoke
+ *                                              ├── TaskEvents ◀────┘            ▼
+ *                                              │   (EventBridge)          Token (installation
+ *                                              │                          tokens; holds the key)
  *                                              └── Sweeper (EventBridge schedule: stuck tasks)
  *
  * with the table, the secrets, the network, the dead-letter queue and the alarms. Settings come
@@ -22,6 +24,7 @@ import { Network } from './constructs/network.js';
 import { Sweeper } from './constructs/sweeper.js';
 import { TaskEvents } from './constructs/task-events.js';
 import { TasksTable } from './constructs/tasks-table.js';
+import { TokenFunction } from './constructs/token-function.js';
 import { Webhook } from './constructs/webhook.js';
 
 export interface NightshiftStackProps extends StackProps {
@@ -32,6 +35,7 @@ export class NightshiftStack extends Stack {
   readonly tasks: TasksTable;
   readonly secrets: AppSecrets;
   readonly network: Network;
+  readonly token: TokenFunction;
   readonly agent: AgentTask;
   readonly deadLetterQueue: DeadLetterQueue;
   readonly dispatch: Dispatch;
@@ -68,11 +72,23 @@ export class NightshiftStack extends Stack {
       egressPrefixLists: config.egressPrefixLists,
       logRetention,
     });
+    this.token = new TokenFunction(this, 'Token', {
+      environment: {
+        APP_ID: appId,
+        TABLE_NAME: this.tasks.table.tableName,
+        PRIVATE_KEY_SECRET_ARN: this.secrets.privateKey.secretArn,
+        GITHUB_API_URL: config.githubApiUrl,
+        LOG_LEVEL: config.logLevel,
+      },
+      tasks: this.tasks,
+      secrets: this.secrets,
+      logRetention,
+    });
     this.agent = new AgentTask(this, 'Agent', {
       vpc: this.network.vpc,
       tasks: this.tasks,
       secrets: this.secrets,
-      appId,
+      tokenFunction: this.token.handler,
       githubApiUrl: config.githubApiUrl,
       logLevel: config.logLevel,
       cpu: config.agentCpu,

@@ -31,18 +31,43 @@ const EnvSchema = z.object({
 
 export type AppEnv = z.infer<typeof EnvSchema> & { privateKey: string };
 
+/** What the token function needs: the App's id and key, not the webhook secret. */
+const CredentialsSchema = z.pick(EnvSchema, {
+  APP_ID: true,
+  PRIVATE_KEY: true,
+  PRIVATE_KEY_PATH: true,
+  GITHUB_API_URL: true,
+  LOG_LEVEL: true,
+});
+
+export type AppCredentialsEnv = z.infer<typeof CredentialsSchema> & { privateKey: string };
+
 export class EnvError extends Error {
   override readonly name = 'EnvError';
 }
 
 /** Validate the variables the GitHub side needs; resolves the private key from its path if given. */
 export function readAppEnv(env: NodeJS.ProcessEnv = process.env): AppEnv {
-  const parsed = EnvSchema.safeParse(env);
+  return withPrivateKey(parse(EnvSchema, env));
+}
+
+/** Validate only the App's credentials (the token function holds no webhook secret). */
+export function readAppCredentials(env: NodeJS.ProcessEnv = process.env): AppCredentialsEnv {
+  return withPrivateKey(parse(CredentialsSchema, env));
+}
+
+function parse<T extends z.ZodMiniType>(schema: T, env: NodeJS.ProcessEnv): z.infer<T> {
+  const parsed = schema.safeParse(env);
   if (!parsed.success) {
     const lines = parsed.error.issues.map((i) => `${i.path.join('.') || '(env)'}: ${i.message}`);
     throw new EnvError(`invalid environment:\n  ${lines.join('\n  ')}`);
   }
-  const value = parsed.data;
+  return parsed.data;
+}
+
+function withPrivateKey<
+  T extends { PRIVATE_KEY?: string | undefined; PRIVATE_KEY_PATH?: string | undefined },
+>(value: T): T & { privateKey: string } {
   const privateKey =
     value.PRIVATE_KEY?.replace(/\\n/g, '\n') ??
     (value.PRIVATE_KEY_PATH ? readFileSync(value.PRIVATE_KEY_PATH, 'utf8') : undefined);

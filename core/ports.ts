@@ -28,6 +28,12 @@ export interface Dispatcher {
 export interface RunnerStartHooks {
   /** A start attempt failed and will be tried again (capacity, throttling): tell the person why. */
   onRetry?(reason: string, attempt: number): Promise<void>;
+  /**
+   * The secret that binds the agent to this task when it asks for installation tokens
+   * (core/task-token.ts); the task record keeps only its hash. A runner that answers tokens over
+   * a channel of its own (the local runner) has no use for it.
+   */
+  tokenNonce?: string;
 }
 
 export interface Runner {

@@ -126,6 +126,8 @@ export interface Task {
   checkRunId?: number;
   trackingCommentId?: number;
   runnerId?: string;
+  /** SHA-256 of the nonce the agent shows to get installation tokens (core/task-token.ts). */
+  tokenNonceHash?: string;
   usage: Usage;
   result?: TaskResult;
   error?: string;

@@ -15,6 +15,8 @@ import { LambdaDispatcher } from './lambda-dispatcher.js';
 import { createLogger, createProbot } from './probot.js';
 import { resolveSecrets } from './secrets.js';
 
+export { once } from './once.js';
+
 export interface LambdaContext {
   env: AppEnv;
   log: Logger;
@@ -43,14 +45,4 @@ export async function lambdaContext(): Promise<LambdaContext> {
 export function dispatchFunction(name = process.env.DISPATCH_FUNCTION_NAME): LambdaDispatcher {
   if (!name) throw new Error('DISPATCH_FUNCTION_NAME is not set');
   return new LambdaDispatcher(new LambdaClient({}), name);
-}
-
-/** `init` once per container; a rejected start is forgotten so the next call retries it. */
-export function once<T>(init: () => Promise<T>): () => Promise<T> {
-  let ready: Promise<T> | undefined;
-  return () =>
-    (ready ??= init().catch((error: unknown) => {
-      ready = undefined;
-      throw error;
-    }));
 }

@@ -1,6 +1,6 @@
 /**
  * Bundles what ships into dist/, with the same esbuild settings CDK uses (cdk/bundling.ts): the
- * three Lambda handlers and the agent container's program. `npm run build` calls it after the
+ * Lambda handlers and the agent container's program. `npm run build` calls it after the
  * type check; the benchmark measures the webhook bundle built here.
  */
 import { build } from 'esbuild';
@@ -12,6 +12,7 @@ export const ENTRIES = {
   dispatch: 'functions/dispatch/handler.ts',
   'task-events': 'functions/task-events/handler.ts',
   sweeper: 'functions/sweeper/handler.ts',
+  token: 'functions/token/handler.ts',
   'agent-task': 'agent-task/main.ts',
 } as const;
 

@@ -3,9 +3,10 @@
  * started one task per Nightshift task by the dispatch function (RunTask, TASK_ID as an override).
  *
  * Two roles, each with only what it needs:
- * - the task role (the agent program): read and update tasks in the table; nothing else;
+ * - the task role (the agent program): read and update tasks in the table, invoke the token
+ *   function (its installation tokens); nothing else: no App private key;
  * - the execution role (ECS itself, before the program starts): pull the image, write the log
- *   stream, read the two secrets it injects as PRIVATE_KEY and ANTHROPIC_API_KEY.
+ *   stream, read the one secret it injects, ANTHROPIC_API_KEY.
  */
 import { Aws, Stack, Validations } from 'aws-cdk-lib';
 import { type IVpc } from 'aws-cdk-lib/aws-ec2';
@@ -26,6 +27,7 @@ import { LogGroup, type RetentionDays } from 'aws-cdk-lib/aws-logs';
 import { Construct } from 'constructs';
 import { agentImage } from '../agent-image.js';
 import type { AppSecrets } from './app-secrets.js';
+import type { NightshiftFunction } from './nightshift-function.js';
 import { grantTaskAccess } from './task-access.js';
 import type { TasksTable } from './tasks-table.js';
 
@@ -56,7 +58,8 @@ export interface AgentTaskProps {
   vpc: IVpc;
   tasks: TasksTable;
   secrets: AppSecrets;
-  appId: string;
+  /** Where the agent gets installation tokens (cdk/constructs/token-function.ts). */
+  tokenFunction: NightshiftFunction;
   githubApiUrl: string;
   logLevel: string;
   cpu: number;
@@ -107,6 +110,7 @@ export class AgentTask extends Construct {
       description: 'Nightshift agent task: the agent program',
     });
     grantTaskAccess(this.taskRole, props.tasks);
+    props.tokenFunction.grantInvokeTo(this.taskRole);
 
     this.executionRole = new Role(this, 'ExecutionRole', {
       assumedBy: new ServicePrincipal('ecs-tasks.amazonaws.com'),
@@ -142,12 +146,11 @@ export class AgentTask extends Construct {
       logging: LogDrivers.awsLogs({ logGroup: this.logGroup, streamPrefix: 'agent' }),
       environment: {
         TABLE_NAME: props.tasks.table.tableName,
-        APP_ID: props.appId,
         GITHUB_API_URL: props.githubApiUrl,
+        NIGHTSHIFT_TOKEN_FUNCTION: props.tokenFunction.functionName,
         LOG_LEVEL: props.logLevel,
       },
       secrets: {
-        PRIVATE_KEY: EcsSecret.fromSecretsManager(props.secrets.privateKey),
         ANTHROPIC_API_KEY: EcsSecret.fromSecretsManager(props.secrets.anthropicApiKey),
       },
     });
@@ -155,8 +158,9 @@ export class AgentTask extends Construct {
     Validations.of(this.taskDefinition).acknowledge({
       id: 'AwsSolutions-ECS2',
       reason:
-        'The environment holds configuration only (table name, app id, API URL, log level). ' +
-        'Both secrets reach the container through `secrets` (Secrets Manager), never as plain variables.',
+        'The environment holds configuration only (table name, API URL, token function name, log level). ' +
+        'The one secret, the Anthropic key, reaches the container through `secrets` (Secrets Manager), ' +
+        'never as a plain variable; the per-task token nonce is a RunTask override, not in the task definition.',
     });
     Validations.of(this.executionRole).acknowledge({
       id: 'AwsSolutions-IAM5[Resource::*]',

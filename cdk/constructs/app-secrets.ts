@@ -1,7 +1,8 @@
 /**
  * The three secrets, in Secrets Manager. Their values never pass through the template or a plain
- * environment variable: the Lambda functions read them at cold start by ARN, ECS injects the agent
- * task's two into its container.
+ * environment variable: the Lambda functions read them at cold start by ARN, ECS injects the
+ * Anthropic key into the agent container. The App's private key never reaches the container: the
+ * token function mints the agent's tokens.
  *
  * - the webhook secret is generated here (read it with `aws secretsmanager get-secret-value` and
  *   paste it into the GitHub App's settings);
@@ -41,6 +42,17 @@ export class AppSecrets extends Construct {
           'issuer and putting it here, as the README describes.',
       });
     }
+  }
+
+  /** GetSecretValue on the App's private key only (the token function: no webhook secret). */
+  grantPrivateKey(grantee: IGrantable): void {
+    grantee.grantPrincipal.addToPrincipalPolicy(
+      new PolicyStatement({
+        effect: Effect.ALLOW,
+        actions: ['secretsmanager:GetSecretValue'],
+        resources: [this.privateKey.secretArn],
+      }),
+    );
   }
 
   /** GetSecretValue on the two secrets the GitHub side needs (the functions; not the Anthropic key). */

@@ -50,6 +50,7 @@ export type TaskChanges = Partial<
     | 'checkRunId'
     | 'trackingCommentId'
     | 'runnerId'
+    | 'tokenNonceHash'
     | 'usage'
     | 'result'
     | 'error'

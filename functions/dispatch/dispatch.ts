@@ -17,6 +17,7 @@ import {
   type Outcome,
 } from '../../core/report.js';
 import { VersionConflictError, type TaskStore } from '../../core/store/task-store.js';
+import { newTokenNonce } from '../../core/task-token.js';
 import { isTerminal, type Task } from '../../core/task.js';
 
 export interface DispatchDeps {
@@ -73,11 +74,14 @@ export async function dispatchTask(deps: DispatchDeps, taskId: string): Promise<
     }
     lockTaken = true;
     const ack = await acknowledge(reporter, task);
-    task = await deps.store.transition(task, 'dispatched', ack);
+    // A new nonce per dispatch: the agent shows it to get tokens; the record keeps its hash.
+    const { nonce, hash } = newTokenNonce();
+    task = await deps.store.transition(task, 'dispatched', { ...ack, tokenNonceHash: hash });
     const dispatched = task;
     const runnerId = await deps.runner.start(task, {
       onRetry: (reason, attempt) =>
         waitingOn(reporter, dispatched, `Waiting for a runner (attempt ${attempt}): ${reason}`),
+      tokenNonce: nonce,
     });
     await recordRunner(deps.store, task.id, runnerId);
     log.info({ runnerId }, 'runner started');

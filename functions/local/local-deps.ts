@@ -1,7 +1,7 @@
 /**
  * Local mode's dependencies, built in one place for the server (`npm start`) and the CLI
  * (`nightshift run`): Probot for GitHub access, the in-process dispatcher, and a child process
- * per task whose exit ends the task if it did not end itself.
+ * per task whose exit ends the task if it did not end itself, and which gets its tokens from here.
  */
 import { Probot } from 'probot';
 import type { AppEnv } from '../../core/env.js';
@@ -13,6 +13,7 @@ import { onRunnerStopped } from '../runner-stopped.js';
 import { ecsRunnerFromEnv } from '../runners/ecs-runner.js';
 import { LocalRunner } from '../runners/local-runner.js';
 import { ECSClient } from '@aws-sdk/client-ecs';
+import { appTokenIssuer, mintTaskToken } from '../token/mint-task-token.js';
 import { LocalDispatcher } from './local-dispatcher.js';
 
 export interface LocalDeps {
@@ -29,14 +30,20 @@ export function buildLocalDeps(env: AppEnv, connection: StoreConnection): LocalD
   const dispatcher = new LocalDispatcher(log);
   const secrets = () =>
     [env.privateKey, env.WEBHOOK_SECRET, process.env.ANTHROPIC_API_KEY ?? ''].filter(Boolean);
+  const issuer = appTokenIssuer({
+    appId: env.APP_ID,
+    privateKey: env.privateKey,
+    baseUrl: env.GITHUB_API_URL,
+  });
   const local: LocalRunner = new LocalRunner({
+    // LocalRunner passes only its allow-list of these: never the private key or the webhook secret.
     env: {
       ...process.env,
       DYNAMODB_ENDPOINT: connection.endpoint ?? process.env.DYNAMODB_ENDPOINT,
       TABLE_NAME: connection.tableName,
-      PRIVATE_KEY: env.privateKey,
       GITHUB_API_URL: env.GITHUB_API_URL,
     },
+    tokens: (task) => mintTaskToken({ store: connection.store, issuer, log }, { taskId: task.id }, 'channel'),
     log,
     onExit: (taskId, reason, runnerId) => onRunnerStopped(deps, taskId, reason, 'failure', runnerId),
   });

@@ -1,5 +1,6 @@
 /**
- * Runner on AWS: one Fargate task per Nightshift task, with only the task id passed in. The
+ * Runner on AWS: one Fargate task per Nightshift task, with only the task id and the task's token
+ * nonce passed in (the container asks the token function for installation tokens with them). The
  * client token is derived from the task id, so a retried dispatch never starts two containers.
  */
 import {
@@ -66,13 +67,16 @@ export class EcsRunner implements Runner {
   constructor(private readonly options: EcsRunnerOptions) {}
 
   async start(task: Task, hooks: RunnerStartHooks = {}): Promise<string> {
+    const { tokenNonce } = hooks;
+    if (!tokenNonce)
+      throw new RunnerStartError("ECS RunTask needs the task's token nonce (dispatch makes one)");
     const attempts = this.options.attempts ?? 5;
     const sleep = this.options.sleep ?? ((ms) => new Promise((r) => setTimeout(r, ms)));
     let lastReason = 'unknown';
     for (let attempt = 1; attempt <= attempts; attempt++) {
       let output: RunTaskCommandOutput | undefined;
       try {
-        output = await this.options.client.send(this.command(task));
+        output = await this.options.client.send(this.command(task, tokenNonce));
       } catch (error) {
         lastReason = `${(error as Error).name}: ${(error as Error).message}`;
         if (!RETRYABLE.test(lastReason)) throw new RunnerStartError(`ECS RunTask failed: ${lastReason}`);
@@ -99,7 +103,11 @@ export class EcsRunner implements Runner {
     return stopEcsTask(this.options.client, this.options.cluster, runnerId, reason);
   }
 
-  private command(task: Task): RunTaskCommand {
+  private command(task: Task, tokenNonce: string): RunTaskCommand {
+    const environment = [
+      { name: 'TASK_ID', value: task.id },
+      { name: 'NIGHTSHIFT_TOKEN_NONCE', value: tokenNonce },
+    ];
     return new RunTaskCommand({
       cluster: this.options.cluster,
       taskDefinition: this.options.taskDefinition,
@@ -115,9 +123,7 @@ export class EcsRunner implements Runner {
         },
       },
       overrides: {
-        containerOverrides: [
-          { name: this.options.containerName, environment: [{ name: 'TASK_ID', value: task.id }] },
-        ],
+        containerOverrides: [{ name: this.options.containerName, environment }],
       },
       tags: [{ key: 'nightshift:task', value: task.id }],
     });

@@ -1,6 +1,6 @@
 /**
  * The synthesized template of the default deployment (cdk.json's settings, an App id): one synth,
- * with the real esbuild bundling of the three functions and the agent, shared by every test.
+ * with the real esbuild bundling of the functions and the agent, shared by every test.
  */
 import { spawnSync } from 'node:child_process';
 import { readdirSync, readFileSync, rmSync, statSync } from 'node:fs';
@@ -56,6 +56,9 @@ function logicalIds({ stack, id }: Synthesized) {
     sweeperRole: id(stack.sweeper.handler.role),
     sweeperLogs: id(stack.sweeper.handler.logGroup),
     sweeperRule: id(stack.sweeper.rule),
+    token: id(stack.token.handler.function),
+    tokenRole: id(stack.token.handler.role),
+    tokenLogs: id(stack.token.handler.logGroup),
   };
 }
 
@@ -191,7 +194,7 @@ group('secrets', () => {
   it('never puts a secret value in the template or in a plain environment variable', () => {
     const json = JSON.stringify(s.template.toJSON());
     expect(json).not.toMatch(/"SecretString":/);
-    for (const fn of [ids.webhook, ids.dispatch, ids.taskEvents, ids.sweeper]) {
+    for (const fn of [ids.webhook, ids.dispatch, ids.taskEvents, ids.sweeper, ids.token]) {
       const names = Object.keys(lambdaEnv(fn));
       expect(names.filter((n) => /PRIVATE_KEY$|WEBHOOK_SECRET$|ANTHROPIC_API_KEY/.test(n))).toEqual([]);
     }
@@ -212,19 +215,21 @@ group('Lambda functions', () => {
   it('run Node 22 on arm64, each with its own log group (30 days) and role', () => {
     const functions = resources('AWS::Lambda::Function');
     expect(Object.keys(functions).sort()).toEqual(
-      [ids.dispatch, ids.taskEvents, ids.webhook, ids.sweeper].sort(),
+      [ids.dispatch, ids.taskEvents, ids.webhook, ids.sweeper, ids.token].sort(),
     );
     const roles: Record<string, string> = {
       [ids.webhook]: ids.webhookRole,
       [ids.dispatch]: ids.dispatchRole,
       [ids.taskEvents]: ids.taskEventsRole,
       [ids.sweeper]: ids.sweeperRole,
+      [ids.token]: ids.tokenRole,
     };
     const logs: Record<string, string> = {
       [ids.webhook]: ids.webhookLogs,
       [ids.dispatch]: ids.dispatchLogs,
       [ids.taskEvents]: ids.taskEventsLogs,
       [ids.sweeper]: ids.sweeperLogs,
+      [ids.token]: ids.tokenLogs,
     };
     for (const [id, fn] of Object.entries(functions)) {
       expect(fn.Properties).toMatchObject({
@@ -339,6 +344,26 @@ group('Lambda functions', () => {
     });
   });
 
+  it('token: invoked synchronously by the agent, the App key but no webhook secret in its environment', () => {
+    const fn = s.template.toJSON().Resources[ids.token].Properties;
+    expect(fn.Timeout).toBe(30);
+    expect(fn.MemorySize).toBe(256);
+    expect(lambdaEnv(ids.token)).toEqual({
+      APP_ID: '123456',
+      TABLE_NAME: { Ref: ids.table },
+      PRIVATE_KEY_SECRET_ARN: { Ref: ids.privateKey },
+      GITHUB_API_URL: 'https://api.github.com',
+      LOG_LEVEL: 'info',
+      NODE_OPTIONS: '--enable-source-maps',
+    });
+    // Nobody else may invoke it: no resource policy, no Function URL, no event source.
+    const aboutToken = (type: string) =>
+      Object.values(resources(type)).filter((r) => JSON.stringify(r).includes(`"${ids.token}"`));
+    expect(aboutToken('AWS::Lambda::Permission')).toEqual([]);
+    expect(aboutToken('AWS::Lambda::Url')).toEqual([]);
+    expect(aboutToken('AWS::Events::Rule')).toEqual([]);
+  });
+
   it('set every variable the handlers read themselves', () => {
     const provided = new Set(['AWS_LAMBDA_FUNCTION_NAME', 'AWS_REGION']);
     const entries: Record<string, string> = {
@@ -346,6 +371,7 @@ group('Lambda functions', () => {
       'functions/dispatch/handler.ts': ids.dispatch,
       'functions/task-events/handler.ts': ids.taskEvents,
       'functions/sweeper/handler.ts': ids.sweeper,
+      'functions/token/handler.ts': ids.token,
     };
     for (const [file, fn] of Object.entries(entries)) {
       const source = readFileSync(join(PROJECT_ROOT, file), 'utf8');
@@ -362,7 +388,7 @@ group('Lambda functions', () => {
 
   it('are bundled ESM (AWS SDK included) that loads in Node: no native module at import', () => {
     const { files } = assetManifest(s);
-    for (const fn of [ids.webhook, ids.dispatch, ids.taskEvents, ids.sweeper]) {
+    for (const fn of [ids.webhook, ids.dispatch, ids.taskEvents, ids.sweeper, ids.token]) {
       const key = s.template.toJSON().Resources[fn].Properties.Code.S3Key as string;
       const asset = files[key.replace(/\.zip$/, '')];
       expect(asset?.source.packaging, fn).toBe('zip');
@@ -400,7 +426,7 @@ group('agent task', () => {
     only('AWS::ECS::Cluster');
   });
 
-  it('runs one container with config in the environment and the secrets from Secrets Manager', () => {
+  it('runs one container with config in the environment and the Anthropic key from Secrets Manager', () => {
     const definitions = only('AWS::ECS::TaskDefinition').Properties.ContainerDefinitions as Array<
       Record<string, unknown>
     >;
@@ -410,14 +436,12 @@ group('agent task', () => {
     expect(container.Essential).toBe(true);
     expect(container.Environment).toEqual([
       { Name: 'TABLE_NAME', Value: { Ref: ids.table } },
-      { Name: 'APP_ID', Value: '123456' },
       { Name: 'GITHUB_API_URL', Value: 'https://api.github.com' },
+      { Name: 'NIGHTSHIFT_TOKEN_FUNCTION', Value: { Ref: ids.token } },
       { Name: 'LOG_LEVEL', Value: 'info' },
     ]);
-    expect(container.Secrets).toEqual([
-      { Name: 'PRIVATE_KEY', ValueFrom: { Ref: ids.privateKey } },
-      { Name: 'ANTHROPIC_API_KEY', ValueFrom: { Ref: ids.anthropicKey } },
-    ]);
+    // No App private key: the agent asks the token function for installation tokens.
+    expect(container.Secrets).toEqual([{ Name: 'ANTHROPIC_API_KEY', ValueFrom: { Ref: ids.anthropicKey } }]);
     expect(container.LogConfiguration).toMatchObject({
       LogDriver: 'awslogs',
       Options: { 'awslogs-group': { Ref: ids.agentLogs }, 'awslogs-stream-prefix': 'agent' },
@@ -668,6 +692,7 @@ group('IAM: exact permissions of each role', () => {
         ids.dispatchRole,
         ids.taskEventsRole,
         ids.sweeperRole,
+        ids.tokenRole,
         ids.taskRole,
         ids.executionRole,
         flowLogRole,
@@ -748,8 +773,44 @@ group('IAM: exact permissions of each role', () => {
     );
   });
 
-  it('agent task role: the table, nothing else; assumable only by this account’s ECS tasks', () => {
-    expect(rolePermissions(s.template, ids.taskRole)).toEqual(sortPermissions(taskAccess()));
+  it('token: read task items and the App private key (not the webhook secret), nothing else', () => {
+    expect(rolePermissions(s.template, ids.tokenRole)).toEqual(
+      sortPermissions([
+        writeLogs(ids.tokenLogs),
+        {
+          effect: 'Allow',
+          actions: ['dynamodb:GetItem'],
+          resources: [TABLE_ARN()],
+          condition: { 'ForAllValues:StringLike': { 'dynamodb:LeadingKeys': ['TASK#*'] } },
+        },
+        { effect: 'Allow', actions: ['secretsmanager:GetSecretValue'], resources: [`{${ids.privateKey}}`] },
+      ]),
+    );
+  });
+
+  it('the private key is readable by the functions that mint tokens, never by the agent’s roles', () => {
+    const readers = Object.keys(resources('AWS::IAM::Role')).filter((role) =>
+      rolePermissions(s.template, role).some(
+        (p) =>
+          p.actions.some((a) => a.startsWith('secretsmanager:')) &&
+          p.resources.includes(`{${ids.privateKey}}`),
+      ),
+    );
+    expect(readers.sort()).toEqual(
+      [ids.webhookRole, ids.dispatchRole, ids.taskEventsRole, ids.sweeperRole, ids.tokenRole].sort(),
+    );
+    for (const role of [ids.taskRole, ids.executionRole]) {
+      const secretAccess = rolePermissions(s.template, role).filter((p) =>
+        p.resources.includes(`{${ids.privateKey}}`),
+      );
+      expect(secretAccess, role).toEqual([]);
+    }
+  });
+
+  it('agent task role: the table and invoking the token function, nothing else; assumable only by this account’s ECS tasks', () => {
+    expect(rolePermissions(s.template, ids.taskRole)).toEqual(
+      sortPermissions([...taskAccess(), invoke(ids.token)]),
+    );
     s.template.hasResourceProperties('AWS::IAM::Role', {
       AssumeRolePolicyDocument: {
         Statement: [
@@ -767,7 +828,7 @@ group('IAM: exact permissions of each role', () => {
     });
   });
 
-  it('agent execution role: pull the image, write the log stream, read the two injected secrets', () => {
+  it('agent execution role: pull the image, write the log stream, read the one injected secret', () => {
     expect(rolePermissions(s.template, ids.executionRole)).toEqual(
       sortPermissions([
         {
@@ -779,11 +840,6 @@ group('IAM: exact permissions of each role', () => {
         },
         { effect: 'Allow', actions: ['ecr:GetAuthorizationToken'], resources: ['*'] },
         writeLogs(ids.agentLogs),
-        {
-          effect: 'Allow',
-          actions: ['secretsmanager:DescribeSecret', 'secretsmanager:GetSecretValue'],
-          resources: [`{${ids.privateKey}}`],
-        },
         {
           effect: 'Allow',
           actions: ['secretsmanager:DescribeSecret', 'secretsmanager:GetSecretValue'],
@@ -874,6 +930,7 @@ group('cdk-nag (AwsSolutions)', () => {
         ['Sweeper/Sweeper/Function', 'AwsSolutions-L1'],
         ['Sweeper/Sweeper/Role', `AwsSolutions-IAM5[Resource::${ecsArn}:task/<${ids.cluster}>/*]`],
         ['TaskEvents/TaskEvents/Function', 'AwsSolutions-L1'],
+        ['Token/Token/Function', 'AwsSolutions-L1'],
         ['Webhook/Webhook/Function', 'AwsSolutions-L1'],
       ].sort(),
     );

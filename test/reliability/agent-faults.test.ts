@@ -43,6 +43,7 @@ class NamedLocalRunner implements Runner {
   constructor(h: Harness) {
     this.local = new LocalRunner({
       env: agentEnv(h),
+      tokens: h.tokens,
       log: silent,
       onExit: (taskId, reason) => onRunnerStopped(h.deps, taskId, reason, 'failure', this.ids.get(taskId)),
     });

@@ -6,12 +6,14 @@
  * own, in a bubblewrap sandbox), against
  * the fake GitHub with real git, the scripted model and the store on dynalite.
  */
+import { readFile } from 'node:fs/promises';
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { CONTINUE_MESSAGE, TRUNCATED_TOOL_CALL } from '../../agent-task/agent/loop.js';
 import { CLEARED_MARKER } from '../../agent-task/agent/clear-tool-results.js';
-import { CALC_FILES, REPO, startHarness, type Harness } from '../support/harness.js';
+import { AGENT_TOKEN_PERMISSIONS } from '../../core/task-token.js';
+import { CALC_FILES, REPO, WEBHOOK_SECRET, startHarness, type Harness } from '../support/harness.js';
 import {
   bash,
   done,
@@ -457,5 +459,48 @@ describe('reliability: inside the agent task', () => {
     const run = checkRunOf(task.checkRunId);
     expect(run).toMatchObject({ status: 'completed', conclusion: 'failure' });
     expect(run?.output.title).toMatch(/branch moved/i);
+  });
+
+  it('case 28: the agent process’s environment holds no private key and no webhook secret, and its token is scoped to its repository', async () => {
+    const tokensBefore = h.github.tokens().length;
+    let environ = '';
+    let agentPid = 0;
+    const { task } = await runIssue(h, 'No key in the agent', [
+      async () => {
+        // While the agent waits for the model: read its process's environment as the OS holds it.
+        const running = (await h.tasks()).find((t) => t.status === 'running');
+        agentPid = Number(running?.runnerId?.replace(/^local:/, '') ?? running?.leaseOwner?.split(':')[1]);
+        environ = await readFile(`/proc/${agentPid}/environ`, 'utf8');
+        return FIX;
+      },
+      bash('node test.js'),
+      done('Fixed add().'),
+    ]);
+    expect(task.status, task.error).toBe('succeeded');
+    expect(agentPid).toBeGreaterThan(0);
+    const names = environ.split('\0').map((entry) => entry.split('=')[0]);
+    expect(names).toContain('TASK_ID');
+    expect(names).toContain('ANTHROPIC_API_KEY'); // the model key it needs, and nothing of the App's
+    for (const name of ['PRIVATE_KEY', 'PRIVATE_KEY_PATH', 'WEBHOOK_SECRET', 'APP_ID']) {
+      expect(names, name).not.toContain(name);
+    }
+    const keyLines = h.github.privateKey.split('\n').filter((l) => l.length > 40 && !l.startsWith('-----'));
+    for (const secret of [WEBHOOK_SECRET, ...keyLines]) expect(environ).not.toContain(secret);
+
+    // Every token it used was minted for acme/calc alone, with the agent's permissions, and opens
+    // nothing else of the installation (acme/other is in the same one).
+    const minted = h.github
+      .tokens()
+      .slice(tokensBefore)
+      .filter((t) => t.repositoryIds !== undefined);
+    expect(minted.length).toBeGreaterThan(0);
+    for (const token of minted) {
+      expect(token.repositoryIds).toEqual([h.github.repo(REPO)!.id]);
+      expect(token.permissions).toEqual({ ...AGENT_TOKEN_PERMISSIONS });
+      const other = await fetch(`${h.github.url}/repos/acme/other`, {
+        headers: { authorization: `token ${token.token}` },
+      });
+      expect(other.status).toBe(404);
+    }
   });
 });

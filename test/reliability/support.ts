@@ -112,14 +112,14 @@ export async function waitFor<T>(
   }
 }
 
-/** The environment the harness gives its agent processes, for starting more of them. */
+/**
+ * The environment the harness gives its agent processes, for starting more of them: no App key,
+ * no webhook secret (tokens come over the runner's channel, `h.tokens`).
+ */
 export function agentEnv(h: Harness, extra: Record<string, string> = {}): NodeJS.ProcessEnv {
   return {
     PATH: process.env.PATH,
     HOME: process.env.HOME,
-    APP_ID: String(h.github.appId),
-    PRIVATE_KEY: h.github.privateKey,
-    WEBHOOK_SECRET,
     GITHUB_API_URL: h.github.url,
     DYNAMODB_ENDPOINT: h.db.endpoint,
     TABLE_NAME: h.db.tableName,
@@ -136,6 +136,7 @@ export function agentEnv(h: Harness, extra: Record<string, string> = {}): NodeJS
 export function extraRunner(h: Harness, extra: Record<string, string> = {}): LocalRunner {
   return new LocalRunner({
     env: agentEnv(h, extra),
+    tokens: h.tokens,
     log: silent,
     onExit: (taskId, reason) => onRunnerStopped(h.deps, taskId, reason),
   });

@@ -17,7 +17,9 @@ import { LocalDispatcher } from '../../functions/local/local-dispatcher.js';
 import { createProbot } from '../../functions/probot.js';
 import { onRunnerStopped } from '../../functions/runner-stopped.js';
 import { LocalRunner } from '../../functions/runners/local-runner.js';
+import { appTokenIssuer, mintTaskToken } from '../../functions/token/mint-task-token.js';
 import { handleWebhook } from '../../functions/webhook/handle-webhook.js';
+import type { TokenAnswer } from '../../core/task-token.js';
 import { startTestStore, type TestStore } from './dynamo.js';
 import { payloadFor, signedDelivery, startFakeGitHub, type FakeGitHub } from './fake-github/index.js';
 import { startScriptedModel, type ScriptedModel } from './scripted-model/index.js';
@@ -49,6 +51,8 @@ export interface Harness {
   deps: DispatchDeps;
   dispatcher: LocalDispatcher;
   runner: LocalRunner;
+  /** How the harness's agent processes get tokens (the local runner's minting), for more runners. */
+  tokens(task: Task): Promise<TokenAnswer>;
   /** Post a signed delivery through the Lambda handler; returns the status and outcome. */
   deliver(
     event: string,
@@ -94,7 +98,13 @@ export async function startHarness(options: HarnessOptions = {}): Promise<Harnes
   const log = pino({ level: process.env.TEST_LOG_LEVEL ?? 'silent' });
   const probot = createProbot(env, log);
   const dispatcher = new LocalDispatcher(log);
+  // The agent gets tokens from this process, as `npm start`'s children do: no key in its env.
+  const issuer = appTokenIssuer({ appId: github.appId, privateKey: github.privateKey, baseUrl: github.url });
+  const tokens = (task: Task) =>
+    mintTaskToken({ store: db.store, issuer, log }, { taskId: task.id }, 'channel');
   const runner: LocalRunner = new LocalRunner({
+    // The server's whole environment, App key and webhook secret included, as `npm start` hands
+    // it over: the runner passes only its allow-list (reliability case 21 checks the child's).
     env: {
       PATH: process.env.PATH,
       HOME: process.env.HOME,
@@ -106,6 +116,7 @@ export async function startHarness(options: HarnessOptions = {}): Promise<Harnes
       AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED: 'true',
       LOG_LEVEL: 'warn' as const,
     },
+    tokens,
     log,
     onExit: (taskId, reason, runnerId) => onRunnerStopped(deps, taskId, reason, 'failure', runnerId),
   });
@@ -135,6 +146,7 @@ export async function startHarness(options: HarnessOptions = {}): Promise<Harnes
     deps,
     dispatcher,
     runner,
+    tokens,
     async deliver(event, payload, opts = {}) {
       const signed = signedDelivery(
         event,

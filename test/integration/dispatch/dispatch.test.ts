@@ -5,6 +5,7 @@
 import { ECSClient, RunTaskCommand } from '@aws-sdk/client-ecs';
 import { mockClient } from 'aws-sdk-client-mock';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { hashTokenNonce } from '../../../core/task-token.js';
 import type { Task } from '../../../core/task.js';
 import { onRunnerStopped } from '../../../functions/runner-stopped.js';
 import { EcsRunner } from '../../../functions/runners/ecs-runner.js';
@@ -65,6 +66,16 @@ describe('dispatch', () => {
     expect(
       h.github.comments(REPO, number).some((c) => c.body.includes('Nightshift') && c.user.endsWith('[bot]')),
     ).toBe(true);
+  });
+
+  it('hands the runner a fresh token nonce and keeps only its hash on the task', async () => {
+    const { task } = await label('alice', 'Nonce');
+    const nonce = runner.nonces.get(task.id);
+    expect(nonce).toMatch(/^[\w-]{43}$/); // 32 random bytes, base64url
+    expect(task.tokenNonceHash).toBe(hashTokenNonce(nonce!));
+    expect(JSON.stringify(task)).not.toContain(nonce);
+    const other = await label('alice', 'Another nonce');
+    expect(runner.nonces.get(other.task.id)).not.toBe(nonce);
   });
 
   it('refuses a user with read or triage permission: one polite reply, no work', async () => {

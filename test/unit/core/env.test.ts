@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { EnvError, readAppEnv } from '../../../core/env.js';
+import { EnvError, readAppCredentials, readAppEnv } from '../../../core/env.js';
 
 const base = {
   APP_ID: '123',
@@ -30,5 +30,16 @@ describe('readAppEnv', () => {
     expect(() => readAppEnv({ APP_ID: '1', PRIVATE_KEY: 'k' })).toThrow(/WEBHOOK_SECRET/);
     expect(() => readAppEnv({ APP_ID: '1', WEBHOOK_SECRET: 's' })).toThrow(EnvError);
     expect(() => readAppEnv({ APP_ID: '1', WEBHOOK_SECRET: 's' })).toThrow(/PRIVATE_KEY or PRIVATE_KEY_PATH/);
+  });
+});
+
+describe('readAppCredentials (the token function)', () => {
+  it('needs the App id and key but no webhook secret', () => {
+    const env = readAppCredentials({ APP_ID: '123', PRIVATE_KEY: base.PRIVATE_KEY });
+    expect(env).toMatchObject({ APP_ID: 123, GITHUB_API_URL: 'https://api.github.com', LOG_LEVEL: 'info' });
+    expect(env.privateKey.split('\n')).toHaveLength(3);
+    expect(env).not.toHaveProperty('WEBHOOK_SECRET');
+    expect(() => readAppCredentials({ APP_ID: '123' })).toThrow(/PRIVATE_KEY or PRIVATE_KEY_PATH/);
+    expect(() => readAppCredentials({ APP_ID: 'x', PRIVATE_KEY: 'k' })).toThrow(/APP_ID/);
   });
 });

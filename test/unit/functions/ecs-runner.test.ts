@@ -14,6 +14,9 @@ const task = fixture({
   status: 'dispatched',
 });
 
+/** What dispatch hands the runner: the nonce that lets this task's container ask for tokens. */
+const started = { tokenNonce: 'nonce-for-01JTASKID' };
+
 function runner(attempts = 3): EcsRunner {
   return new EcsRunner({
     client: new ECSClient({ region: 'us-east-1' }),
@@ -31,9 +34,9 @@ function runner(attempts = 3): EcsRunner {
 describe('EcsRunner', () => {
   beforeEach(() => ecs.reset());
 
-  it('runs the task definition on Fargate with only the task id as override, idempotently', async () => {
+  it('runs the task definition on Fargate with only the task id and its token nonce as overrides, idempotently', async () => {
     ecs.on(RunTaskCommand).resolves({ tasks: [{ taskArn: 'arn:aws:ecs:task/abc' }] });
-    await expect(runner().start(task)).resolves.toBe('arn:aws:ecs:task/abc');
+    await expect(runner().start(task, started)).resolves.toBe('arn:aws:ecs:task/abc');
     const input = ecs.commandCalls(RunTaskCommand)[0]?.args[0].input;
     expect(input).toMatchObject({
       cluster: 'nightshift',
@@ -48,9 +51,23 @@ describe('EcsRunner', () => {
         },
       },
       overrides: {
-        containerOverrides: [{ name: 'agent', environment: [{ name: 'TASK_ID', value: task.id }] }],
+        containerOverrides: [
+          {
+            name: 'agent',
+            environment: [
+              { name: 'TASK_ID', value: task.id },
+              { name: 'NIGHTSHIFT_TOKEN_NONCE', value: started.tokenNonce },
+            ],
+          },
+        ],
       },
     });
+  });
+
+  it('refuses to start a container that could not ask for tokens (no nonce)', async () => {
+    ecs.on(RunTaskCommand).resolves({ tasks: [{ taskArn: 'arn:aws:ecs:task/abc' }] });
+    await expect(runner().start(task)).rejects.toThrow(/token nonce/);
+    expect(ecs.commandCalls(RunTaskCommand)).toHaveLength(0);
   });
 
   it('retries capacity failures with the same client token, then succeeds', async () => {
@@ -59,7 +76,7 @@ describe('EcsRunner', () => {
       .resolvesOnce({ tasks: [], failures: [{ reason: 'Capacity is unavailable at this time' }] })
       .rejectsOnce(Object.assign(new Error('Rate exceeded'), { name: 'ThrottlingException' }))
       .resolves({ tasks: [{ taskArn: 'arn:aws:ecs:task/def' }] });
-    await expect(runner(5).start(task)).resolves.toBe('arn:aws:ecs:task/def');
+    await expect(runner(5).start(task, started)).resolves.toBe('arn:aws:ecs:task/def');
     const tokens = ecs.commandCalls(RunTaskCommand).map((c) => c.args[0].input.clientToken);
     expect(tokens).toEqual([clientToken(task.id), clientToken(task.id), clientToken(task.id)]);
   });
@@ -68,15 +85,15 @@ describe('EcsRunner', () => {
     ecs
       .on(RunTaskCommand)
       .resolves({ tasks: [], failures: [{ reason: 'Capacity is unavailable at this time' }] });
-    await expect(runner(2).start(task)).rejects.toThrow(RunnerStartError);
-    await expect(runner(2).start(task)).rejects.toThrow(/Capacity is unavailable/);
+    await expect(runner(2).start(task, started)).rejects.toThrow(RunnerStartError);
+    await expect(runner(2).start(task, started)).rejects.toThrow(/Capacity is unavailable/);
   });
 
   it('does not retry a configuration error', async () => {
     ecs
       .on(RunTaskCommand)
       .rejects(Object.assign(new Error('No Container Instances'), { name: 'InvalidParameterException' }));
-    await expect(runner(5).start(task)).rejects.toThrow(/InvalidParameterException/);
+    await expect(runner(5).start(task, started)).rejects.toThrow(/InvalidParameterException/);
     expect(ecs.commandCalls(RunTaskCommand)).toHaveLength(1);
   });
 
