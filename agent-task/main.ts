@@ -31,6 +31,8 @@ const Env = z.object({
     .int()
     .positive()
     .default(10 * 60_000),
+  /** How long a configured "minute" is (limits.minutes, setupTimeoutMinutes); tests shorten it. */
+  NIGHTSHIFT_MINUTE_MS: z.coerce.number().int().positive().default(60_000),
   LOG_LEVEL: z.string().default('info'),
 });
 
@@ -83,6 +85,7 @@ async function main(): Promise<void> {
         workerId: `${await runnerId()}:${randomUUID().slice(0, 8)}`,
         progressIntervalMs: env.NIGHTSHIFT_PROGRESS_INTERVAL_MS,
         commandTimeoutMs: env.NIGHTSHIFT_COMMAND_TIMEOUT_MS,
+        minuteMs: env.NIGHTSHIFT_MINUTE_MS,
       },
       env.TASK_ID,
     );

@@ -95,7 +95,7 @@ export async function prepareWorkspace(
   const shell = new BashSession(sandbox, { defaultTimeoutMs: deps.commandTimeoutMs ?? 10 * 60_000 });
   ctx.cleanup.push(() => shell.close());
   // One budget for all setup commands, as documented; a command gets what is left of it.
-  const setupDeadline = Date.now() + config.setupTimeoutMinutes * 60_000;
+  const setupDeadline = Date.now() + config.setupTimeoutMinutes * (deps.minuteMs ?? 60_000);
   for (const command of config.setup) {
     const left = setupDeadline - Date.now();
     if (left <= 0) {

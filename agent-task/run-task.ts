@@ -163,7 +163,7 @@ async function runAndVerify(
 ): Promise<{ run: AgentResult; checks: CheckResult[] }> {
   const { deps, record } = ctx;
   await say(ctx, 'working', 'The agent is exploring the repository');
-  const deadline = Date.now() + config.limits.minutes * 60_000;
+  const deadline = Date.now() + config.limits.minutes * (deps.minuteMs ?? 60_000);
   const system = buildSystemPrompt({
     repository: record.task.repository,
     task: {

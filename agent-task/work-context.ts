@@ -28,6 +28,8 @@ export interface AgentTaskDeps {
   secrets: string[];
   workerId: string;
   progressIntervalMs?: number;
+  /** How long a configured minute is; default 60,000 (tests shorten it). */
+  minuteMs?: number;
   /** Per-command time limit for the agent's shell. */
   commandTimeoutMs?: number;
 }
