@@ -5,7 +5,7 @@
  */
 import { Probot } from 'probot';
 import type { AppEnv } from '../../core/env.js';
-import type { StoreConnection } from '../../core/store/connect.js';
+import { type StoreConnection, storeEnvironment } from '../../core/store/connect.js';
 import type { DispatchDeps } from '../dispatch/dispatch.js';
 import { handleDispatchMessage } from '../dispatch/dispatch.js';
 import { createLogger, probotOptions } from '../probot.js';
@@ -32,8 +32,9 @@ export function buildLocalDeps(env: AppEnv, connection: StoreConnection): LocalD
   const local: LocalRunner = new LocalRunner({
     env: {
       ...process.env,
-      DYNAMODB_ENDPOINT: connection.endpoint ?? process.env.DYNAMODB_ENDPOINT,
-      TABLE_NAME: connection.tableName,
+      // The store's endpoint, table and (embedded store) credential; the tools' environment
+      // has none of them (agent-task/tools/sandbox.ts copies an allow-list of names only).
+      ...storeEnvironment(connection),
       PRIVATE_KEY: env.privateKey,
       GITHUB_API_URL: env.GITHUB_API_URL,
     },
