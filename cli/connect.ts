@@ -43,6 +43,16 @@ export class StoreBusyError extends Error {
   }
 }
 
+export class StoreRefusedError extends Error {
+  override readonly name = 'StoreRefusedError';
+  constructor(readonly dir: string) {
+    super(
+      `the running server's store refused this command's credential: it is in ` +
+        `${join(dir, CREDENTIALS_FILE)}, written at each start of npm start and readable only by its user.`,
+    );
+  }
+}
+
 /** `.data`, or NIGHTSHIFT_DATA_DIR, from the current folder: where `npm start` keeps its state. */
 export function dataDir(env: Record<string, string | undefined>, cwd: string): string {
   return resolve(cwd, env.NIGHTSHIFT_DATA_DIR || '.data');
@@ -93,10 +103,14 @@ export async function connectCliStore(
   const running = await serverEndpoint(dir, options.probe);
   if (running) {
     const credentials = credentialsEnv(await serverCredentials(dir));
-    return {
-      ...(await connectStore({ ...env, DYNAMODB_ENDPOINT: running, ...credentials })),
-      source: 'server',
-    };
+    try {
+      return {
+        ...(await connectStore({ ...env, DYNAMODB_ENDPOINT: running, ...credentials })),
+        source: 'server',
+      };
+    } catch (error) {
+      throw (error as Error).name === 'UnrecognizedClientException' ? new StoreRefusedError(dir) : error;
+    }
   }
   try {
     ensurePrivateDir(dir);

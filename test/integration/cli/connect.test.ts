@@ -7,6 +7,7 @@ import { join, resolve } from 'node:path';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import {
   StoreBusyError,
+  StoreRefusedError,
   connectCliStore,
   dataDir,
   endpointAnswers,
@@ -72,17 +73,11 @@ describe('connectCliStore', () => {
     }
   });
 
-  it('is refused by the server’s store without the credential file', async () => {
+  it('is refused by the server’s store without the credential file, and says where it is', async () => {
     const cwd = projectDir(`${t.endpoint}\n`);
-    const connection = await connectCliStore({ TABLE_NAME: t.tableName }, { cwd });
-    try {
-      expect(connection.source).toBe('server');
-      await expect(connection.store.load(seededId)).rejects.toMatchObject({
-        name: 'UnrecognizedClientException',
-      });
-    } finally {
-      await connection.close();
-    }
+    const error = await connectCliStore({ TABLE_NAME: t.tableName }, { cwd }).catch((e: unknown) => e);
+    expect(error).toBeInstanceOf(StoreRefusedError);
+    expect((error as Error).message).toContain(join(cwd, '.data', 'store-credentials.json'));
   });
 
   it('keeps .data owner-only when it opens the embedded store itself', async () => {

@@ -158,7 +158,7 @@ describe('nightshift tasks', () => {
       // Without the credential the server's store refuses the command.
       const refused = await nightshift(['tasks'], noEnv, dir);
       expect(refused.code).toBe(1);
-      expect(refused.stderr).toContain('The security token included in the request is invalid.');
+      expect(refused.stderr).toContain("the running server's store refused this command's credential");
       writeFileSync(join(dir, '.data', CREDENTIALS_FILE), formatCredentialsFile(t.credentials));
       const { code, stdout } = await nightshift(['tasks'], noEnv, dir);
       expect(code).toBe(0);
