@@ -3,6 +3,7 @@
  * cost nothing), connect to the store, run the command, close the store. Returns the exit status.
  */
 import { readFileSync } from 'node:fs';
+import { credentialsEnv } from '../core/store/store-credentials.js';
 import { TaskNotFoundError } from '../core/store/task-store.js';
 import { parseCancelArgs, parseRunArgs, parseShowArgs, parseTasksArgs } from './args.js';
 import { cancelCommand } from './cancel.js';
@@ -15,7 +16,9 @@ import { tasksCommand } from './tasks.js';
 import { UsageError } from './usage-error.js';
 
 export interface CliDeps {
-  connect: (io: CliIo) => Promise<Pick<CliConnection, 'store' | 'endpoint' | 'tableName' | 'close'>>;
+  connect: (
+    io: CliIo,
+  ) => Promise<Pick<CliConnection, 'store' | 'endpoint' | 'tableName' | 'credentials' | 'close'>>;
   startDispatch: (taskId: string) => Promise<void>;
   now: () => Date;
   /** `run`'s poll interval, default 1000 ms. */
@@ -54,10 +57,12 @@ function prepare(name: Exclude<CommandName, 'help'>, argv: string[], io: CliIo, 
     }
     case 'run': {
       const args = parseRunArgs(argv, io.env);
-      return ({ store, endpoint, tableName }) => {
-        // Dispatch builds its own store client from the environment: point it at this store.
+      return ({ store, endpoint, tableName, credentials }) => {
+        // Dispatch builds its own store client from the environment: point it at this store,
+        // with the embedded store's credential.
         if (endpoint !== undefined) io.env.DYNAMODB_ENDPOINT ??= endpoint;
         io.env.TABLE_NAME ??= tableName;
+        for (const [name, value] of Object.entries(credentialsEnv(credentials))) io.env[name] ??= value;
         return runCommand(store, args, io, {
           startDispatch: deps.startDispatch,
           now: deps.now,

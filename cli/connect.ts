@@ -5,12 +5,20 @@
  * `.data/endpoint`. In order:
  *
  * 1. `DYNAMODB_ENDPOINT` set: that endpoint, always;
- * 2. `.data/endpoint` names an endpoint that answers: the running server's store;
+ * 2. `.data/endpoint` names an endpoint that answers: the running server's store, with the
+ *    credential the server wrote beside it (`.data/store-credentials.json`, mode 0600);
  * 3. otherwise the embedded store under `.data/dynamo`, opened in this process.
  */
 import { readFile } from 'node:fs/promises';
 import { join, resolve } from 'node:path';
 import { type StoreConnection, connectStore } from '../core/store/connect.js';
+import { ensurePrivateDir } from '../core/store/private-files.js';
+import {
+  CREDENTIALS_FILE,
+  type StoreCredentials,
+  credentialsEnv,
+  parseCredentialsFile,
+} from '../core/store/store-credentials.js';
 
 export type StoreSource = 'environment' | 'server' | 'embedded';
 
@@ -31,6 +39,16 @@ export class StoreBusyError extends Error {
       `the task store in ${join(dir, 'dynamo')} is in use by another process (is npm start running?), and ` +
         `${join(dir, 'endpoint')} does not name a store that answers. Stop that process, or set ` +
         `DYNAMODB_ENDPOINT to its store's address.`,
+    );
+  }
+}
+
+export class StoreRefusedError extends Error {
+  override readonly name = 'StoreRefusedError';
+  constructor(readonly dir: string) {
+    super(
+      `the running server's store refused this command's credential: it is in ` +
+        `${join(dir, CREDENTIALS_FILE)}, written at each start of npm start and readable only by its user.`,
     );
   }
 }
@@ -67,6 +85,15 @@ export async function serverEndpoint(
   return (await probe(endpoint)) ? endpoint : undefined;
 }
 
+/** The running server's store credential from `<dataDir>/store-credentials.json`, if readable. */
+export async function serverCredentials(dir: string): Promise<StoreCredentials | undefined> {
+  try {
+    return parseCredentialsFile(await readFile(join(dir, CREDENTIALS_FILE), 'utf8'));
+  } catch {
+    return undefined;
+  }
+}
+
 export async function connectCliStore(
   env: Record<string, string | undefined>,
   options: CliConnectOptions,
@@ -74,8 +101,19 @@ export async function connectCliStore(
   if (env.DYNAMODB_ENDPOINT) return { ...(await connectStore(env)), source: 'environment' };
   const dir = dataDir(env, options.cwd);
   const running = await serverEndpoint(dir, options.probe);
-  if (running) return { ...(await connectStore({ ...env, DYNAMODB_ENDPOINT: running })), source: 'server' };
+  if (running) {
+    const credentials = credentialsEnv(await serverCredentials(dir));
+    try {
+      return {
+        ...(await connectStore({ ...env, DYNAMODB_ENDPOINT: running, ...credentials })),
+        source: 'server',
+      };
+    } catch (error) {
+      throw (error as Error).name === 'UnrecognizedClientException' ? new StoreRefusedError(dir) : error;
+    }
+  }
   try {
+    ensurePrivateDir(dir);
     return { ...(await connectStore(env, { embeddedPath: join(dir, 'dynamo') })), source: 'embedded' };
   } catch (error) {
     throw isStoreBusy(error) ? new StoreBusyError(dir) : error;

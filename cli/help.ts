@@ -10,7 +10,8 @@ export function isCommand(name: string): name is CommandName {
 const STORE = `Task store
   Every command uses the same task store as the server (npm start):
   - DYNAMODB_ENDPOINT set (with TABLE_NAME, default "nightshift"): that DynamoDB endpoint;
-  - otherwise, while npm start runs: its embedded store, at the address it writes to .data/endpoint;
+  - otherwise, while npm start runs: its embedded store, at the address it writes to .data/endpoint,
+    signed with the credential it writes to .data/store-credentials.json (readable by its user only);
   - otherwise: the embedded store under .data/dynamo, opened by the command itself.
   Run nightshift in the project folder, or set NIGHTSHIFT_DATA_DIR to the folder holding .data's content.
   A .env file in the current folder is read first; variables already set win.`;

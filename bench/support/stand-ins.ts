@@ -8,6 +8,7 @@
  */
 import { rm, symlink } from 'node:fs/promises';
 import { type EmbeddedDynamo, startEmbeddedDynamo } from '../../core/store/embedded.js';
+import { LOCAL_CREDENTIALS } from '../../core/store/connect.js';
 import { payloadFor, startFakeGitHub, type FakeGitHub } from '../../test/support/fake-github/index.js';
 import { startScriptedModel, type ScriptedModel } from '../../test/support/scripted-model/index.js';
 import type { ReplyStep } from '../../test/support/scripted-model/index.js';
@@ -32,7 +33,8 @@ const CALC_FILES: Record<string, string> = {
 
 const methods: Record<string, (params: Record<string, unknown>) => Promise<unknown>> = {
   async dynamo() {
-    dynamo ??= await startEmbeddedDynamo();
+    // The benchmarks' clients sign with the placeholder loopback credential (connect.ts).
+    dynamo ??= await startEmbeddedDynamo({ credentials: LOCAL_CREDENTIALS });
     return { endpoint: dynamo.endpoint };
   },
 

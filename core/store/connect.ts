@@ -1,9 +1,13 @@
 /**
  * One way to reach the store, the same client code everywhere:
  *
- * - `DYNAMODB_ENDPOINT` set: that endpoint (dynalite, DynamoDB Local, LocalStack…). On loopback and
- *   without AWS credentials in the environment, placeholder credentials and region `local`.
- * - unset, with `embeddedPath`: the embedded store (dynalite in this process), persisted there.
+ * - `DYNAMODB_ENDPOINT` set: that endpoint (dynalite, DynamoDB Local, LocalStack…). With the
+ *   embedded store's credential in the environment (`NIGHTSHIFT_STORE_ACCESS_KEY_ID` and
+ *   `NIGHTSHIFT_STORE_SECRET_ACCESS_KEY`, as an agent child process of `npm start` gets them),
+ *   that credential; else on loopback and without AWS credentials in the environment, placeholder
+ *   credentials and region `local`.
+ * - unset, with `embeddedPath`: the embedded store (dynalite in this process), persisted there,
+ *   reached with the credential it made at its start (store-credentials.ts).
  * - unset, without: DynamoDB on AWS, with the default credential chain; the table must exist.
  *
  * The SDK's default HTTP handler keeps connections alive, so a warm Lambda reuses them: connect
@@ -13,6 +17,7 @@ import { DynamoDBClient, type DynamoDBClientConfig } from '@aws-sdk/client-dynam
 import { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import { DynamoTaskStore } from './dynamo-task-store.js';
 import type { EmbeddedDynamo } from './embedded.js';
+import { type StoreCredentials, credentialsEnv, credentialsFromEnv } from './store-credentials.js';
 import { DEFAULT_TABLE_NAME } from './table.js';
 import { ensureTable } from './table-definition.js';
 import type { TaskStore } from './task-store.js';
@@ -43,6 +48,8 @@ export interface StoreConnection {
   tableName: string;
   /** The endpoint in use; undefined on AWS. */
   endpoint: string | undefined;
+  /** The embedded store's credential, when this connection uses one (its own store, or given). */
+  credentials?: StoreCredentials;
   close(): Promise<void>;
 }
 
@@ -65,13 +72,31 @@ export function isLoopback(endpoint: string): boolean {
 }
 
 /** The client configuration for an environment (exported for tests). */
-export function clientConfig(env: StoreEnv, endpoint: string | undefined): DynamoDBClientConfig {
+export function clientConfig(
+  env: StoreEnv,
+  endpoint: string | undefined,
+  storeCredentials: StoreCredentials | undefined = credentialsFromEnv(env),
+): DynamoDBClientConfig {
   if (endpoint === undefined) return env.AWS_REGION ? { region: env.AWS_REGION } : {};
   const hasCredentials = Boolean(env.AWS_ACCESS_KEY_ID || env.AWS_PROFILE);
+  const credentials =
+    storeCredentials ?? (!hasCredentials && isLoopback(endpoint) ? LOCAL_CREDENTIALS : undefined);
   return {
     endpoint,
     region: env.AWS_REGION || 'local',
-    ...(!hasCredentials && isLoopback(endpoint) ? { credentials: LOCAL_CREDENTIALS } : {}),
+    ...(credentials ? { credentials: { ...credentials } } : {}),
+  };
+}
+
+/**
+ * What a child process needs to reach the same store: the endpoint, the table and, for the
+ * embedded store, its credential. Nothing for DynamoDB on AWS (the child's own credential chain).
+ */
+export function storeEnvironment(connection: StoreConnection): Record<string, string> {
+  return {
+    ...(connection.endpoint ? { DYNAMODB_ENDPOINT: connection.endpoint } : {}),
+    TABLE_NAME: connection.tableName,
+    ...credentialsEnv(connection.credentials),
   };
 }
 
@@ -85,7 +110,8 @@ export async function connectStore(env: StoreEnv, options: ConnectOptions = {}):
     embedded = await startEmbeddedDynamo({ path: options.embeddedPath });
     endpoint = embedded.endpoint;
   }
-  const base = new DynamoDBClient(clientConfig(env, endpoint));
+  const credentials = embedded?.credentials ?? (endpoint ? credentialsFromEnv(env) : undefined);
+  const base = new DynamoDBClient(clientConfig(env, endpoint, credentials));
   const client = DynamoDBDocumentClient.from(base, { marshallOptions: { removeUndefinedValues: true } });
   const close = async () => {
     client.destroy();
@@ -103,5 +129,5 @@ export async function connectStore(env: StoreEnv, options: ConnectOptions = {}):
     ...(options.now ? { now: options.now } : {}),
     ...(options.ids ? { ids: options.ids } : {}),
   });
-  return { store, client, tableName, endpoint, close };
+  return { store, client, tableName, endpoint, ...(credentials ? { credentials } : {}), close };
 }

@@ -2,9 +2,16 @@
  * The embedded store: dynalite (DynamoDB's protocol over LevelDB) in this process, on loopback.
  * In memory for tests; persisted under a folder (`.data/dynamo` for `npm start`) when given a path.
  *
+ * Only Nightshift's own processes may use it: every request must be signed (AWS SigV4) with a
+ * credential made at each start (store-credentials.ts, verify-signature.ts); any other request
+ * is refused, before it is read further, with DynamoDB's `UnrecognizedClientException`. The
+ * agent's tools, on the same machine, can reach the port but not the credential.
+ *
  * dynalite answers every operation but TransactWriteItems, which the store relies on, so the server
- * clients talk to is a thin front: it answers TransactWriteItems itself (embedded-transactions.ts)
- * and hands every other request to dynalite's own handler.
+ * clients talk to is a thin front on dynalite's own HTTP server (its request listener replaced):
+ * it checks the signature, answers TransactWriteItems itself (embedded-transactions.ts) and hands
+ * every other request to dynalite's handler. The front's own reads and writes call that handler
+ * in this process (embedded-wire.ts): dynalite listens on no port of its own.
  *
  * Isolation is per item, as in DynamoDB (item-locks.ts): a transaction holds the locks of all its
  * items while it runs, and GetItem, PutItem, UpdateItem, DeleteItem (and BatchGetItem and
@@ -15,20 +22,16 @@
  * not others); here they may also see a transaction's writes while it applies them, including,
  * in the rare case where a later action is refused, writes that are then undone.
  */
-import { mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { chmodSync, mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { randomBytes } from 'node:crypto';
-import { Readable } from 'node:stream';
-import { type IncomingMessage, type Server, type ServerResponse, createServer } from 'node:http';
+import { type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { crc32 } from 'node:zlib';
 import dynalite from 'dynalite';
 import {
-  type WireCall,
-  type WireResponse,
   cancelled,
   type KeySchemaOf,
   type WireItem,
+  type WireResponse,
   executeTransaction,
   isPrepared,
   itemIdentity,
@@ -36,11 +39,24 @@ import {
   prepareTransaction,
   wireError,
 } from './embedded-transactions.js';
+import {
+  type Handler,
+  RequestTooLargeError,
+  TARGET_PREFIX,
+  inProcessClient,
+  readBodyBuffer,
+  replay,
+  send,
+} from './embedded-wire.js';
 import { ItemLocks } from './item-locks.js';
+import { type StoreCredentials, newStoreCredentials } from './store-credentials.js';
+import { verifySignature } from './verify-signature.js';
 
 export interface EmbeddedDynamo {
   /** `http://127.0.0.1:<port>`: give it to the DynamoDB client as its endpoint. */
   endpoint: string;
+  /** What every request must be signed with. */
+  credentials: StoreCredentials;
   close(): Promise<void>;
 }
 
@@ -55,12 +71,22 @@ export interface EmbeddedDynamoOptions {
    * to exercise callers' retries.
    */
   transactionConflicts?: 'wait' | 'cancel';
+  /** Default: a fresh random one. */
+  credentials?: StoreCredentials;
+  /** Called with each refused request's reason (for the log); nothing is said by default. */
+  onRefused?: (reason: string) => void;
 }
 
 const HOST = '127.0.0.1';
-const TARGET_PREFIX = 'DynamoDB_20120810.';
 
-type Handler = (req: IncomingMessage, res: ServerResponse) => void;
+/** DynamoDB's answer to a request not signed with a credential it knows. */
+export const UNRECOGNIZED_CLIENT: WireResponse = {
+  status: 400,
+  body: {
+    __type: 'com.amazon.coral.service#UnrecognizedClientException',
+    message: 'The security token included in the request is invalid.',
+  },
+};
 
 /** Requests that lock the items they name; every other one (Query, Scan, …) takes no lock. */
 const ITEM_OPERATIONS = new Set([
@@ -114,16 +140,6 @@ async function requestItems(operation: string, input: unknown, keySchemaOf: KeyS
   return identities;
 }
 
-/** A request whose body was already read, to hand to dynalite's handler as if it were unread. */
-function replay(req: IncomingMessage, body: Buffer): IncomingMessage {
-  const copy = Readable.from(body.length > 0 ? [body] : []);
-  return Object.assign(copy, {
-    headers: req.headers,
-    method: req.method,
-    url: req.url,
-  }) as unknown as IncomingMessage;
-}
-
 const isAlive = (pid: number): boolean => {
   try {
     process.kill(pid, 0);
@@ -173,71 +189,29 @@ function closeServer(server: Server): Promise<void> {
   return new Promise((resolve, reject) => server.close((error) => (error ? reject(error) : resolve())));
 }
 
-function readBodyBuffer(req: IncomingMessage): Promise<Buffer> {
-  return new Promise((resolve, reject) => {
-    const chunks: Buffer[] = [];
-    req.on('data', (chunk: Buffer) => chunks.push(chunk));
-    req.on('end', () => resolve(Buffer.concat(chunks)));
-    req.on('error', reject);
-  });
-}
-
-const readBody = async (req: IncomingMessage): Promise<string> =>
-  (await readBodyBuffer(req)).toString('utf8');
-
-function send(res: ServerResponse, response: WireResponse): void {
-  const body = JSON.stringify(response.body);
-  res.writeHead(response.status, {
-    'content-type': 'application/x-amz-json-1.0',
-    'content-length': Buffer.byteLength(body),
-    'x-amz-crc32': String(crc32(body)),
-    'x-amzn-requestid': randomBytes(26).toString('hex').toUpperCase(),
-  });
-  res.end(body);
-}
-
-/** Calls dynalite directly on its own loopback port (not through the front, whose locks the caller holds). */
-function wireClient(endpoint: string): WireCall {
-  return async (operation, input) => {
-    const response = await fetch(endpoint, {
-      method: 'POST',
-      headers: {
-        'content-type': 'application/x-amz-json-1.0',
-        'x-amz-target': TARGET_PREFIX + operation,
-        'x-amz-date': '20200101T000000Z',
-        // dynalite checks that a signature is present, not that it is right.
-        authorization:
-          'AWS4-HMAC-SHA256 Credential=local/20200101/local/dynamodb/aws4_request, SignedHeaders=host, Signature=0',
-      },
-      body: JSON.stringify(input),
-    });
-    const text = await response.text();
-    return { status: response.status, body: text ? (JSON.parse(text) as Record<string, unknown>) : {} };
-  };
-}
-
 export async function startEmbeddedDynamo(options: EmbeddedDynamoOptions = {}): Promise<EmbeddedDynamo> {
+  const credentials = options.credentials ?? newStoreCredentials();
   let unclaim = () => {};
   if (options.path) {
-    mkdirSync(options.path, { recursive: true });
+    mkdirSync(options.path, { recursive: true, mode: 0o700 });
+    chmodSync(options.path, 0o700);
     unclaim = claimFolder(options.path);
   }
-  const inner = dynalite({
+  // dynalite's own server, with the front as its request listener: one port, and close() still
+  // closes LevelDB, releasing its folder for the next start.
+  const server = dynalite({
     ...(options.path ? { path: options.path } : {}),
     createTableMs: 0,
     deleteTableMs: 0,
     updateTableMs: 0,
   });
-  const innerHandler = inner.listeners('request')[0] as Handler | undefined;
-  let innerPort: number;
-  try {
-    if (!innerHandler) throw new Error('dynalite: no request handler (an unsupported dynalite version?)');
-    innerPort = await listen(inner, 0);
-  } catch (error) {
+  const innerHandler = server.listeners('request')[0] as Handler | undefined;
+  if (!innerHandler) {
     unclaim();
-    throw error;
+    throw new Error('dynalite: no request handler (an unsupported dynalite version?)');
   }
-  const call = wireClient(`http://${HOST}:${innerPort}`);
+  server.removeAllListeners('request');
+  const call = inProcessClient(innerHandler);
   const locks = new ItemLocks();
   const keySchemas = keySchemaCache(call);
 
@@ -278,6 +252,22 @@ export async function startEmbeddedDynamo(options: EmbeddedDynamoOptions = {}): 
   };
 
   const handle = async (req: IncomingMessage, res: ServerResponse): Promise<void> => {
+    let body: Buffer;
+    try {
+      body = await readBodyBuffer(req);
+    } catch (error) {
+      if (!(error instanceof RequestTooLargeError)) throw error;
+      res.writeHead(413, { connection: 'close' }).end();
+      return;
+    }
+    const verdict = await verifySignature(
+      { method: req.method ?? 'GET', url: req.url ?? '/', headers: req.headers, body },
+      credentials,
+    );
+    if (!verdict.ok) {
+      options.onRefused?.(verdict.reason);
+      return send(res, UNRECOGNIZED_CLIENT);
+    }
     const target = req.headers['x-amz-target'];
     const operation =
       typeof target === 'string' && target.startsWith(TARGET_PREFIX)
@@ -286,7 +276,7 @@ export async function startEmbeddedDynamo(options: EmbeddedDynamoOptions = {}): 
     if (req.method === 'POST' && operation === 'TransactWriteItems') {
       let request: unknown;
       try {
-        request = JSON.parse(await readBody(req));
+        request = JSON.parse(body.toString('utf8'));
       } catch {
         return send(res, {
           status: 400,
@@ -296,7 +286,6 @@ export async function startEmbeddedDynamo(options: EmbeddedDynamoOptions = {}): 
       return send(res, await transaction(request));
     }
     if (req.method === 'POST' && ITEM_OPERATIONS.has(operation)) {
-      const body = await readBodyBuffer(req);
       let input: unknown;
       try {
         input = JSON.parse(body.toString('utf8'));
@@ -312,10 +301,10 @@ export async function startEmbeddedDynamo(options: EmbeddedDynamoOptions = {}): 
       keySchemas.forget();
       res.once('close', () => keySchemas.forget());
     }
-    innerHandler(req, res);
+    innerHandler(replay(req, body), res);
   };
 
-  const front = createServer((req, res) => {
+  server.on('request', (req: IncomingMessage, res: ServerResponse) => {
     handle(req, res).catch((error: unknown) => {
       if (!res.headersSent) send(res, { ...wireError('InternalServerError', String(error)), status: 500 });
       else res.destroy();
@@ -323,9 +312,12 @@ export async function startEmbeddedDynamo(options: EmbeddedDynamoOptions = {}): 
   });
   let port: number;
   try {
-    port = await listen(front, options.port ?? 0);
+    port = await listen(server, options.port ?? 0);
   } catch (error) {
-    await closeServer(inner);
+    // dynalite closes LevelDB only from a listening server's close().
+    await listen(server, 0)
+      .then(() => closeServer(server))
+      .catch(() => undefined);
     unclaim();
     throw error;
   }
@@ -333,12 +325,11 @@ export async function startEmbeddedDynamo(options: EmbeddedDynamoOptions = {}): 
   let closing: Promise<void> | undefined;
   return {
     endpoint: `http://${HOST}:${port}`,
+    credentials,
     close: () =>
       (closing ??= (async () => {
-        await closeServer(front);
-        // dynalite's close() also closes LevelDB, releasing its folder for the next start.
         try {
-          await closeServer(inner);
+          await closeServer(server);
         } finally {
           unclaim();
         }

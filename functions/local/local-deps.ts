@@ -5,7 +5,7 @@
  */
 import { Probot } from 'probot';
 import type { AppEnv } from '../../core/env.js';
-import type { StoreConnection } from '../../core/store/connect.js';
+import { type StoreConnection, storeEnvironment } from '../../core/store/connect.js';
 import type { DispatchDeps } from '../dispatch/dispatch.js';
 import { handleDispatchMessage } from '../dispatch/dispatch.js';
 import { createLogger, probotOptions } from '../probot.js';
@@ -39,8 +39,9 @@ export function buildLocalDeps(env: AppEnv, connection: StoreConnection): LocalD
     // LocalRunner passes only its allow-list of these: never the private key or the webhook secret.
     env: {
       ...process.env,
-      DYNAMODB_ENDPOINT: connection.endpoint ?? process.env.DYNAMODB_ENDPOINT,
-      TABLE_NAME: connection.tableName,
+      // The store's endpoint, table and (embedded store) credential; the tools' environment
+      // has none of them (agent-task/sandbox/tool-environment.ts copies an allow-list only).
+      ...storeEnvironment(connection),
       GITHUB_API_URL: env.GITHUB_API_URL,
     },
     tokens: (task) => mintTaskToken({ store: connection.store, issuer, log }, { taskId: task.id }, 'channel'),

@@ -2,15 +2,23 @@
  * `npm start`: the same Probot app as on Lambda, behind Probot's own server, with the embedded
  * store under `.data/` and a child process per task. Without app credentials it starts Probot's
  * setup flow from app.yml, so a newcomer can register the GitHub App from the browser.
+ *
+ * What is Nightshift's stays its own, away from the agent's tools on the same machine: `.data/` is
+ * 0700 and its files 0600, `.env` is made 0600, the embedded store takes only requests signed with
+ * the credential made at this start (the CLI reads it from `.data/store-credentials.json`), and
+ * the status page wants the token this start prints.
  */
-import { mkdirSync, rmSync, writeFileSync } from 'node:fs';
+import { rmSync, writeFileSync } from 'node:fs';
 import { resolve } from 'node:path';
 import { Server, run } from 'probot';
 import { readAppEnv } from '../../core/env.js';
 import { connectStore } from '../../core/store/connect.js';
+import { ensurePrivateDir, makeFilePrivate, writePrivateFile } from '../../core/store/private-files.js';
+import { CREDENTIALS_FILE, formatCredentialsFile } from '../../core/store/store-credentials.js';
 import { nightshiftApp } from '../app.js';
 import { buildLocalDeps } from './local-deps.js';
 import { recoverOrphans } from './recover.js';
+import { newStatusToken } from './status-auth.js';
 import { statusPageHandler } from './status-page.js';
 import { sweep } from '../sweeper/sweep.js';
 import { guardWebhooks } from '../webhook/guard-webhooks.js';
@@ -23,8 +31,15 @@ export function dataDir(): string {
   return resolve(process.env.NIGHTSHIFT_DATA_DIR ?? '.data');
 }
 
+const ENV_FILE_WARNING = '.env was readable by other users: it is now 0600 (owner only)';
+
 async function main(): Promise<void> {
+  // Probot's setup flow writes the App's private key into .env, keeping an existing file's mode.
+  const envFile = resolve('.env');
+  const envWasOpen = makeFilePrivate(envFile);
   if (!process.env.APP_ID || !(process.env.PRIVATE_KEY || process.env.PRIVATE_KEY_PATH)) {
+    if (envWasOpen) console.warn(ENV_FILE_WARNING);
+    writeFileSync(envFile, '', { flag: 'a', mode: 0o600 });
     console.log(
       'No GitHub App credentials yet: starting the setup flow. Open the URL below to register the app.',
     );
@@ -33,16 +48,22 @@ async function main(): Promise<void> {
   }
   const env = readAppEnv();
   const dir = dataDir();
-  mkdirSync(dir, { recursive: true });
+  ensurePrivateDir(dir);
   const connection = await connectStore(process.env, {
     embeddedPath: resolve(dir, 'dynamo'),
     createTable: true,
   });
   const { deps, dispatcher, runner, ProbotWithEnv } = buildLocalDeps(env, connection);
   const { log, store } = deps;
-  // The CLI talks to this process's store while it runs (the embedded store is single-process).
+  if (envWasOpen) log.warn(ENV_FILE_WARNING);
+  // The CLI talks to this process's store while it runs (the embedded store is single-process),
+  // with the credential it was made with.
   const endpointFile = resolve(dir, 'endpoint');
-  if (connection.endpoint) writeFileSync(endpointFile, `${connection.endpoint}\n`);
+  const credentialsFile = resolve(dir, CREDENTIALS_FILE);
+  if (connection.endpoint) writePrivateFile(endpointFile, `${connection.endpoint}\n`);
+  if (connection.credentials)
+    writePrivateFile(credentialsFile, formatCredentialsFile(connection.credentials));
+  else rmSync(credentialsFile, { force: true });
 
   const recovered = await recoverOrphans(deps);
   if (recovered.failed || recovered.redispatched)
@@ -55,21 +76,25 @@ async function main(): Promise<void> {
     webhookPath: WEBHOOK_PATH,
     log: log.child({ name: 'server' }),
   });
+  const statusToken = newStatusToken();
   await server.load(async (app, options) => {
     await nightshiftApp({ store, dispatcher, appId: env.APP_ID, label: env.NIGHTSHIFT_LABEL, log })(
       app,
       options,
     );
-    options.addHandler?.(statusPageHandler(store));
+    options.addHandler?.(statusPageHandler(store, { token: statusToken }));
   });
   // Probot's middleware would read any body whole: the guard refuses oversized or unsigned ones first.
   guardWebhooks(await server.start(), { path: WEBHOOK_PATH, secret: env.WEBHOOK_SECRET });
   const sweeper = setInterval(() => {
     void sweep({ ...deps, runner }).catch((error: unknown) => log.error({ err: error }, 'sweep failed'));
   }, SWEEP_INTERVAL_MS);
+  const host = process.env.HOST ?? '127.0.0.1';
+  const pageHost = host === '0.0.0.0' || host === '::' ? '127.0.0.1' : host;
   log.info(
     { port: env.PORT },
-    'Nightshift listening: webhooks at POST /api/github/webhooks, status at /status',
+    `Nightshift listening: webhooks at POST ${WEBHOOK_PATH}, ` +
+      `status at http://${pageHost.includes(':') ? `[${pageHost}]` : pageHost}:${env.PORT}/status?token=${statusToken}`,
   );
 
   let stopping = false;
@@ -83,6 +108,7 @@ async function main(): Promise<void> {
     await runner.drain(GRACE_MS);
     await dispatcher.idle();
     rmSync(endpointFile, { force: true });
+    rmSync(credentialsFile, { force: true });
     await connection.close();
     process.exit(0);
   };

@@ -5,16 +5,19 @@
  *   GET /api/tasks?repo=owner/name&limit=50 recent tasks as rows, newest first
  *   GET /api/tasks/<id>                    one task's record and its progress log
  *
- * NO AUTHENTICATION: the page shows repositories, logins, instructions and costs. The local server
- * binds 127.0.0.1, so only this machine reaches it. Behind the Function URL (AuthType NONE, as
- * GitHub's webhooks need), `renderStatusResponse` must not be routed until an auth check (IAM auth
- * on a separate URL, or a signed session) stands in front of it.
+ * The page shows repositories, logins, instructions and costs, so the local handler answers only a
+ * request with the token printed at start (status-auth.ts); any other gets a 401 and no data. The
+ * agent's tools run on the same machine as the local server, so binding 127.0.0.1 is not enough.
+ * Behind the Function URL (AuthType NONE, as GitHub's webhooks need), `renderStatusResponse` must
+ * not be routed until an auth check (IAM auth on a separate URL, or a signed session) stands in
+ * front of it.
  */
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { ApplicationFunctionOptions } from 'probot';
 import { STATUS_PAGE_CSP, renderStatusPage } from '../../core/status/render-status-page.js';
 import { taskRow } from '../../core/status/task-row.js';
 import { TaskNotFoundError, type TaskStore } from '../../core/store/task-store.js';
+import { authorizeStatus } from './status-auth.js';
 
 /** Probot's server handler: true when it answered, false to let the next handler try. */
 export type ProbotHandler = Parameters<ApplicationFunctionOptions['addHandler']>[0];
@@ -29,6 +32,8 @@ export interface StatusResponse {
 export type StatusQuery = URLSearchParams | Record<string, string | undefined> | undefined;
 
 export interface StatusPageOptions {
+  /** The token a request must present (status-auth.ts). */
+  token: string;
   now?: () => Date;
 }
 
@@ -135,11 +140,26 @@ export async function renderStatusResponse(
 }
 
 /** Serves the status paths on Probot's server; any other request goes on to the next handler. */
-export function statusPageHandler(store: TaskStore, options: StatusPageOptions = {}): ProbotHandler {
+export function statusPageHandler(store: TaskStore, options: StatusPageOptions): ProbotHandler {
   const now = options.now ?? (() => new Date());
+  if (!options.token) throw new Error('statusPageHandler: a token is required');
   return async (req: IncomingMessage, res: ServerResponse): Promise<boolean> => {
     const url = new URL(req.url ?? '/', 'http://localhost');
     if (!isStatusPath(url.pathname)) return false;
+    const auth = authorizeStatus(req, url, options.token);
+    if (!auth.ok) {
+      const response = json(401, {
+        error: 'open the status page with the link npm start printed at start (status at …?token=…)',
+      });
+      res
+        .writeHead(response.statusCode, {
+          ...response.headers,
+          'www-authenticate': 'Bearer realm="nightshift"',
+        })
+        .end(req.method === 'HEAD' ? undefined : response.body);
+      return true;
+    }
+    if (auth.setCookie) res.setHeader('set-cookie', auth.setCookie);
     if (req.method !== 'GET' && req.method !== 'HEAD') {
       const response = json(405, { error: 'only GET' });
       res.writeHead(response.statusCode, { ...response.headers, allow: 'GET, HEAD' }).end(response.body);

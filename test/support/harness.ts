@@ -90,8 +90,7 @@ export async function startHarness(options: HarnessOptions = {}): Promise<Harnes
     PRIVATE_KEY: github.privateKey,
     WEBHOOK_SECRET,
     GITHUB_API_URL: github.url,
-    DYNAMODB_ENDPOINT: db.endpoint,
-    TABLE_NAME: db.tableName,
+    ...db.env,
     LOG_LEVEL: 'warn' as const,
   };
   const env = readAppEnv(processEnv);

@@ -1,14 +1,22 @@
 /**
  * `npm start`'s server as a separate process, pointed at the fake GitHub and the scripted model,
  * with its embedded store in a temporary data folder. Tests post signed webhooks to it over HTTP
- * and read its store through the endpoint it publishes in `.data/endpoint`.
+ * and read its store as the CLI does: at the endpoint it publishes in `.data/endpoint`, with the
+ * credential beside it in `.data/store-credentials.json`. The status page's address, token
+ * included, is the one its log prints at start.
  */
 import { spawn, type ChildProcess } from 'node:child_process';
 import { mkdtemp, readFile, rm } from 'node:fs/promises';
 import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { join, resolve } from 'node:path';
+import { pathToFileURL } from 'node:url';
 import { connectStore, type StoreConnection } from '../../core/store/connect.js';
+import {
+  CREDENTIALS_FILE,
+  credentialsEnv,
+  parseCredentialsFile,
+} from '../../core/store/store-credentials.js';
 import { signedDelivery, type FakeGitHub } from './fake-github/index.js';
 import type { ScriptedModel } from './scripted-model/index.js';
 
@@ -17,6 +25,8 @@ export interface LocalServer {
   dataDir: string;
   process: ChildProcess;
   output: () => string;
+  /** The status page's address with its token, from the log line "status at …". */
+  statusUrl(): string;
   deliver(
     event: string,
     payload: unknown,
@@ -45,15 +55,20 @@ export interface LocalServerOptions {
   secret: string;
   anthropicKey: string;
   dataDir?: string;
+  /** The server's working folder (where it looks for `.env`); default this project's. */
+  cwd?: string;
   env?: Record<string, string>;
 }
+
+const PROJECT = resolve(import.meta.dirname, '../..');
+const TSX = pathToFileURL(join(PROJECT, 'node_modules/tsx/dist/loader.mjs')).href;
 
 export async function startLocalServer(options: LocalServerOptions): Promise<LocalServer> {
   const port = await freePort();
   const dataDir = options.dataDir ?? (await mkdtemp(join(tmpdir(), 'nightshift-data-')));
   let log = '';
-  const child = spawn(process.execPath, ['--import', 'tsx', 'functions/local/server.ts'], {
-    cwd: process.cwd(),
+  const child = spawn(process.execPath, ['--import', TSX, join(PROJECT, 'functions/local/server.ts')], {
+    cwd: options.cwd ?? PROJECT,
     detached: true, // its own process group, so SIGKILL takes its agent processes too
     stdio: ['ignore', 'pipe', 'pipe'],
     env: {
@@ -82,7 +97,7 @@ export async function startLocalServer(options: LocalServerOptions): Promise<Loc
   for (;;) {
     if (child.exitCode !== null) throw new Error(`server exited: ${log}`);
     try {
-      if ((await fetch(`${url}/ping`)).ok) break;
+      if ((await fetch(`${url}/ping`)).ok && log.includes('Nightshift listening')) break;
     } catch {
       // not listening yet
     }
@@ -96,6 +111,11 @@ export async function startLocalServer(options: LocalServerOptions): Promise<Loc
     dataDir,
     process: child,
     output: () => log,
+    statusUrl() {
+      const found = /status at (http:\/\/\S+\?token=[\w-]+)/.exec(log)?.[1];
+      if (!found) throw new Error(`no status address in the log:\n${log}`);
+      return found;
+    },
     async deliver(event, payload, opts = {}) {
       const signed = signedDelivery(event, payload, options.secret, opts);
       const response = await fetch(`${url}/api/github/webhooks`, {
@@ -108,7 +128,11 @@ export async function startLocalServer(options: LocalServerOptions): Promise<Loc
     async store() {
       if (!connection) {
         const endpoint = (await readFile(join(dataDir, 'endpoint'), 'utf8')).trim();
-        connection = await connectStore({ DYNAMODB_ENDPOINT: endpoint }, { createTable: false });
+        const credentials = parseCredentialsFile(await readFile(join(dataDir, CREDENTIALS_FILE), 'utf8'));
+        connection = await connectStore(
+          { DYNAMODB_ENDPOINT: endpoint, ...credentialsEnv(credentials) },
+          { createTable: false },
+        );
       }
       return connection;
     },

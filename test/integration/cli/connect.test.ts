@@ -1,17 +1,23 @@
 /** How the CLI finds the task store: DYNAMODB_ENDPOINT, else a running server's, else its own embedded one. */
 import { spawn } from 'node:child_process';
 import { once } from 'node:events';
-import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import {
   StoreBusyError,
+  StoreRefusedError,
   connectCliStore,
   dataDir,
   endpointAnswers,
   serverEndpoint,
 } from '../../../cli/connect.js';
+import {
+  CREDENTIALS_FILE,
+  type StoreCredentials,
+  formatCredentialsFile,
+} from '../../../core/store/store-credentials.js';
 import { type TestStore, startTestStore } from '../../support/dynamo.js';
 import { newTask } from './seed.js';
 
@@ -19,12 +25,13 @@ let t: TestStore;
 let seededId: string;
 const dirs: string[] = [];
 
-function projectDir(endpointFile?: string): string {
+function projectDir(endpointFile?: string, credentials?: StoreCredentials): string {
   const dir = mkdtempSync(join(tmpdir(), 'nightshift-connect-'));
   dirs.push(dir);
   if (endpointFile !== undefined) {
     mkdirSync(join(dir, '.data'));
     writeFileSync(join(dir, '.data', 'endpoint'), endpointFile);
+    if (credentials) writeFileSync(join(dir, '.data', CREDENTIALS_FILE), formatCredentialsFile(credentials));
   }
   return dir;
 }
@@ -44,10 +51,7 @@ afterEach(() => {
 describe('connectCliStore', () => {
   it('uses DYNAMODB_ENDPOINT whenever it is set', async () => {
     const cwd = projectDir(DEAD);
-    const connection = await connectCliStore(
-      { DYNAMODB_ENDPOINT: t.endpoint, TABLE_NAME: t.tableName },
-      { cwd },
-    );
+    const connection = await connectCliStore(t.env, { cwd });
     try {
       expect(connection.source).toBe('environment');
       expect((await connection.store.load(seededId)).id).toBe(seededId);
@@ -56,16 +60,33 @@ describe('connectCliStore', () => {
     }
   });
 
-  it('talks to the running server through .data/endpoint', async () => {
-    const cwd = projectDir(`${t.endpoint}\n`);
+  it('talks to the running server through .data/endpoint, with its credential', async () => {
+    const cwd = projectDir(`${t.endpoint}\n`, t.credentials);
     const connection = await connectCliStore({ TABLE_NAME: t.tableName }, { cwd });
     try {
       expect(connection.source).toBe('server');
       expect(connection.endpoint).toBe(t.endpoint);
+      expect(connection.credentials).toEqual(t.credentials);
       expect((await connection.store.load(seededId)).id).toBe(seededId);
     } finally {
       await connection.close();
     }
+  });
+
+  it('is refused by the server’s store without the credential file, and says where it is', async () => {
+    const cwd = projectDir(`${t.endpoint}\n`);
+    const error = await connectCliStore({ TABLE_NAME: t.tableName }, { cwd }).catch((e: unknown) => e);
+    expect(error).toBeInstanceOf(StoreRefusedError);
+    expect((error as Error).message).toContain(join(cwd, '.data', 'store-credentials.json'));
+  });
+
+  it('keeps .data owner-only when it opens the embedded store itself', async () => {
+    const cwd = projectDir();
+    mkdirSync(join(cwd, '.data'), { mode: 0o755 });
+    const connection = await connectCliStore({}, { cwd });
+    await connection.close();
+    expect(statSync(join(cwd, '.data')).mode & 0o777).toBe(0o700);
+    expect(statSync(join(cwd, '.data', 'dynamo')).mode & 0o777).toBe(0o700);
   });
 
   it('opens the embedded store itself when the endpoint file is stale', async () => {
@@ -103,7 +124,7 @@ async function holdEmbeddedStore(cwd: string) {
     script,
     `import { startEmbeddedDynamo } from ${JSON.stringify(embedded)};\n` +
       `const store = await startEmbeddedDynamo({ path: ${JSON.stringify(join(cwd, '.data', 'dynamo'))} });\n` +
-      `console.log(store.endpoint);\n` +
+      `console.log(JSON.stringify(store));\n` +
       `process.stdin.on('end', () => store.close().then(() => process.exit(0)));\n` +
       `process.stdin.resume();\n`,
   );
@@ -112,8 +133,13 @@ async function holdEmbeddedStore(cwd: string) {
     stdio: ['pipe', 'pipe', 'inherit'],
   });
   const [chunk] = (await once(child.stdout, 'data')) as [Buffer];
+  const { endpoint, credentials } = JSON.parse(chunk.toString('utf8')) as {
+    endpoint: string;
+    credentials: StoreCredentials;
+  };
   return {
-    endpoint: chunk.toString('utf8').trim(),
+    endpoint,
+    credentials,
     stop: async () => {
       child.stdin.end();
       if (child.exitCode === null) await once(child, 'exit');
@@ -131,8 +157,10 @@ describe('connectCliStore while another process holds the embedded store', () =>
       expect((error as Error).message).toContain('is npm start running?');
 
       writeFileSync(join(cwd, '.data', 'endpoint'), holder.endpoint);
+      writeFileSync(join(cwd, '.data', CREDENTIALS_FILE), formatCredentialsFile(holder.credentials));
       const connection = await connectCliStore({}, { cwd });
       expect(connection.source).toBe('server');
+      expect(await connection.store.listRecent(1)).toEqual([]);
       await connection.close();
     } finally {
       await holder.stop();

@@ -1,12 +1,19 @@
 /**
  * The `nightshift` command as a user runs it: `node bin/nightshift.js …` in a child process, against
- * an embedded DynamoDB (dynalite) reached through DYNAMODB_ENDPOINT / TABLE_NAME or .data/endpoint.
+ * an embedded DynamoDB (dynalite) reached through DYNAMODB_ENDPOINT / TABLE_NAME (and its credential)
+ * or .data/endpoint (and .data/store-credentials.json).
  */
 import { spawn } from 'node:child_process';
 import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import {
+  CREDENTIALS_FILE,
+  STORE_KEY_ID_VAR,
+  STORE_SECRET_VAR,
+  formatCredentialsFile,
+} from '../../../core/store/store-credentials.js';
 import { type TestStore, startTestStore } from '../../support/dynamo.js';
 import { type Seeded, seedTasks } from './seed.js';
 
@@ -29,7 +36,7 @@ function nightshift(args: string[], env: Record<string, string> = {}, dir = cwd)
   delete base.NIGHTSHIFT_DATA_DIR;
   const child = spawn(process.execPath, [BIN, ...args], {
     cwd: dir,
-    env: { ...base, DYNAMODB_ENDPOINT: t.endpoint, TABLE_NAME: t.tableName, USER: 'tester', ...env },
+    env: { ...base, ...t.env, USER: 'tester', ...env },
     stdio: ['ignore', 'pipe', 'pipe'],
   });
   let stdout = '';
@@ -142,12 +149,18 @@ describe('nightshift tasks', () => {
     expect(rows[0]).toMatchObject({ id: seeded.queued.id, target: 'octo/app#13', status: 'queued' });
   });
 
-  it('finds the running server’s store through .data/endpoint', async () => {
+  it('finds the running server’s store through .data/endpoint, with the credential beside it', async () => {
     const dir = mkdtempSync(join(tmpdir(), 'nightshift-cli-server-'));
+    const noEnv = { DYNAMODB_ENDPOINT: '', [STORE_KEY_ID_VAR]: '', [STORE_SECRET_VAR]: '' };
     try {
       mkdirSync(join(dir, '.data'));
       writeFileSync(join(dir, '.data', 'endpoint'), `${t.endpoint}\n`);
-      const { code, stdout } = await nightshift(['tasks'], { DYNAMODB_ENDPOINT: '' }, dir);
+      // Without the credential the server's store refuses the command.
+      const refused = await nightshift(['tasks'], noEnv, dir);
+      expect(refused.code).toBe(1);
+      expect(refused.stderr).toContain("the running server's store refused this command's credential");
+      writeFileSync(join(dir, '.data', CREDENTIALS_FILE), formatCredentialsFile(t.credentials));
+      const { code, stdout } = await nightshift(['tasks'], noEnv, dir);
       expect(code).toBe(0);
       expect(stdout).toContain(seeded.succeeded.id);
     } finally {

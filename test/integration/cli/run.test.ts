@@ -86,6 +86,7 @@ function cli(startDispatch: (taskId: string) => Promise<void>) {
       store: t.store,
       endpoint: t.endpoint,
       tableName: t.tableName,
+      credentials: t.credentials,
       close: async () => {},
     }),
     startDispatch,
@@ -254,6 +255,7 @@ describe('nightshift run (dispatch stood in for)', () => {
     // Dispatch (in this process) reaches the same store through the environment.
     expect(io.env.DYNAMODB_ENDPOINT).toBe(t.endpoint);
     expect(io.env.TABLE_NAME).toBe(t.tableName);
+    expect(io.env.NIGHTSHIFT_STORE_ACCESS_KEY_ID).toBe(t.credentials.accessKeyId);
   });
 
   it('ends 1 with the error when the task fails', async () => {

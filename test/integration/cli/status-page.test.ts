@@ -1,4 +1,7 @@
-/** The status page and its JSON, served by statusPageHandler on a real HTTP server. */
+/**
+ * The status page and its JSON, served by statusPageHandler on a real HTTP server: only to a
+ * request with the token (as a bearer, in the query, or in the cookie the query sets).
+ */
 import { type Server, createServer } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -13,6 +16,11 @@ let seeded: Seeded;
 let server: Server;
 let base: string;
 
+const TOKEN = 'status-token-for-tests';
+/** A request with the token, as a script would send it. */
+const get = (url: string, init: RequestInit = {}) =>
+  fetch(url, { ...init, headers: { authorization: `Bearer ${TOKEN}`, ...init.headers } });
+
 beforeAll(async () => {
   t = await startTestStore();
   seeded = await seedTasks(t.store);
@@ -23,7 +31,7 @@ beforeAll(async () => {
       trigger: { kind: 'cli', text: '<b>x</b>' },
     }),
   );
-  const handler = statusPageHandler(t.store);
+  const handler = statusPageHandler(t.store, { token: TOKEN });
   server = createServer((req, res) => {
     void (async () => {
       // As Probot's server does: the next handler answers what this one leaves.
@@ -43,7 +51,7 @@ afterAll(async () => {
 
 describe('GET /status', () => {
   it('serves the page with the recent tasks and the spend, escaped, without script', async () => {
-    const response = await fetch(`${base}/status`);
+    const response = await get(`${base}/status`);
     expect(response.status).toBe(200);
     expect(response.headers.get('content-type')).toBe('text/html; charset=utf-8');
     expect(response.headers.get('content-security-policy')).toContain("default-src 'none'");
@@ -61,10 +69,10 @@ describe('GET /status', () => {
   });
 
   it('answers HEAD without a body, and refuses other methods', async () => {
-    const head = await fetch(`${base}/status`, { method: 'HEAD' });
+    const head = await get(`${base}/status`, { method: 'HEAD' });
     expect(head.status).toBe(200);
     expect(await head.text()).toBe('');
-    const post = await fetch(`${base}/status`, { method: 'POST' });
+    const post = await get(`${base}/status`, { method: 'POST' });
     expect(post.status).toBe(405);
     expect(post.headers.get('allow')).toBe('GET, HEAD');
   });
@@ -72,7 +80,7 @@ describe('GET /status', () => {
 
 describe('GET /api/tasks', () => {
   it('lists recent tasks as rows, newest first', async () => {
-    const response = await fetch(`${base}/api/tasks`);
+    const response = await get(`${base}/api/tasks`);
     expect(response.status).toBe(200);
     expect(response.headers.get('content-type')).toBe('application/json; charset=utf-8');
     const { tasks } = (await response.json()) as { tasks: TaskRow[] };
@@ -96,22 +104,22 @@ describe('GET /api/tasks', () => {
   });
 
   it('filters by repository and limits', async () => {
-    const app = (await (await fetch(`${base}/api/tasks?repo=octo/app&limit=1`)).json()) as {
+    const app = (await (await get(`${base}/api/tasks?repo=octo/app&limit=1`)).json()) as {
       tasks: TaskRow[];
     };
     expect(app.tasks.map((row) => row.id)).toEqual([seeded.queued.id]);
   });
 
   it('refuses a bad limit or repository', async () => {
-    expect((await fetch(`${base}/api/tasks?limit=0`)).status).toBe(400);
-    expect((await fetch(`${base}/api/tasks?limit=abc`)).status).toBe(400);
-    expect((await fetch(`${base}/api/tasks?repo=not-a-repo`)).status).toBe(400);
+    expect((await get(`${base}/api/tasks?limit=0`)).status).toBe(400);
+    expect((await get(`${base}/api/tasks?limit=abc`)).status).toBe(400);
+    expect((await get(`${base}/api/tasks?repo=not-a-repo`)).status).toBe(400);
   });
 });
 
 describe('GET /api/tasks/<id>', () => {
   it('answers the task and its progress log', async () => {
-    const response = await fetch(`${base}/api/tasks/${seeded.succeeded.id}`);
+    const response = await get(`${base}/api/tasks/${seeded.succeeded.id}`);
     expect(response.status).toBe(200);
     const body = (await response.json()) as {
       task: { id: string; status: string };
@@ -122,14 +130,53 @@ describe('GET /api/tasks/<id>', () => {
   });
 
   it('is a 404 for an unknown task', async () => {
-    const response = await fetch(`${base}/api/tasks/NOPE`);
+    const response = await get(`${base}/api/tasks/NOPE`);
     expect(response.status).toBe(404);
     expect(await response.json()).toEqual({ error: 'no task NOPE' });
   });
 });
 
+describe('the token', () => {
+  const paths = () => ['/status', '/api/tasks', `/api/tasks/${seeded.succeeded.id}`];
+
+  it('without it, or with a wrong one: 401 and no data, for every path and method', async () => {
+    for (const path of paths()) {
+      const attempts: RequestInit[] = [
+        {},
+        { headers: { authorization: 'Bearer wrong' } },
+        { headers: { cookie: 'nightshift_status=wrong' } },
+        { method: 'HEAD' },
+        { method: 'POST' },
+      ];
+      for (const init of attempts) {
+        const response = await fetch(`${base}${path}`, init);
+        expect(response.status).toBe(401);
+        expect(response.headers.get('www-authenticate')).toBe('Bearer realm="nightshift"');
+        const body = await response.text();
+        expect(body).not.toContain('octo/');
+        expect(body).not.toContain(seeded.succeeded.id);
+      }
+      expect((await fetch(`${base}${path}?token=wrong`)).status).toBe(401);
+    }
+  });
+
+  it('in the query: 200, and a cookie that then stands for it', async () => {
+    const response = await fetch(`${base}/status?token=${TOKEN}`);
+    expect(response.status).toBe(200);
+    const cookie = response.headers.get('set-cookie') ?? '';
+    expect(cookie).toBe(`nightshift_status=${TOKEN}; Path=/; HttpOnly; SameSite=Strict`);
+    const again = await fetch(`${base}/api/tasks`, { headers: { cookie: cookie.split(';')[0]! } });
+    expect(again.status).toBe(200);
+    expect(again.headers.get('set-cookie')).toBeNull();
+  });
+
+  it('as a bearer: 200', async () => {
+    for (const path of paths()) expect((await get(`${base}${path}`)).status).toBe(200);
+  });
+});
+
 describe('other paths', () => {
-  it('go on to the next handler', async () => {
+  it('go on to the next handler, with no token asked', async () => {
     for (const path of ['/', '/api/github/webhooks', '/statusx', '/api/tasks/a/b']) {
       const response = await fetch(`${base}${path}`);
       expect(await response.text()).toBe('next handler');
@@ -152,7 +199,7 @@ describe('renderStatusResponse', () => {
     const broken: TaskStore = Object.assign(Object.create(t.store) as TaskStore, {
       listRecent: () => Promise.reject(new Error('connection refused')),
     });
-    const failing = statusPageHandler(broken);
+    const failing = statusPageHandler(broken, { token: TOKEN });
     let status = 0;
     let body = '';
     const res = {
@@ -165,7 +212,10 @@ describe('renderStatusResponse', () => {
         return res;
       },
     };
-    const handled = await failing({ url: '/status', method: 'GET' } as never, res as never);
+    const handled = await failing(
+      { url: '/status', method: 'GET', headers: { authorization: `Bearer ${TOKEN}` } } as never,
+      res as never,
+    );
     expect(handled).toBe(true);
     expect(status).toBe(500);
     expect(body).toContain('connection refused');

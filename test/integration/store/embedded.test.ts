@@ -13,7 +13,7 @@ import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { LOCAL_CREDENTIALS, connectStore } from '../../../core/store/connect.js';
+import { connectStore } from '../../../core/store/connect.js';
 import { startEmbeddedDynamo } from '../../../core/store/embedded.js';
 import { createTableInput, ensureTable } from '../../../core/store/table-definition.js';
 import { type TestStore, startTestStore } from '../../support/dynamo.js';
@@ -22,7 +22,7 @@ let t: TestStore;
 let raw: DynamoDBClient;
 beforeAll(async () => {
   t = await startTestStore();
-  raw = new DynamoDBClient({ endpoint: t.endpoint, region: 'local', credentials: LOCAL_CREDENTIALS });
+  raw = new DynamoDBClient({ endpoint: t.endpoint, region: 'local', credentials: t.credentials });
 });
 afterAll(async () => {
   raw.destroy();
@@ -196,11 +196,12 @@ describe('the embedded server', () => {
     const client = new DynamoDBClient({
       endpoint: other.endpoint,
       region: 'local',
-      credentials: LOCAL_CREDENTIALS,
+      credentials: other.credentials,
     });
     try {
       expect(other.endpoint).toMatch(/^http:\/\/127\.0\.0\.1:\d+$/);
       expect(other.endpoint).not.toBe(t.endpoint);
+      expect(other.credentials.secretAccessKey).not.toBe(t.credentials.secretAccessKey);
       await ensureTable(client, 'twice');
       await ensureTable(client, 'twice');
       await expect(client.send(new CreateTableCommand(createTableInput('twice')))).rejects.toMatchObject({
@@ -233,7 +234,7 @@ describe('the embedded server', () => {
       const client = new DynamoDBClient({
         endpoint: again.endpoint,
         region: 'local',
-        credentials: LOCAL_CREDENTIALS,
+        credentials: again.credentials,
       });
       await ensureTable(client, 'reopened');
       client.destroy();
@@ -244,7 +245,7 @@ describe('the embedded server', () => {
   });
 
   it('is reachable through connectStore with DYNAMODB_ENDPOINT, which creates the table', async () => {
-    const connection = await connectStore({ DYNAMODB_ENDPOINT: t.endpoint, TABLE_NAME: 'via-endpoint' });
+    const connection = await connectStore({ ...t.env, TABLE_NAME: 'via-endpoint' });
     try {
       expect(connection.endpoint).toBe(t.endpoint);
       const task = await connection.store.create({

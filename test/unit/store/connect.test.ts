@@ -35,6 +35,21 @@ describe('connecting', () => {
     expect(clientConfig({}, 'http://dynamo:8000')).not.toHaveProperty('credentials');
   });
 
+  it('signs with the embedded store’s credential from the environment, over any AWS credential', () => {
+    const env = {
+      NIGHTSHIFT_STORE_ACCESS_KEY_ID: 'NSLOCALABC',
+      NIGHTSHIFT_STORE_SECRET_ACCESS_KEY: 'secret',
+      AWS_ACCESS_KEY_ID: 'AKIA',
+    };
+    expect(clientConfig(env, 'http://127.0.0.1:9000')).toEqual({
+      endpoint: 'http://127.0.0.1:9000',
+      region: 'local',
+      credentials: { accessKeyId: 'NSLOCALABC', secretAccessKey: 'secret' },
+    });
+    // only for an endpoint: DynamoDB on AWS keeps the default chain
+    expect(clientConfig(env, undefined)).toEqual({});
+  });
+
   it('leaves AWS to the default chain', () => {
     expect(clientConfig({}, undefined)).toEqual({});
     expect(clientConfig({ AWS_REGION: 'us-east-1' }, undefined)).toEqual({ region: 'us-east-1' });
