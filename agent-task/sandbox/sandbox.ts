@@ -190,9 +190,10 @@ function limitsPrefix(sandbox: ToolSandbox): string[] {
   return [PRLIMIT, ...nproc, `--fsize=${MAX_FILE_BYTES}`, '--core=0', '--'];
 }
 
-/** Nightshift's folder and, when the tools share our uid, our home (credentials live there). */
+/** Nightshift's folder, `.env`, its data folder and, when the tools share our uid, our home. */
 function defaultHidden(extra: string[], isRoot: boolean): string[] {
-  const paths = [PROGRAM_DIR, resolve('.env'), resolve('.data'), ...extra.map((p) => resolve(p))];
+  const dataDir = resolve(process.env.NIGHTSHIFT_DATA_DIR ?? '.data');
+  const paths = [PROGRAM_DIR, resolve('.env'), dataDir, ...extra.map((p) => resolve(p))];
   if (!isRoot) paths.push(homedir());
   return [...new Set(paths)].filter((p) => p !== '/' && existsSync(p));
 }
