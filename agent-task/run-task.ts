@@ -32,6 +32,7 @@ import {
   type OwnRepository,
 } from './own-repository.js';
 import { SecretInResultError } from './push-protection.js';
+import { stopTools } from './sandbox/sandbox.js';
 
 export type { AgentTaskDeps } from './work-context.js';
 
@@ -148,6 +149,9 @@ async function work(ctx: WorkContext): Promise<Ended> {
   const prepared = await prepareWorkspace(ctx, repository, context, config.config);
   const target = await openTarget(ctx, prepared, repository, context, config.config);
   const { run, checks } = await runAndVerify(ctx, prepared, context, config.config);
+  // The agent is done: nothing it started may go on changing the tree while it is read.
+  await prepared.shell.close();
+  await stopTools(prepared.sandbox);
   return (await stoppedEarly(ctx, run)) ?? publish(ctx, prepared, target, context, run, checks);
 }
 

@@ -142,12 +142,21 @@ export function sandboxCommand(
 }
 
 /**
+ * Stop whatever the tools still run (a daemon, a background loop), so that what is read from their
+ * folder next is what they left, not something still changing: with a uid of the task's own,
+ * every process of it. (Under bubblewrap a sandbox's processes end with its first one.)
+ */
+export async function stopTools(sandbox: ToolSandbox): Promise<void> {
+  if (sandbox.uid !== undefined) await killEveryProcessOf(sandbox.uid);
+}
+
+/**
  * End the tools: kill every process of the task's uid, have the tools delete their own folder's
  * contents (as themselves, so no link they planted can turn the deletion against anything else),
  * remove the emptied folder, and give the uid back.
  */
 export async function disposeSandbox(sandbox: ToolSandbox): Promise<{ removed: boolean }> {
-  if (sandbox.uid !== undefined) await killEveryProcessOf(sandbox.uid);
+  await stopTools(sandbox);
   const script = 'chmod -R u+rwX -- "$1" 2>/dev/null; find "$1" -mindepth 1 -maxdepth 1 -exec rm -rf -- {} +';
   const { file, args, options } = sandboxCommand(
     sandbox,
@@ -159,7 +168,7 @@ export async function disposeSandbox(sandbox: ToolSandbox): Promise<{ removed: b
     child.once('error', () => done());
     child.once('close', () => done());
   });
-  if (sandbox.uid !== undefined) await killEveryProcessOf(sandbox.uid);
+  await stopTools(sandbox);
   // rmdir removes only an empty folder and never follows a link: safe whatever is left inside.
   const removed = await rmdir(sandbox.dir).then(
     () => true,

@@ -21,15 +21,13 @@ import { extraRunner, runIssue, secretsOf, tableText } from './support.js';
 const ROOT = process.getuid?.() === 0;
 const FIX = editor({ command: 'str_replace', path: 'math.js', old_str: 'a - b', new_str: 'a + b' });
 
-/** Live processes of a tools' uid (the range; `nobody`, as tools once ran): what a task left running. */
-async function toolProcesses(): Promise<string[]> {
+/** Live processes of `uid`: what a task left running. */
+async function processesOf(uid: number): Promise<string[]> {
   const left: string[] = [];
   for (const pid of (await readdir('/proc')).filter((n) => /^\d+$/.test(n))) {
     const status = await readFile(`/proc/${pid}/status`, 'utf8').catch(() => '');
-    const uid = Number(/^Uid:\s+(\d+)/m.exec(status)?.[1]);
     if (/^State:\s+Z/m.test(status)) continue;
-    const tools = (uid >= DEFAULT_UID_RANGE.first && uid <= DEFAULT_UID_RANGE.last) || uid === 65534;
-    if (tools) left.push(`${pid} (uid ${uid})`);
+    if (Number(/^Uid:\s+(\d+)/m.exec(status)?.[1]) === uid) left.push(pid);
   }
   return left;
 }
@@ -186,21 +184,26 @@ describe.skipIf(!ROOT)('reliability: the supervisor never acts on what the agent
   for (const isolation of ['bubblewrap', 'uid'] as const) {
     it(`case 25 (${isolation}): a background loop swaps a folder for a symlink to a root folder while the workspace is removed, and daemons detach themselves → nothing outside is deleted, no tool process outlives its task`, async () => {
       const runner = extraRunner(h, { NIGHTSHIFT_TOOL_ISOLATION: isolation });
+      let uid = Number.NaN;
       h.deps.runner = runner;
       try {
         const { task } = await runIssue(h, `Cleanup race (${isolation})`, [
           bash(
             `(setsid sh -c 'while :; do rm -rf d; mkdir -p d/e; touch d/e/f; rm -rf d; ln -sfn ${victim} d; done' > /dev/null 2>&1 &) ; ` +
-              `(nohup setsid sleep 600 > /dev/null 2>&1 &) ; sleep 0.2; echo started`,
+              `(nohup setsid sleep 600 > /dev/null 2>&1 &) ; sleep 0.2; echo "tools uid $(id -u)"`,
           ),
-          FIX,
+          (request) => {
+            uid = Number(/tools uid (\d+)/.exec(JSON.stringify(request.body.messages))?.[1]);
+            return FIX;
+          },
           done('Fixed add().'),
         ]);
         await runner.drain(Number.POSITIVE_INFINITY);
         expect(task.status, task.error).toBe('succeeded');
         await new Promise((resolve) => setTimeout(resolve, 300));
         await expectVictimUntouched();
-        expect(await toolProcesses()).toEqual([]);
+        expect(uid).toBeGreaterThanOrEqual(DEFAULT_UID_RANGE.first);
+        expect(await processesOf(uid)).toEqual([]);
       } finally {
         h.deps.runner = h.runner;
       }

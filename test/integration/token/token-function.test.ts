@@ -23,8 +23,7 @@ describe('the token function', () => {
       APP_ID: String(github.appId),
       PRIVATE_KEY: github.privateKey,
       GITHUB_API_URL: github.url,
-      DYNAMODB_ENDPOINT: db.endpoint,
-      TABLE_NAME: db.tableName,
+      ...db.env,
       LOG_LEVEL: 'fatal',
     });
     ({ handler } = (await import('../../../functions/token/handler.js')) as unknown as {
