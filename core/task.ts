@@ -3,6 +3,8 @@
  * machine every component moves it through. Pure: no I/O here.
  */
 
+import type { RepoConfig } from './config.js';
+
 export type TaskStatus =
   'queued' | 'waiting' | 'dispatched' | 'running' | 'succeeded' | 'failed' | 'cancelled';
 
@@ -126,6 +128,12 @@ export interface Task {
   checkRunId?: number;
   trackingCommentId?: number;
   runnerId?: string;
+  /**
+   * The repository configuration dispatch resolved and validated for this task, with the
+   * installation's access (so an organisation-wide `_extends` file was reachable); the agent
+   * task uses it rather than reading the file again with its one-repository token.
+   */
+  config?: RepoConfig;
   usage: Usage;
   result?: TaskResult;
   error?: string;

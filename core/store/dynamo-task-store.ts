@@ -86,6 +86,7 @@ const CHANGEABLE: ReadonlySet<string> = new Set<keyof TaskChanges>([
   'checkRunId',
   'trackingCommentId',
   'runnerId',
+  'config',
   'usage',
   'result',
   'error',

@@ -50,6 +50,7 @@ export type TaskChanges = Partial<
     | 'checkRunId'
     | 'trackingCommentId'
     | 'runnerId'
+    | 'config'
     | 'usage'
     | 'result'
     | 'error'

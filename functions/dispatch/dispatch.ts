@@ -4,7 +4,7 @@
  * person looks, and the runner. Also carries out cancel requests (`/agent stop`, Cancel button).
  */
 import type { Logger } from 'pino';
-import { loadRepoConfig } from '../../core/github/config.js';
+import { configToStore, loadRepoConfig } from '../../core/github/config.js';
 import { GitHubReporter, type Octokit } from '../../core/github/reporter.js';
 import { finishTask, promoteNext } from '../../core/lifecycle.js';
 import { mayTrigger, refusalMessage } from '../../core/permissions.js';
@@ -73,7 +73,10 @@ export async function dispatchTask(deps: DispatchDeps, taskId: string): Promise<
     }
     lockTaken = true;
     const ack = await acknowledge(reporter, task);
-    task = await deps.store.transition(task, 'dispatched', ack);
+    task = await deps.store.transition(task, 'dispatched', {
+      ...ack,
+      ...(task.config ? { config: task.config } : {}),
+    });
     const dispatched = task;
     const runnerId = await deps.runner.start(task, {
       onRetry: (reason, attempt) =>
@@ -203,7 +206,15 @@ async function prepare(deps: DispatchDeps, reporter: GitHubReporter, task: Task)
       );
     }
   }
-  return headSha ? { ...task, headSha, ...(branch ? { branch } : {}) } : task;
+  const stored = configToStore(config.config);
+  if (!stored)
+    deps.log.warn({ taskId: task.id }, 'config too large to keep on the task: the agent reads it again');
+  return {
+    ...task,
+    ...(stored ? { config: stored } : {}),
+    ...(headSha ? { headSha } : {}),
+    ...(branch ? { branch } : {}),
+  };
 }
 
 /**

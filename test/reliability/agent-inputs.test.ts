@@ -5,7 +5,7 @@
  * scripted model and the store on dynalite.
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { REPO, startHarness, type Harness } from '../support/harness.js';
+import { CALC_FILES, REPO, startHarness, type Harness } from '../support/harness.js';
 import { done, editor, toolResultsOf, type RecordedRequest } from '../support/scripted-model/index.js';
 import { runIssue } from './support.js';
 
@@ -70,6 +70,44 @@ describe('reliability: what the agent task is handed', () => {
     expect(await h.github.readFile(REPO, head, 'math.js')).toContain('a + b');
     expect(await h.github.readFileBytes(REPO, head, 'docs/menu.txt')).toEqual(latin1);
     expect(await h.github.readFileBytes(REPO, head, 'logo.png')).toEqual(png);
+    expect(h.model.errors).toEqual([]);
+  });
+
+  it("case 25: a nightshift.yml that extends the organisation's `.github` repository → the organisation's settings reach the agent, though its token covers one repository", async () => {
+    const orgRule = 'ORG-WIDE RULE 7f3a: never touch files under vendor/.';
+    await h.github.addRepo({
+      owner: 'acme',
+      name: '.github',
+      files: { '.github/nightshift.yml': `instructions: "${orgRule}"\nlimits:\n  turns: 9\n` },
+    });
+    await h.github.commitFiles(
+      REPO,
+      'main',
+      { '.github/nightshift.yml': `_extends: .github\n${CALC_FILES['.github/nightshift.yml']}` },
+      'Inherit the organisation settings',
+    );
+    let systemPrompt = '';
+    const { task } = await runIssue(h, 'Use the org settings', [
+      (request) => {
+        systemPrompt = JSON.stringify(request.body.system);
+        return FIX;
+      },
+      done('Fixed add().'),
+    ]);
+
+    expect(task.status, task.error).toBe('succeeded');
+    // Dispatch resolved the file with the installation's access and kept the result on the task …
+    expect(task.config?.instructions).toBe(orgRule);
+    expect(task.config?.test).toBe('node test.js');
+    expect(task.config?.limits.turns).toBe(12);
+    // … and the agent, whose tokens were each scoped to acme/calc alone, used it.
+    expect(systemPrompt).toContain(orgRule);
+    const calc = h.github.repo(REPO)!;
+    const agentTokens = h.github.tokens().filter((t) => t.repositoryIds !== undefined);
+    expect(agentTokens.length).toBeGreaterThan(0);
+    expect(agentTokens.every((t) => t.repositoryIds?.length === 1 && t.repositoryIds[0] === calc.id)).toBe(
+      true,
+    );
     expect(h.model.errors).toEqual([]);
   });
 });
