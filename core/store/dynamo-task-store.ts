@@ -41,6 +41,7 @@ import {
   RECENT_PARTITION,
   counterKey,
   engineerKey,
+  memoKey,
   repoLabelKey,
   deliveryKey,
   epochSeconds,
@@ -764,6 +765,28 @@ export class DynamoTaskStore implements TaskStore {
         }),
       ),
     );
+  }
+
+  async claimMemo(key: string, ttlSeconds: number): Promise<boolean> {
+    const nowSeconds = epochSeconds(this.now());
+    try {
+      await this.write(() =>
+        this.client.send(
+          new PutCommand({
+            TableName: this.tableName,
+            Item: { ...memoKey(key), entity: 'memo', [TABLE.ttlAttribute]: nowSeconds + ttlSeconds },
+            // An expired memo no longer counts, even before DynamoDB's TTL deletes it.
+            ConditionExpression: 'attribute_not_exists(#pk) OR #expiresAt <= :now',
+            ExpressionAttributeNames: { '#pk': TABLE.partitionKey, '#expiresAt': TABLE.ttlAttribute },
+            ExpressionAttributeValues: { ':now': nowSeconds },
+          }),
+        ),
+      );
+      return true;
+    } catch (error) {
+      if (isConditionFailure(error)) return false;
+      throw error;
+    }
   }
 
   async repoLabel(repository: string): Promise<string | undefined> {

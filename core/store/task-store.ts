@@ -122,6 +122,11 @@ export interface TaskStore {
    * intake (which must not call GitHub before answering) can recognise a custom label.
    */
   rememberRepoLabel(repository: string, label: string): Promise<void>;
+  /**
+   * "Do this at most once per `ttlSeconds`": a conditional put of a memo that expires. True for
+   * the one caller that claimed it (none held, or the last one expired), false while it holds.
+   */
+  claimMemo(key: string, ttlSeconds: number): Promise<boolean>;
   repoLabel(repository: string): Promise<string | undefined>;
   appendLog(taskId: string, phase: string, message: string): Promise<void>;
   readLog(taskId: string): Promise<LogEntry[]>;

@@ -18,6 +18,7 @@ import {
 } from '../../core/report.js';
 import { VersionConflictError, type TaskStore } from '../../core/store/task-store.js';
 import { isTerminal, type Task } from '../../core/task.js';
+import { replyToRefusal } from './refusal-reply.js';
 
 export interface DispatchDeps {
   store: TaskStore;
@@ -126,11 +127,8 @@ async function prepare(deps: DispatchDeps, reporter: GitHubReporter, task: Task)
       allowedUsers,
     );
     if (!verdict.allowed) {
-      return end(
-        'failed',
-        { conclusion: 'failure', headline: 'Not permitted', summary: verdict.reason },
-        refusalMessage(sender, 'this task'),
-      );
+      await replyToRefusal(deps.store, reporter, deps.log, task, sender, refusalMessage(sender, 'this task'));
+      return end('failed', { conclusion: 'failure', headline: 'Not permitted', summary: verdict.reason });
     }
   }
 
@@ -308,12 +306,8 @@ async function cancelTasks(
   const verdict = mayTrigger(permission, message.sender, config.ok ? config.config.allowedUsers : []);
   if (!verdict.allowed) {
     if (message.commentId) {
-      await reporter.upsertComment(
-        first.target.number,
-        first,
-        'notice',
-        refusalMessage(message.sender, 'stopping a task'),
-      );
+      const reply = refusalMessage(message.sender, 'stopping a task');
+      await replyToRefusal(deps.store, reporter, deps.log, first, message.sender, reply);
     }
     return;
   }

@@ -448,6 +448,21 @@ describe('cancel, counters, logs', () => {
     expect(await store.counter('other')).toBe(0);
   });
 
+  it('claims a memo once until it expires, even when claimed concurrently', async () => {
+    const clock = manualClock();
+    const { store, client, tableName } = await fresh({ now: clock.now });
+    const claims = await Promise.all(Array.from({ length: 10 }, () => store.claimMemo('refusal#a', 3600)));
+    expect(claims.filter(Boolean)).toHaveLength(1);
+    expect(await store.claimMemo('refusal#b', 3600)).toBe(true);
+    const item = await rawItem(client, tableName, { pk: 'MEMO#refusal#a', sk: 'MEMO' });
+    expect(item?.expiresAt).toBe(Date.parse('2030-01-01T01:00:00.000Z') / 1000);
+    clock.advance(3599_000);
+    expect(await store.claimMemo('refusal#a', 3600)).toBe(false);
+    clock.advance(1_000); // expired, though DynamoDB's TTL may not have deleted it yet
+    expect(await store.claimMemo('refusal#a', 3600)).toBe(true);
+    expect(await store.claimMemo('refusal#a', 3600)).toBe(false);
+  });
+
   it("keeps a task's log in order, apart from the task and other tasks", async () => {
     const clock = manualClock();
     const { store, client, tableName } = await fresh({ now: clock.now });
