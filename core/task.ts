@@ -134,6 +134,11 @@ export interface Task {
    * task uses it rather than reading the file again with its one-repository token.
    */
   config?: RepoConfig;
+  /**
+   * Why a `waiting` task waits: unset, behind another task on its target; `slot`, for one of its
+   * installation's slots (it holds its target's lock meanwhile).
+   */
+  waitingFor?: 'slot';
   usage: Usage;
   result?: TaskResult;
   error?: string;

@@ -41,6 +41,14 @@ export type CreateResult = { created: true; task: Task } | { created: false; tas
 
 export type LockResult = { acquired: true } | { acquired: false; holderTaskId: string };
 
+/** An installation's slots: how many of its tasks hold one, and the limit last applied. */
+export interface SlotUsage {
+  running: number;
+  limit?: number;
+}
+
+export type SlotResult = { acquired: true } | ({ acquired: false } & Required<SlotUsage>);
+
 /** Fields any update may change; status changes go through `transition`. */
 export type TaskChanges = Partial<
   Pick<
@@ -51,6 +59,7 @@ export type TaskChanges = Partial<
     | 'trackingCommentId'
     | 'runnerId'
     | 'config'
+    | 'waitingFor'
     | 'usage'
     | 'result'
     | 'error'
@@ -96,6 +105,14 @@ export interface TaskStore {
   acquireLock(task: Task): Promise<LockResult>;
   /** Release the target's lock if this task holds it. */
   releaseLock(task: Task): Promise<void>;
+  /**
+   * Take one of the installation's slots for this task, if fewer than `limit` are held (or it
+   * holds one already): one conditional write on the installation's slots item, so concurrent
+   * dispatches never take more than `limit`. A terminal transition gives the slot back in the
+   * same transaction. Throws TaskFinishedError if the stored task is already finished.
+   */
+  acquireSlot(task: Task, limit: number): Promise<SlotResult>;
+  slotUsage(installationId: number): Promise<SlotUsage>;
   /** Who holds the target's lock, if anyone. */
   lockHolder(repository: string, targetNumber: number): Promise<string | undefined>;
   /** Tasks of one target, oldest first. */
