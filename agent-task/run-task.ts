@@ -4,7 +4,7 @@
  * concluded, its lock released, and its workspace removed.
  */
 import type { RepoConfig } from '../core/config.js';
-import { loadRepoConfig } from '../core/github/config.js';
+import { taskConfig } from '../core/github/config.js';
 import { GitHubReporter, repoRef } from '../core/github/reporter.js';
 import { finishTask, outcomeOf } from '../core/lifecycle.js';
 import { estimateCost } from '../core/pricing.js';
@@ -137,7 +137,7 @@ async function work(ctx: WorkContext): Promise<Ended> {
   const { octokit, ref } = ctx.reporter;
   await say(ctx, 'preparing', 'Reading the repository and its configuration');
   const { data: repository } = await octokit.rest.repos.get(ref);
-  const config = await loadRepoConfig(octokit, ref);
+  const config = await taskConfig(ctx.record.task, octokit, ref);
   if (!config.ok) {
     const summary = invalidConfigMessage(config.errors);
     return {

@@ -104,6 +104,8 @@ const ConfigShape = z.object({
     .transform((v) => (typeof v === 'number' ? v : undefined)),
   /** How long a dispatch event may wait in Lambda's async queue (retries included), in minutes. */
   dispatchMaxEventAgeMinutes: int(1, 360).default(60),
+  /** Agent tasks of one GitHub App installation running at once; more wait for a free slot. */
+  maxConcurrentTasks: int(1, 1000).default(5),
   /** How often the sweeper runs, in minutes (an EventBridge schedule). */
   sweepIntervalMinutes: int(1, 60).default(5),
 

@@ -119,6 +119,7 @@ export class NightshiftStack extends Stack {
       deadLetterQueue: this.deadLetterQueue.queue,
       maxEventAge: Duration.minutes(config.dispatchMaxEventAgeMinutes),
       logRetention,
+      maxConcurrentTasks: config.maxConcurrentTasks,
     });
     this.webhook = new Webhook(this, 'Webhook', {
       environment,

@@ -25,6 +25,8 @@ const EnvSchema = z.object({
   TABLE_NAME: z._default(nonEmpty, 'nightshift'),
   NIGHTSHIFT_RUNNER: z._default(z.enum(['local', 'ecs']), 'local'),
   NIGHTSHIFT_LABEL: z._default(nonEmpty, 'agent'),
+  /** Tasks of one installation dispatched or running at once; more wait for a free slot. */
+  NIGHTSHIFT_MAX_CONCURRENT_TASKS: z._default(positiveInt, 5),
   PORT: z._default(positiveInt, 3000),
   LOG_LEVEL: z._default(z.enum(['trace', 'debug', 'info', 'warn', 'error', 'fatal']), 'info'),
 });

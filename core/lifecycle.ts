@@ -1,7 +1,8 @@
 /**
  * How a task ends and what follows: every path that ends a task comes through here, so the status
- * is terminal, the lock released (the store does it in the same write), the check run or tracking
- * comment concluded, and the next task waiting on the target started.
+ * is terminal, the target's lock and the installation's slot released (the store does both in the
+ * same write), the check run or tracking comment concluded, and the next task waiting on the
+ * target, or for one of the installation's slots, started.
  */
 import type { GitHubReporter } from './github/reporter.js';
 import type { Dispatcher } from './ports.js';
@@ -91,8 +92,22 @@ export async function finishTask(
   return ended;
 }
 
-/** Start the oldest task waiting on this target, if the target is free. */
+/**
+ * After a task ended (or left its target or slot): start the oldest task waiting on its target if
+ * the target is free, and the oldest waiting for one of its installation's slots while there is
+ * room. Returns the first task started.
+ */
 export async function promoteNext(
+  store: TaskStore,
+  dispatcher: Dispatcher,
+  ended: Pick<Task, 'repository' | 'target' | 'installationId'>,
+): Promise<string | undefined> {
+  const onTarget = await promoteOnTarget(store, dispatcher, ended.repository, ended.target.number);
+  const forSlot = await promoteSlotWaiters(store, dispatcher, ended.installationId);
+  return onTarget ?? forSlot[0];
+}
+
+async function promoteOnTarget(
   store: TaskStore,
   dispatcher: Dispatcher,
   repository: string,
@@ -100,13 +115,48 @@ export async function promoteNext(
 ): Promise<string | undefined> {
   if (await store.lockHolder(repository, targetNumber)) return undefined;
   const next = (await store.listByTarget(repository, targetNumber)).find((t) => t.status === 'waiting');
-  if (!next) return undefined;
+  return next && (await promote(store, dispatcher, next)) ? next.id : undefined;
+}
+
+/** Later than any ISO time the store holds: "every task in the status". */
+const END_OF_TIME = '9999-12-31T23:59:59.999Z';
+
+/**
+ * Send the oldest tasks waiting for one of the installation's slots back to dispatch, as many as
+ * there are free slots. Dispatch takes the slot (a conditional write); one that finds them taken
+ * meanwhile waits again. Called when a slot may have come free, and by a task that just began to
+ * wait (so that a slot freed while it was deciding to wait is not missed).
+ */
+export async function promoteSlotWaiters(
+  store: TaskStore,
+  dispatcher: Dispatcher,
+  installationId: number,
+): Promise<string[]> {
+  const usage = await store.slotUsage(installationId);
+  let free = usage.limit === undefined ? 1 : usage.limit - usage.running;
+  if (free <= 0) return [];
+  const waiting = (await store.listStale('waiting', END_OF_TIME))
+    .filter((t) => t.installationId === installationId && t.waitingFor === 'slot')
+    .sort((a, b) => (a.createdAt < b.createdAt ? -1 : a.createdAt > b.createdAt ? 1 : 0));
+  const started: string[] = [];
+  for (const next of waiting) {
+    if (free <= 0) break;
+    if (await promote(store, dispatcher, next)) {
+      started.push(next.id);
+      free--;
+    }
+  }
+  return started;
+}
+
+/** waiting → queued, and to dispatch; false when someone else moved it first. */
+async function promote(store: TaskStore, dispatcher: Dispatcher, next: Task): Promise<boolean> {
   try {
-    await store.transition(next, 'queued');
+    await store.transition(next, 'queued', { waitingFor: undefined });
   } catch (error) {
-    if (error instanceof VersionConflictError) return undefined; // someone else promoted it
+    if (error instanceof VersionConflictError) return false; // someone else promoted it
     throw error;
   }
   await dispatcher.send({ type: 'dispatch', taskId: next.id });
-  return next.id;
+  return true;
 }

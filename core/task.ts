@@ -3,6 +3,8 @@
  * machine every component moves it through. Pure: no I/O here.
  */
 
+import type { RepoConfig } from './config.js';
+
 export type TaskStatus =
   'queued' | 'waiting' | 'dispatched' | 'running' | 'succeeded' | 'failed' | 'cancelled';
 
@@ -128,6 +130,17 @@ export interface Task {
   runnerId?: string;
   /** SHA-256 of the nonce the agent shows to get installation tokens (core/task-token.ts). */
   tokenNonceHash?: string;
+  /**
+   * The repository configuration dispatch resolved and validated for this task, with the
+   * installation's access (so an organisation-wide `_extends` file was reachable); the agent
+   * task uses it rather than reading the file again with its one-repository token.
+   */
+  config?: RepoConfig;
+  /**
+   * Why a `waiting` task waits: unset, behind another task on its target; `slot`, for one of its
+   * installation's slots (it holds its target's lock meanwhile).
+   */
+  waitingFor?: 'slot';
   usage: Usage;
   result?: TaskResult;
   error?: string;

@@ -61,5 +61,5 @@ export async function onRunnerStopped(
       summary: `The agent's container stopped before the task finished: ${reason}`,
     }).catch((error: unknown) => deps.log.error({ err: error, taskId }, 'could not report the failure'));
   }
-  await promoteNext(deps.store, deps.dispatcher, task.repository, task.target.number);
+  await promoteNext(deps.store, deps.dispatcher, task);
 }

@@ -25,7 +25,14 @@ import { sandboxCommand, type ToolSandbox } from '../sandbox/sandbox.js';
 
 export type FsRequest =
   | { op: 'read'; path: string; maxBytes: number; maxEntries: number }
-  | { op: 'write'; path: string; content: string; create: boolean };
+  | {
+      op: 'write';
+      path: string;
+      content: string;
+      create: boolean;
+      /** Refuse (code NOT_TEXT, nothing written) when the file there now is binary or not UTF-8. */
+      textOnly?: boolean;
+    };
 
 export type FsFailureCode =
   | 'OUTSIDE'
@@ -40,6 +47,7 @@ export type FsFailureCode =
   | 'EEXIST'
   | 'ENOSPC'
   | 'EROFS'
+  | 'NOT_TEXT'
   | 'OTHER';
 
 export type FsResponse =
@@ -48,7 +56,16 @@ export type FsResponse =
   | { ok: true; kind: 'too-large'; size: number }
   | { ok: true; kind: 'dir'; entries: Array<{ path: string; dir: boolean }>; truncated: boolean }
   | { ok: true; kind: 'written'; created: boolean }
-  | { ok: false; code: FsFailureCode; message: string; real?: string };
+  | {
+      ok: false;
+      code: FsFailureCode;
+      message: string;
+      real?: string;
+      /** NOT_TEXT: the file's size and first bytes (hex), and whether it looked binary. */
+      size?: number;
+      magic?: string;
+      binary?: boolean;
+    };
 
 export class FsHelperError extends Error {
   override readonly name = 'FsHelperError';
@@ -148,11 +165,14 @@ function write(req) {
     fs.mkdirSync(path.dirname(real), { recursive: true });
     ({ wsReal, real } = resolveInside(req.workspace, req.path));
   }
-  const fd = fs.openSync(real, C.O_WRONLY | C.O_NOFOLLOW | C.O_NONBLOCK | (req.create ? C.O_CREAT : 0), 0o666);
+  const access = req.textOnly ? C.O_RDWR : C.O_WRONLY;
+  const fd = fs.openSync(real, access | C.O_NOFOLLOW | C.O_NONBLOCK | (req.create ? C.O_CREAT : 0), 0o666);
   try {
     verifyFd(fd, wsReal);
     const st = fs.fstatSync(fd);
     if (!st.isFile()) throw new Refusal('NOT_FILE');
+    // Checked on the descriptor we write through, before anything is truncated.
+    if (req.textOnly && st.size > 0) refuseUnlessText(fd, st.size);
     const buf = Buffer.from(req.content, 'utf8');
     fs.ftruncateSync(fd, 0);
     let off = 0;
@@ -160,6 +180,28 @@ function write(req) {
     return { ok: true, kind: 'written', created: !existed };
   } finally {
     try { fs.closeSync(fd); } catch {}
+  }
+}
+
+// What a file holds now, read through the open descriptor: a NUL in its first 8 KB is binary;
+// bytes that do not decode as UTF-8 (within the first 16 MB) are another encoding. Either way,
+// an editor that works in UTF-8 text would destroy it: refuse.
+function refuseUnlessText(fd, size) {
+  const length = Math.min(size, 16 * 1024 * 1024);
+  const buf = Buffer.alloc(length);
+  let got = 0;
+  while (got < length) {
+    const n = fs.readSync(fd, buf, got, length - got, got);
+    if (n === 0) break;
+    got += n;
+  }
+  const head = buf.subarray(0, got);
+  const extra = { size, magic: head.subarray(0, 16).toString('hex') };
+  if (head.subarray(0, 8192).includes(0)) throw new Refusal('NOT_TEXT', { ...extra, binary: true });
+  try {
+    new TextDecoder('utf-8', { fatal: true }).decode(head, { stream: got < size });
+  } catch {
+    throw new Refusal('NOT_TEXT', { ...extra, binary: false });
   }
 }
 
@@ -172,10 +214,11 @@ process.stdin.on('end', () => {
     const req = JSON.parse(input);
     res = req.op === 'read' ? read(req) : req.op === 'write' ? write(req) : { ok: false, code: 'OTHER', message: 'unknown op' };
   } catch (e) {
-    const known = ['OUTSIDE', 'OUTSIDE_LINK', 'NOT_FILE', 'ENOENT', 'EACCES', 'EPERM', 'EISDIR', 'ENOTDIR', 'ELOOP', 'EEXIST', 'ENOSPC', 'EROFS'];
+    const known = ['OUTSIDE', 'OUTSIDE_LINK', 'NOT_FILE', 'ENOENT', 'EACCES', 'EPERM', 'EISDIR', 'ENOTDIR', 'ELOOP', 'EEXIST', 'ENOSPC', 'EROFS', 'NOT_TEXT'];
     const code = known.includes(e && e.code) ? e.code : 'OTHER';
     res = { ok: false, code, message: String((e && e.message) || e) };
     if (e && e.real) res.real = e.real;
+    if (e && code === 'NOT_TEXT') Object.assign(res, { size: e.size, magic: e.magic, binary: e.binary });
   }
   process.stdout.write(JSON.stringify(res));
 });

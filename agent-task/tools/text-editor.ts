@@ -11,7 +11,8 @@
  */
 import type { ToolTextEditor20250728 } from '@anthropic-ai/sdk/resources/messages';
 import { z } from 'zod';
-import { runFsHelper, type FsResponse } from './fs-helper.js';
+import { binaryMessage, notUtf8Message, refusal, tooLargeMessage } from './editor-messages.js';
+import { runFsHelper } from './fs-helper.js';
 import { formatCount } from './output-limit.js';
 import type { ToolSandbox } from '../sandbox/sandbox.js';
 import { describeInputIssues, toolError, type ClientTool, type ToolOutcome } from './tool.js';
@@ -74,29 +75,33 @@ export function textEditorTool(
   if (options.maxCharacters !== undefined) definition.max_characters = options.maxCharacters;
 
   const read = (path: string) => runFsHelper(sandbox, { op: 'read', path, maxBytes, maxEntries });
+  // Every write is `textOnly`: the helper refuses, on the descriptor it would write through, a
+  // file that is binary or not UTF-8 by then, so such a file is never overwritten by the editor.
   const write = (path: string, content: string, create: boolean) =>
-    runFsHelper(sandbox, { op: 'write', path, content, create });
+    runFsHelper(sandbox, { op: 'write', path, content, create, textOnly: true });
 
-  /** Read a text file for editing, or say why not. */
-  async function readText(path: string): Promise<{ content: string } | ToolOutcome> {
+  /**
+   * Read a UTF-8 text file for editing, or the error that says why not. A discriminated answer:
+   * an error result has `content` too, and must never be taken for the file's text.
+   */
+  async function readText(
+    path: string,
+  ): Promise<{ ok: true; text: string } | { ok: false; error: ToolOutcome }> {
     const res = await read(path);
-    if (!res.ok) return refusal(res, path, sandbox.workspace);
+    const no = (error: ToolOutcome) => ({ ok: false as const, error });
+    if (!res.ok) return no(refusal(res, path, sandbox.workspace));
     switch (res.kind) {
       case 'file':
-        if (!res.utf8) {
-          return toolError(
-            `${path} is not valid UTF-8 text; edit it with the bash tool instead, so its encoding is kept.`,
-          );
-        }
-        return { content: res.content };
+        if (!res.utf8) return no(toolError(notUtf8Message(path)));
+        return { ok: true, text: res.content };
       case 'dir':
-        return toolError(`${path} is a directory; this command needs a file.`);
+        return no(toolError(`${path} is a directory; this command needs a file.`));
       case 'binary':
-        return toolError(binaryMessage(path, res.size, res.magic));
+        return no(toolError(binaryMessage(path, res.size, res.magic, 'edit')));
       case 'too-large':
-        return toolError(tooLargeMessage(path, res.size, maxBytes));
+        return no(toolError(tooLargeMessage(path, res.size, maxBytes)));
       default:
-        return toolError(`Unexpected answer while reading ${path}.`);
+        return no(toolError(`Unexpected answer while reading ${path}.`));
     }
   }
 
@@ -165,8 +170,8 @@ export function textEditorTool(
 
   async function strReplace(input: z.infer<typeof StrReplaceInput>): Promise<ToolOutcome> {
     const file = await readText(input.path);
-    if (!('content' in file)) return file;
-    let { content } = file;
+    if (!file.ok) return file.error;
+    let content = file.text;
     let oldStr = input.old_str;
     let newStr = input.new_str ?? '';
     let found = occurrences(content, oldStr);
@@ -200,8 +205,8 @@ export function textEditorTool(
 
   async function insert(input: z.infer<typeof InsertInput>): Promise<ToolOutcome> {
     const file = await readText(input.path);
-    if (!('content' in file)) return file;
-    const { content } = file;
+    if (!file.ok) return file.error;
+    const content = file.text;
     const text = input.insert_text ?? input.new_str ?? '';
     const lineCount = splitLines(content).length;
     if (input.insert_line < 0 || input.insert_line > lineCount) {
@@ -345,72 +350,4 @@ function offsetAfterLine(content: string, n: number): number {
     at = nl + 1;
   }
   return at;
-}
-
-function refusal(res: Extract<FsResponse, { ok: false }>, path: string, workspace: string): ToolOutcome {
-  switch (res.code) {
-    case 'OUTSIDE':
-      return toolError(
-        `The path ${path} is outside the workspace ${workspace}; only files in the workspace can be used.`,
-      );
-    case 'OUTSIDE_LINK':
-      return toolError(
-        `The path ${path} resolves through a symbolic link to ${res.real ?? 'a location'}, which is outside the workspace ${workspace}; only files in the workspace can be used.`,
-      );
-    case 'ENOENT':
-      return toolError(`The path ${path} does not exist. Check it with \`view\` on its directory.`);
-    case 'EACCES':
-    case 'EPERM':
-      return toolError(`Permission denied: ${path}.`);
-    case 'EISDIR':
-      return toolError(`${path} is a directory; this command needs a file.`);
-    case 'ENOTDIR':
-      return toolError(`A component of ${path} is not a directory.`);
-    case 'NOT_FILE':
-      return toolError(
-        `${path} is not a regular file (a device, socket or FIFO); the editor works on regular files.`,
-      );
-    case 'ELOOP':
-      return toolError(`${path} has too many levels of symbolic links.`);
-    default:
-      return toolError(`The editor could not use ${path}: ${res.message}`);
-  }
-}
-
-function binaryMessage(path: string, size: number, magic: string): string {
-  return (
-    `${path} is a binary file (${describeSize(size)}, ${binaryType(magic)}); the editor shows text files only. ` +
-    'Inspect it with the bash tool (for example `file` or `xxd | head`).'
-  );
-}
-
-function tooLargeMessage(path: string, size: number, limit: number): string {
-  return (
-    `${path} is ${describeSize(size)}, more than the ${describeSize(limit)} the editor handles. ` +
-    "Work on it with the bash tool (for example `sed -n '1,200p'` or `grep -n`)."
-  );
-}
-
-function describeSize(bytes: number): string {
-  if (bytes < 1024) return `${formatCount(bytes)} bytes`;
-  if (bytes < 1024 * 1024) return `${(bytes / 1024).toFixed(1)} KB (${formatCount(bytes)} bytes)`;
-  return `${(bytes / (1024 * 1024)).toFixed(1)} MB (${formatCount(bytes)} bytes)`;
-}
-
-const MAGIC: Array<[string, string]> = [
-  ['89504e47', 'PNG image'],
-  ['ffd8ff', 'JPEG image'],
-  ['47494638', 'GIF image'],
-  ['25504446', 'PDF document'],
-  ['504b0304', 'zip archive'],
-  ['1f8b', 'gzip archive'],
-  ['7f454c46', 'ELF executable'],
-  ['0061736d', 'WebAssembly module'],
-  ['cafebabe', 'Java class or Mach-O file'],
-  ['52494646', 'RIFF media file'],
-  ['53514c69746520666f726d6174', 'SQLite database'],
-];
-
-function binaryType(magic: string): string {
-  return MAGIC.find(([prefix]) => magic.startsWith(prefix))?.[1] ?? 'unknown binary type';
 }

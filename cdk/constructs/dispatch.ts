@@ -32,6 +32,8 @@ export interface DispatchProps {
   deadLetterQueue: IQueue;
   maxEventAge: Duration;
   logRetention: RetentionDays;
+  /** NIGHTSHIFT_MAX_CONCURRENT_TASKS: agent tasks per installation at once. */
+  maxConcurrentTasks: number;
 }
 
 export class Dispatch extends Construct {
@@ -47,6 +49,7 @@ export class Dispatch extends Construct {
       logRetention: props.logRetention,
       environment: {
         ...props.environment,
+        NIGHTSHIFT_MAX_CONCURRENT_TASKS: String(props.maxConcurrentTasks),
         ECS_CLUSTER: agent.cluster.clusterArn,
         ECS_TASK_DEFINITION: agent.taskDefinition.taskDefinitionArn,
         ECS_CONTAINER_NAME: agent.container.containerName,

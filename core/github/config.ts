@@ -3,6 +3,7 @@
  * the org's `.github` repository works) and validates it.
  */
 import { parseConfig, type RepoConfig } from '../config.js';
+import type { Task } from '../task.js';
 import type { Octokit, RepoRef } from './reporter.js';
 
 export const CONFIG_PATH = '.github/nightshift.yml';
@@ -21,4 +22,21 @@ export async function loadRepoConfig(octokit: Octokit, ref: RepoRef): Promise<Co
     return { ok: false, errors: [`${CONFIG_PATH} is not valid YAML: ${(error as Error).message}`] };
   }
   return parseConfig(raw);
+}
+
+/** A stored config larger than this is not kept on the task (a DynamoDB item stays under 400 KB). */
+export const MAX_STORED_CONFIG_CHARS = 64 * 1024;
+
+/** The config to keep on the task record, or undefined when it is too large to keep. */
+export function configToStore(config: RepoConfig): RepoConfig | undefined {
+  return JSON.stringify(config).length <= MAX_STORED_CONFIG_CHARS ? config : undefined;
+}
+
+/**
+ * The task's configuration: the one dispatch resolved with the installation's access and stored
+ * on the task (validated again: it is data read back from the store), else read from the
+ * repository now.
+ */
+export async function taskConfig(task: Task, octokit: Octokit, ref: RepoRef): Promise<ConfigResult> {
+  return task.config ? parseConfig(task.config) : loadRepoConfig(octokit, ref);
 }

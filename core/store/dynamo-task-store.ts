@@ -32,6 +32,7 @@ import {
   isTerminal,
 } from '../task.js';
 import { createIdGenerator } from './ids.js';
+import { releaseSlotAction, slotHolders, slotUsageOf, takeSlotUpdate } from './installation-slots.js';
 import {
   DELIVERY_TTL_SECONDS,
   INTENT_TTL_SECONDS,
@@ -41,6 +42,7 @@ import {
   RECENT_PARTITION,
   counterKey,
   engineerKey,
+  memoKey,
   repoLabelKey,
   deliveryKey,
   epochSeconds,
@@ -49,6 +51,7 @@ import {
   lockKey,
   logSortKey,
   repositoryPartition,
+  slotsKey,
   statusPartition,
   statusSortKey,
   targetPartition,
@@ -62,6 +65,8 @@ import {
   type CreateResult,
   type LockResult,
   type LogEntry,
+  type SlotResult,
+  type SlotUsage,
   type TaskChanges,
   TaskFinishedError,
   TaskNotFoundError,
@@ -87,6 +92,8 @@ const CHANGEABLE: ReadonlySet<string> = new Set<keyof TaskChanges>([
   'trackingCommentId',
   'runnerId',
   'tokenNonceHash',
+  'config',
+  'waitingFor',
   'usage',
   'result',
   'error',
@@ -477,12 +484,14 @@ export class DynamoTaskStore implements TaskStore {
     const update = this.updateInput(task, builder);
     const lock = lockKey(task.repository, task.target.number);
     const intent = task.intentKey === undefined ? undefined : intentItemKey(task.intentKey);
-    const [lockItem, intentItem] = await Promise.all([
+    const [lockItem, intentItem, slotsItem] = await Promise.all([
       this.getItem(lock),
       intent ? this.getItem(intent) : Promise.resolve(undefined),
+      this.getItem(slotsKey(task.installationId)),
     ]);
     let holdsLock = lockItem?.taskId === task.id;
     let ownsIntent = intentItem?.taskId === task.id;
+    let holdsSlot = slotHolders(slotsItem).has(task.id);
 
     const mineOrNot = (key: Key, mine: boolean): TransactItem => {
       const names = { '#pk': TABLE.partitionKey, '#taskId': 'taskId' };
@@ -512,6 +521,8 @@ export class DynamoTaskStore implements TaskStore {
       async () => {
         const items: TransactItem[] = [{ Update: update }, mineOrNot(lock, holdsLock)];
         if (intent) items.push(mineOrNot(intent, ownsIntent));
+        const slotAt = items.length;
+        items.push(releaseSlotAction(this.tableName, task.installationId, task.id, holdsSlot));
         try {
           await this.transact(items);
           return { retry: false, value: undefined };
@@ -520,10 +531,14 @@ export class DynamoTaskStore implements TaskStore {
           if (!codes) throw error;
           if (codes[0] === CONDITION_FAILED) throw await this.conflictOrMissing(task);
           const lockWrong = codes[1] === CONDITION_FAILED;
-          const intentWrong = codes[2] === CONDITION_FAILED;
+          const intentWrong = intent !== undefined && codes[2] === CONDITION_FAILED;
+          const slotWrong = codes[slotAt] === CONDITION_FAILED;
           if (lockWrong) holdsLock = !holdsLock;
           if (intentWrong) ownsIntent = !ownsIntent;
-          if (lockWrong || intentWrong || onlyTransient(codes)) return { retry: true, cause: error };
+          if (slotWrong) holdsSlot = !holdsSlot;
+          if (lockWrong || intentWrong || slotWrong || onlyTransient(codes)) {
+            return { retry: true, cause: error };
+          }
           throw error;
         }
       },
@@ -623,6 +638,64 @@ export class DynamoTaskStore implements TaskStore {
       },
       { ...this.retry, isRetryable: isTransientConflict },
     );
+  }
+
+  // ── the installation's slots ────────────────────────────────────────────────────────────────
+
+  /**
+   * A transaction, as for the lock: the task must exist and not be finished (a task that ended
+   * meanwhile gave back no slot it could still take), and the slots item must have room or hold
+   * the task already.
+   */
+  async acquireSlot(task: Task, limit: number): Promise<SlotResult> {
+    const terminal = Object.fromEntries(TERMINAL_STATUSES.map((status, i) => [`:terminal${i}`, status]));
+    const full = async (): Promise<SlotResult | undefined> => {
+      const item = await this.getItem(slotsKey(task.installationId));
+      if (slotHolders(item).has(task.id)) return { acquired: true };
+      const { running } = slotUsageOf(item);
+      return running >= limit ? { acquired: false, running, limit } : undefined;
+    };
+    return retrying<SlotResult>(
+      `acquireSlot ${task.id}`,
+      async () => {
+        const items: TransactItem[] = [
+          {
+            ConditionCheck: {
+              TableName: this.tableName,
+              Key: taskKey(task.id),
+              ConditionExpression: `attribute_exists(#pk) AND NOT (#status IN (${Object.keys(terminal).join(', ')}))`,
+              ExpressionAttributeNames: { '#pk': TABLE.partitionKey, '#status': 'status' },
+              ExpressionAttributeValues: terminal,
+            },
+          },
+          { Update: takeSlotUpdate(this.tableName, task.installationId, task.id, limit) },
+        ];
+        try {
+          await this.transact(items);
+          return { retry: false, value: { acquired: true } };
+        } catch (error) {
+          const codes = cancellationCodes(error);
+          if (!codes) throw error;
+          if (codes[0] === CONDITION_FAILED) {
+            const current = await this.get(task.id);
+            if (!current) throw new TaskNotFoundError(task.id);
+            if (isTerminal(current.status)) throw new TaskFinishedError(task.id, current.status);
+            return { retry: true, cause: error };
+          }
+          if (codes[1] === CONDITION_FAILED) {
+            const answer = await full();
+            return answer ? { retry: false, value: answer } : { retry: true, cause: error }; // freed meanwhile
+          }
+          if (onlyTransient(codes)) return { retry: true, cause: error };
+          throw error;
+        }
+      },
+      { ...this.retry, isRetryable: isTransientConflict },
+    );
+  }
+
+  async slotUsage(installationId: number): Promise<SlotUsage> {
+    return slotUsageOf(await this.getItem(slotsKey(installationId)));
   }
 
   async releaseLock(task: Task): Promise<void> {
@@ -764,6 +837,28 @@ export class DynamoTaskStore implements TaskStore {
         }),
       ),
     );
+  }
+
+  async claimMemo(key: string, ttlSeconds: number): Promise<boolean> {
+    const nowSeconds = epochSeconds(this.now());
+    try {
+      await this.write(() =>
+        this.client.send(
+          new PutCommand({
+            TableName: this.tableName,
+            Item: { ...memoKey(key), entity: 'memo', [TABLE.ttlAttribute]: nowSeconds + ttlSeconds },
+            // An expired memo no longer counts, even before DynamoDB's TTL deletes it.
+            ConditionExpression: 'attribute_not_exists(#pk) OR #expiresAt <= :now',
+            ExpressionAttributeNames: { '#pk': TABLE.partitionKey, '#expiresAt': TABLE.ttlAttribute },
+            ExpressionAttributeValues: { ':now': nowSeconds },
+          }),
+        ),
+      );
+      return true;
+    } catch (error) {
+      if (isConditionFailure(error)) return false;
+      throw error;
+    }
   }
 
   async repoLabel(repository: string): Promise<string | undefined> {

@@ -12,6 +12,8 @@
  * | counter  | COUNTER#<key>               | COUNTER               | value                             |
  * | engineer | ENGINEER#<repo>#<n>         | ENGINEER              | login (first writer wins)         |
  * | label    | REPO#<repo>                 | LABEL                 | label (from the repo's config)    |
+ * | slots    | SLOTS#<installation id>     | SLOTS                 | holders (string set), limit       |
+ * | memo     | MEMO#<key>                  | MEMO                  | expiresAt: as claimed (e.g. 1 h)  |
  */
 import type { Task, TaskStatus } from '../task.js';
 import { TABLE } from './table.js';
@@ -32,6 +34,9 @@ export const lockKey = (repository: string, targetNumber: number): Key => ({
   pk: `LOCK#${repository.toLowerCase()}#${targetNumber}`,
   sk: 'LOCK',
 });
+/** One per installation: the tasks holding one of its slots (installation-slots.ts). */
+export const slotsKey = (installationId: number): Key => ({ pk: `SLOTS#${installationId}`, sk: 'SLOTS' });
+export const memoKey = (key: string): Key => ({ pk: `MEMO#${key}`, sk: 'MEMO' });
 export const counterKey = (key: string): Key => ({ pk: `COUNTER#${key}`, sk: 'COUNTER' });
 export const repoLabelKey = (repository: string): Key => ({
   pk: `REPO#${repository.toLowerCase()}`,

@@ -41,6 +41,14 @@ export type CreateResult = { created: true; task: Task } | { created: false; tas
 
 export type LockResult = { acquired: true } | { acquired: false; holderTaskId: string };
 
+/** An installation's slots: how many of its tasks hold one, and the limit last applied. */
+export interface SlotUsage {
+  running: number;
+  limit?: number;
+}
+
+export type SlotResult = { acquired: true } | ({ acquired: false } & Required<SlotUsage>);
+
 /** Fields any update may change; status changes go through `transition`. */
 export type TaskChanges = Partial<
   Pick<
@@ -51,6 +59,8 @@ export type TaskChanges = Partial<
     | 'trackingCommentId'
     | 'runnerId'
     | 'tokenNonceHash'
+    | 'config'
+    | 'waitingFor'
     | 'usage'
     | 'result'
     | 'error'
@@ -96,6 +106,14 @@ export interface TaskStore {
   acquireLock(task: Task): Promise<LockResult>;
   /** Release the target's lock if this task holds it. */
   releaseLock(task: Task): Promise<void>;
+  /**
+   * Take one of the installation's slots for this task, if fewer than `limit` are held (or it
+   * holds one already): one conditional write on the installation's slots item, so concurrent
+   * dispatches never take more than `limit`. A terminal transition gives the slot back in the
+   * same transaction. Throws TaskFinishedError if the stored task is already finished.
+   */
+  acquireSlot(task: Task, limit: number): Promise<SlotResult>;
+  slotUsage(installationId: number): Promise<SlotUsage>;
   /** Who holds the target's lock, if anyone. */
   lockHolder(repository: string, targetNumber: number): Promise<string | undefined>;
   /** Tasks of one target, oldest first. */
@@ -122,6 +140,11 @@ export interface TaskStore {
    * intake (which must not call GitHub before answering) can recognise a custom label.
    */
   rememberRepoLabel(repository: string, label: string): Promise<void>;
+  /**
+   * "Do this at most once per `ttlSeconds`": a conditional put of a memo that expires. True for
+   * the one caller that claimed it (none held, or the last one expired), false while it holds.
+   */
+  claimMemo(key: string, ttlSeconds: number): Promise<boolean>;
   repoLabel(repository: string): Promise<string | undefined>;
   appendLog(taskId: string, phase: string, message: string): Promise<void>;
   readLog(taskId: string): Promise<LogEntry[]>;

@@ -1,12 +1,13 @@
 /**
  * Dispatch: the slow half of intake, after GitHub has its answer. For one task: permission gate,
- * repository config, the target's lock (or a place in its queue), an acknowledgement where a
- * person looks, and the runner. Also carries out cancel requests (`/agent stop`, Cancel button).
+ * repository config, the target's lock (or a place in its queue), one of the installation's slots
+ * (or a place among the tasks waiting for one), an acknowledgement where a person looks, and the
+ * runner. Also carries out cancel requests (`/agent stop`, Cancel button).
  */
 import type { Logger } from 'pino';
-import { loadRepoConfig } from '../../core/github/config.js';
+import { configToStore, loadRepoConfig } from '../../core/github/config.js';
 import { GitHubReporter, type Octokit } from '../../core/github/reporter.js';
-import { finishTask, promoteNext } from '../../core/lifecycle.js';
+import { finishTask, promoteNext, promoteSlotWaiters } from '../../core/lifecycle.js';
 import { mayTrigger, refusalMessage } from '../../core/permissions.js';
 import type { DispatchMessage, Dispatcher, Runner } from '../../core/ports.js';
 import {
@@ -16,9 +17,10 @@ import {
   trackingComment,
   type Outcome,
 } from '../../core/report.js';
-import { VersionConflictError, type TaskStore } from '../../core/store/task-store.js';
+import { VersionConflictError, type SlotResult, type TaskStore } from '../../core/store/task-store.js';
 import { newTokenNonce } from '../../core/task-token.js';
 import { isTerminal, type Task } from '../../core/task.js';
+import { replyToRefusal } from './refusal-reply.js';
 
 export interface DispatchDeps {
   store: TaskStore;
@@ -28,7 +30,11 @@ export interface DispatchDeps {
   log: Logger;
   secrets?: () => string[];
   detailsUrl?: (task: Task) => string | undefined;
+  /** Tasks of one installation dispatched or running at once (NIGHTSHIFT_MAX_CONCURRENT_TASKS). */
+  maxConcurrentTasks?: number;
 }
+
+export const DEFAULT_MAX_CONCURRENT_TASKS = 5;
 
 export async function handleDispatchMessage(deps: DispatchDeps, message: DispatchMessage): Promise<void> {
   if (message.type === 'dispatch') await dispatchTask(deps, message.taskId);
@@ -49,6 +55,7 @@ export async function dispatchTask(deps: DispatchDeps, taskId: string): Promise<
   const octokit = await deps.octokitFor(task.installationId);
   const reporter = reporterFor(deps, octokit, task);
   let lockTaken = false;
+  let slotTaken = false;
   try {
     if (task.cancelRequested) {
       await finishTask(deps.store, reporter, task, 'cancelled', {
@@ -73,10 +80,21 @@ export async function dispatchTask(deps: DispatchDeps, taskId: string): Promise<
       return;
     }
     lockTaken = true;
+    const limit = deps.maxConcurrentTasks ?? DEFAULT_MAX_CONCURRENT_TASKS;
+    const slot = await deps.store.acquireSlot(task, limit);
+    if (!slot.acquired) {
+      await waitForSlot(deps, reporter, task, slot);
+      return;
+    }
+    slotTaken = true;
     const ack = await acknowledge(reporter, task);
     // A new nonce per dispatch: the agent shows it to get tokens; the record keeps its hash.
     const { nonce, hash } = newTokenNonce();
-    task = await deps.store.transition(task, 'dispatched', { ...ack, tokenNonceHash: hash });
+    task = await deps.store.transition(task, 'dispatched', {
+      ...ack,
+      tokenNonceHash: hash,
+      ...(task.config ? { config: task.config } : {}),
+    });
     const dispatched = task;
     const runnerId = await deps.runner.start(task, {
       onRetry: (reason, attempt) =>
@@ -96,8 +114,29 @@ export async function dispatchTask(deps: DispatchDeps, taskId: string): Promise<
         summary: `Nightshift could not start the agent: ${reason}`,
       }).catch((e: unknown) => log.error({ err: e }, 'could not report the failure'));
     }
-    if (lockTaken) await promoteNext(deps.store, deps.dispatcher, task.repository, task.target.number);
+    if (lockTaken || slotTaken) await promoteNext(deps.store, deps.dispatcher, task);
   }
+}
+
+/**
+ * Every slot of the installation is taken: the task waits (keeping its target's lock, so it stays
+ * next there), says so where the person looks, and is started by whichever task of the
+ * installation ends next (lifecycle.ts `promoteNext`). A slot freed while it decided to wait is
+ * caught by looking once more after the wait is recorded.
+ */
+async function waitForSlot(
+  deps: DispatchDeps,
+  reporter: GitHubReporter,
+  task: Task,
+  slot: Extract<SlotResult, { acquired: false }>,
+): Promise<void> {
+  const reason =
+    `Waiting for a free slot: ${slot.running} of this installation's tasks are running, the most at ` +
+    `once (${slot.limit}, NIGHTSHIFT_MAX_CONCURRENT_TASKS). It starts when one of them ends.`;
+  const ack = await acknowledge(reporter, task, reason);
+  await deps.store.transition(task, 'waiting', { ...ack, waitingFor: 'slot' });
+  deps.log.info({ taskId: task.id, running: slot.running, limit: slot.limit }, 'no free slot: task waits');
+  await promoteSlotWaiters(deps.store, deps.dispatcher, task.installationId);
 }
 
 /**
@@ -127,11 +166,8 @@ async function prepare(deps: DispatchDeps, reporter: GitHubReporter, task: Task)
       allowedUsers,
     );
     if (!verdict.allowed) {
-      return end(
-        'failed',
-        { conclusion: 'failure', headline: 'Not permitted', summary: verdict.reason },
-        refusalMessage(sender, 'this task'),
-      );
+      await replyToRefusal(deps.store, reporter, deps.log, task, sender, refusalMessage(sender, 'this task'));
+      return end('failed', { conclusion: 'failure', headline: 'Not permitted', summary: verdict.reason });
     }
   }
 
@@ -207,7 +243,15 @@ async function prepare(deps: DispatchDeps, reporter: GitHubReporter, task: Task)
       );
     }
   }
-  return headSha ? { ...task, headSha, ...(branch ? { branch } : {}) } : task;
+  const stored = configToStore(config.config);
+  if (!stored)
+    deps.log.warn({ taskId: task.id }, 'config too large to keep on the task: the agent reads it again');
+  return {
+    ...task,
+    ...(stored ? { config: stored } : {}),
+    ...(headSha ? { headSha } : {}),
+    ...(branch ? { branch } : {}),
+  };
 }
 
 /**
@@ -301,12 +345,8 @@ async function cancelTasks(
   const verdict = mayTrigger(permission, message.sender, config.ok ? config.config.allowedUsers : []);
   if (!verdict.allowed) {
     if (message.commentId) {
-      await reporter.upsertComment(
-        first.target.number,
-        first,
-        'notice',
-        refusalMessage(message.sender, 'stopping a task'),
-      );
+      const reply = refusalMessage(message.sender, 'stopping a task');
+      await replyToRefusal(deps.store, reporter, deps.log, first, message.sender, reply);
     }
     return;
   }
@@ -316,6 +356,8 @@ async function cancelTasks(
         conclusion: 'cancelled',
         headline: `Cancelled by @${message.sender}`,
       });
+      // A task waiting for a slot held its target's lock: the next one there may start.
+      await promoteNext(deps.store, deps.dispatcher, task);
     } else {
       await deps.store.requestCancel(task.id);
     }

@@ -57,6 +57,7 @@ export function buildLocalDeps(env: AppEnv, connection: StoreConnection): LocalD
     dispatcher,
     log,
     secrets,
+    maxConcurrentTasks: env.NIGHTSHIFT_MAX_CONCURRENT_TASKS,
   };
   dispatcher.connect((message) => handleDispatchMessage(deps, message));
   return { deps, dispatcher, runner: local, ProbotWithEnv };

@@ -5,7 +5,7 @@
  *    person told where they look (the tracking comment);
  *  - dispatched but never claimed by a runner: failed, and the target's queue moves on;
  *  - running with a lapsed heartbeat (hung or vanished): concluded `timed_out`, runner stopped;
- *  - waiting on a target nobody holds: promoted.
+ *  - waiting on a target nobody holds, or for a slot of an installation with one free: promoted.
  */
 import { GitHubReporter } from '../../core/github/reporter.js';
 import { finishTask, promoteNext } from '../../core/lifecycle.js';
@@ -98,7 +98,7 @@ export async function sweep(
   }
   for (const task of await deps.store.listStale('waiting', ago(limits.queuedMs))) {
     await each(task, async () => {
-      const promoted = await promoteNext(deps.store, deps.dispatcher, task.repository, task.target.number);
+      const promoted = await promoteNext(deps.store, deps.dispatcher, task);
       if (promoted) report.promoted.push(promoted);
     });
   }

@@ -5,6 +5,13 @@
  * or (sent without one) as soon as the bytes read pass the limit, so the server never holds more
  * than the limit of any request. Then the signature, over the raw bytes: missing, wrong or
  * SHA-1-only is a 401. A request that passes goes on to Probot with its body already read.
+ *
+ * The limit per request does not bound many requests at once: eight unfinished 24 MB bodies would
+ * be 192 MB held. So the bodies in flight together share a budget (`maxInFlightBytes`, 32 MB): a
+ * request that announces a length takes it from the budget before a byte is read, one without
+ * takes it as its bytes arrive, and what a request took is given back when its response closes
+ * (answered, or the connection gone). A request the budget cannot take is answered 503 with
+ * `Retry-After` at once, and its bytes are dropped, never kept.
  */
 import { createHmac, timingSafeEqual } from 'node:crypto';
 import type { IncomingMessage, Server, ServerResponse } from 'node:http';
@@ -15,6 +22,35 @@ export interface WebhookGuardOptions {
   path: string;
   secret: string;
   maxBytes?: number;
+  /** Bytes of webhook bodies held at once across requests; default `MAX_IN_FLIGHT_BYTES`. */
+  maxInFlightBytes?: number;
+}
+
+export const MAX_IN_FLIGHT_BYTES = 32 * 1024 * 1024;
+/** Seconds a sender refused for lack of room is asked to wait. */
+export const BUSY_RETRY_AFTER_SECONDS = 5;
+
+/** The bytes of bodies in flight, shared by all requests of one server. */
+class BodyBudget {
+  private used = 0;
+  constructor(readonly limit: number) {}
+
+  /** A hold for one request: takes bytes while they fit, gives all back once. */
+  hold(): { take(bytes: number): boolean; release(): void } {
+    let held = 0;
+    return {
+      take: (bytes) => {
+        if (this.used + bytes > this.limit) return false;
+        this.used += bytes;
+        held += bytes;
+        return true;
+      },
+      release: () => {
+        this.used -= held;
+        held = 0;
+      },
+    };
+  }
 }
 
 type RequestListener = (req: IncomingMessage, res: ServerResponse) => void;
@@ -29,10 +65,13 @@ export function guardWebhooks(server: Server, options: WebhookGuardOptions): voi
   const pass = (req: IncomingMessage, res: ServerResponse) => {
     for (const listener of listeners) listener.call(server, req, res);
   };
+  const budget = new BodyBudget(options.maxInFlightBytes ?? MAX_IN_FLIGHT_BYTES);
   server.on('request', (req: IncomingMessage, res: ServerResponse) => {
     const path = new URL(req.url ?? '/', 'http://localhost').pathname.replace(/\/+$/, '');
     if (req.method !== 'POST' || path !== options.path.replace(/\/+$/, '')) return pass(req, res);
-    void checkWebhook(req, res, options)
+    const hold = budget.hold();
+    res.once('close', hold.release);
+    void checkWebhook(req, res, options, hold.take)
       .then((body) => {
         if (body === undefined) return;
         // Probot's middleware takes a string body as the payload instead of reading the stream.
@@ -48,13 +87,18 @@ async function checkWebhook(
   req: IncomingMessage,
   res: ServerResponse,
   options: WebhookGuardOptions,
+  take: (bytes: number) => boolean,
 ): Promise<string | undefined> {
   const max = options.maxBytes ?? MAX_BODY_BYTES;
   const declared = Number(req.headers['content-length']);
-  if (Number.isFinite(declared) && declared > max) return tooLarge(req, res, max);
-  const bytes = await readUpTo(req, max);
+  const announced = req.headers['content-length'] !== undefined && Number.isFinite(declared);
+  if (announced && declared > max) return tooLarge(req, res, max);
+  // An announced length is taken whole before reading (the parser stops the body there).
+  if (announced && !take(declared)) return busy(req, res);
+  const bytes = await readUpTo(req, max, announced ? () => true : take);
   if (bytes === 'error') return undefined;
   if (bytes === 'too large') return tooLarge(req, res, max);
+  if (bytes === 'busy') return busy(req, res);
   const signature = req.headers['x-hub-signature-256'];
   if (typeof signature !== 'string' || !signatureMatches(options.secret, bytes, signature)) {
     refuse(res, 401, 'signature missing or wrong (x-hub-signature-256)');
@@ -68,20 +112,28 @@ async function checkWebhook(
   return body;
 }
 
-/** The request's bytes, or 'too large' as soon as they pass `max` (what came so far is dropped). */
-function readUpTo(req: IncomingMessage, max: number): Promise<Buffer | 'too large' | 'error'> {
+/**
+ * The request's bytes; 'too large' as soon as they pass `max`, 'busy' as soon as `take` refuses
+ * room for a chunk (either way, what came so far is dropped).
+ */
+function readUpTo(
+  req: IncomingMessage,
+  max: number,
+  take: (bytes: number) => boolean,
+): Promise<Buffer | 'too large' | 'busy' | 'error'> {
   return new Promise((resolve) => {
     const chunks: Buffer[] = [];
     let size = 0;
     const onData = (chunk: Buffer) => {
       size += chunk.length;
-      if (size <= max) {
+      const refused = size > max ? 'too large' : take(chunk.length) ? undefined : 'busy';
+      if (!refused) {
         chunks.push(chunk);
         return;
       }
       chunks.length = 0;
       req.off('data', onData);
-      resolve('too large');
+      resolve(refused);
     };
     req.on('data', onData);
     req.once('end', () => resolve(Buffer.concat(chunks)));
@@ -102,6 +154,19 @@ export function signatureMatches(secret: string, body: Buffer, header: string): 
  */
 function tooLarge(req: IncomingMessage, res: ServerResponse, max: number): undefined {
   refuse(res, 413, `payload too large (over ${Math.round(max / 1024 / 1024)} MB)`);
+  return drop(req);
+}
+
+/** Answer 503 with Retry-After at once: the bodies in flight fill the budget. */
+function busy(req: IncomingMessage, res: ServerResponse): undefined {
+  refuse(res, 503, 'too many webhook bodies in flight; retry shortly', {
+    'retry-after': String(BUSY_RETRY_AFTER_SECONDS),
+  });
+  return drop(req);
+}
+
+/** Read the rest of a refused body and drop it; past `DRAIN_LIMIT` dropped bytes, cut it off. */
+function drop(req: IncomingMessage): undefined {
   let dropped = 0;
   req.on('data', (chunk: Buffer) => {
     dropped += chunk.length;
@@ -114,11 +179,17 @@ function tooLarge(req: IncomingMessage, res: ServerResponse, max: number): undef
 /** Bytes of a refused body read and dropped before the connection is cut. */
 const DRAIN_LIMIT = 64 * 1024 * 1024;
 
-function refuse(res: ServerResponse, status: number, error: string): void {
+function refuse(
+  res: ServerResponse,
+  status: number,
+  error: string,
+  headers: Record<string, string> = {},
+): void {
   if (res.headersSent) return;
   const body = JSON.stringify({ error });
   res
     .writeHead(status, {
+      ...headers,
       'content-type': 'application/json',
       'content-length': String(Buffer.byteLength(body)),
     })

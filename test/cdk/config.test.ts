@@ -26,6 +26,7 @@ describe('readConfig', () => {
       containerInsights: false,
       webhookReservedConcurrency: 50,
       dispatchMaxEventAgeMinutes: 60,
+      maxConcurrentTasks: 5,
       sweepIntervalMinutes: 5,
       failedTasksAlarmThreshold: 3,
     });

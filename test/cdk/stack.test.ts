@@ -277,6 +277,7 @@ group('Lambda functions', () => {
       ECS_SUBNETS: { 'Fn::Join': ['', [subnets[0], ',', subnets[1]]] },
       ECS_SECURITY_GROUPS: { 'Fn::GetAtt': [ids.securityGroup, 'GroupId'] },
       ECS_ASSIGN_PUBLIC_IP: 'true',
+      NIGHTSHIFT_MAX_CONCURRENT_TASKS: '5',
     });
   });
 

@@ -33,13 +33,14 @@ const lambdaEnv = (s: Synthesized, fn: string) =>
 
 group('private subnets behind NAT', () => {
   it('puts the task in private subnets without a public IP, with the NAT gateways asked for', () => {
-    const s = variant({ subnetType: 'private', natGateways: 2 });
+    const s = variant({ subnetType: 'private', natGateways: 2, maxConcurrentTasks: 12 });
     s.template.resourceCountIs('AWS::EC2::NatGateway', 2);
     s.template.resourceCountIs('AWS::EC2::Subnet', 4);
     const dispatch = s.id(s.stack.dispatch.handler.function);
     const privateSubnets = s.stack.network.vpc.privateSubnets.map((subnet) => ({ Ref: s.id(subnet) }));
     expect(privateSubnets).toHaveLength(2);
     expect(lambdaEnv(s, dispatch)).toMatchObject({
+      NIGHTSHIFT_MAX_CONCURRENT_TASKS: '12', // nightshift:maxConcurrentTasks
       ECS_ASSIGN_PUBLIC_IP: 'false',
       ECS_SUBNETS: { 'Fn::Join': ['', [privateSubnets[0], ',', privateSubnets[1]]] },
     });

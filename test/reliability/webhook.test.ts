@@ -5,7 +5,8 @@
  * do) and `npm start`'s server in its own process, which also runs a whole agent task.
  */
 import { createHmac } from 'node:crypto';
-import { request as httpRequest } from 'node:http';
+import { readFileSync } from 'node:fs';
+import { request as httpRequest, type ClientRequest, type IncomingMessage } from 'node:http';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { isTerminal, type Task } from '../../core/task.js';
 import { MAX_TRIGGER_TEXT } from '../../core/triggers.js';
@@ -278,5 +279,103 @@ describe('reliability: the webhook front door', () => {
     expect(binaryView.isError).toBe(true);
     expect(binaryView.text).toMatch(/logo\.gif is a binary file .*GIF image.*text files only/);
     expect(model.errors).toEqual([]);
+  });
+
+  it('case 36: eight unfinished 24 MB webhooks at once → one is read, the others answered 503 with Retry-After before more is read; memory stays flat; room comes back', async () => {
+    const pid = server.process.pid!;
+    const rss = () =>
+      Number(/VmRSS:\s+(\d+) kB/.exec(readFileSync(`/proc/${pid}/status`, 'utf8'))?.[1]) * 1024;
+    // A correctly signed 24 MB delivery that starts no work (a label that is not the trigger).
+    const issue = github.addIssue(REPO, { title: 'In flight', body: 'x', user: 'bob' });
+    const payload = await payloadFor(github, REPO, 'issues', 'labeled', {
+      issue: { number: issue.number },
+      label: { name: 'documentation' },
+      sender: { login: 'alice' },
+    });
+    const big = (id: string) =>
+      signedDelivery('issues', { ...payload, padding: 'x'.repeat(24 * MB) }, WEBHOOK_SECRET, {
+        deliveryId: id,
+      });
+
+    /** A slow upload: announces the body (or not), sends `bytes` of it, and waits. */
+    function upload(delivery: SignedDelivery, announce = true) {
+      const body = Buffer.from(delivery.body);
+      const req: ClientRequest = httpRequest(`${server.url}/api/github/webhooks`, {
+        method: 'POST',
+        headers: { ...delivery.headers, ...(announce ? { 'content-length': String(body.length) } : {}) },
+      });
+      req.on('error', () => undefined); // a refused upload may be cut off
+      let sent = 0;
+      const answer = new Promise<{ status: number; retryAfter?: string; sentBefore: number }>((resolve) => {
+        req.once('response', (res: IncomingMessage) => {
+          const sentBefore = sent;
+          res.resume();
+          res.once('end', () =>
+            resolve({ status: res.statusCode ?? 0, retryAfter: res.headers['retry-after'], sentBefore }),
+          );
+        });
+      });
+      const send = async (upTo: number) => {
+        // A refused upload may be cut off by the server: then there is nothing more to send.
+        while (sent < Math.min(upTo, body.length) && !req.destroyed) {
+          const end = Math.min(sent + 256 * 1024, upTo, body.length);
+          const flushed = req.write(body.subarray(sent, end));
+          sent = end;
+          if (!flushed) {
+            await new Promise((r) => {
+              req.once('drain', r);
+              req.once('close', r);
+            });
+          }
+        }
+        if (sent === body.length && !req.destroyed) req.end();
+      };
+      return { answer, send, req, size: body.length };
+    }
+
+    const before = rss();
+    const uploads = Array.from({ length: 8 }, (_, i) => upload(big(`in-flight-${i}`)));
+    // Each announces 24 MB and sends its first megabyte, all at once.
+    await Promise.all(uploads.map((u) => u.send(MB)));
+    const refused = await waitFor('seven 503s', async () => {
+      const settled = await Promise.all(
+        uploads.map((u) => Promise.race([u.answer, new Promise((r) => setTimeout(() => r(undefined), 10))])),
+      );
+      const answered = settled.filter((a) => a !== undefined) as Array<
+        Awaited<(typeof uploads)[0]['answer']>
+      >;
+      return answered.length >= 7 ? answered : undefined;
+    });
+    expect(refused).toHaveLength(7);
+    for (const answer of refused) {
+      expect(answer.status).toBe(503);
+      expect(answer.retryAfter).toBe('5');
+      expect(answer.sentBefore).toBeLessThanOrEqual(MB); // refused before the rest was sent
+    }
+    // The one admitted, and the seven refused, send all but their last byte: unfinished bodies.
+    await Promise.all(uploads.map((u) => u.send(u.size - 1)));
+    await new Promise((r) => setTimeout(r, 500));
+    const during = rss();
+    // Eight bodies held would be 192 MB more; one held is 24 MB (plus what was dropped, not yet freed).
+    expect(during - before).toBeLessThan(96 * MB);
+    for (const u of uploads) u.req.destroy();
+
+    // A body without a content-length takes room as it arrives: one of 20 MB holds, a second of
+    // 20 MB is refused once the two pass 32 MB; once the first is answered, room comes back.
+    const first = upload(big('in-flight-chunked-1'), false);
+    await first.send(20 * MB);
+    const second = upload(big('in-flight-chunked-2'), false);
+    await second.send(20 * MB);
+    const secondAnswer = await second.answer;
+    expect(secondAnswer.status).toBe(503);
+    expect(secondAnswer.sentBefore).toBeLessThanOrEqual(20 * MB);
+    second.req.destroy();
+    await first.send(first.size);
+    expect((await first.answer).status).toBe(200);
+    const again = upload(big('in-flight-again'));
+    await again.send(again.size);
+    expect((await again.answer).status).toBe(200);
+    expect((await fetch(`${server.url}/ping`)).status).toBe(200);
+    expect(await serverTasksFor(issue.number)).toEqual([]);
   });
 });

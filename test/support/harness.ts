@@ -76,6 +76,8 @@ export interface HarnessOptions {
   /** false: intake only; dispatch messages are recorded in `sent`, nothing runs. */
   dispatch?: boolean;
   runner?: Runner;
+  /** Tasks per installation at once; the harness lifts the cap unless a test sets it. */
+  maxConcurrentTasks?: number;
 }
 
 export async function startHarness(options: HarnessOptions = {}): Promise<Harness> {
@@ -126,6 +128,7 @@ export async function startHarness(options: HarnessOptions = {}): Promise<Harnes
     dispatcher,
     log,
     secrets: () => [env.privateKey, WEBHOOK_SECRET, ANTHROPIC_KEY],
+    maxConcurrentTasks: options.maxConcurrentTasks ?? 1_000,
   };
   const sent: DispatchMessage[] = [];
   dispatcher.connect(async (message) => {

@@ -448,6 +448,21 @@ describe('cancel, counters, logs', () => {
     expect(await store.counter('other')).toBe(0);
   });
 
+  it('claims a memo once until it expires, even when claimed concurrently', async () => {
+    const clock = manualClock();
+    const { store, client, tableName } = await fresh({ now: clock.now });
+    const claims = await Promise.all(Array.from({ length: 10 }, () => store.claimMemo('refusal#a', 3600)));
+    expect(claims.filter(Boolean)).toHaveLength(1);
+    expect(await store.claimMemo('refusal#b', 3600)).toBe(true);
+    const item = await rawItem(client, tableName, { pk: 'MEMO#refusal#a', sk: 'MEMO' });
+    expect(item?.expiresAt).toBe(Date.parse('2030-01-01T01:00:00.000Z') / 1000);
+    clock.advance(3599_000);
+    expect(await store.claimMemo('refusal#a', 3600)).toBe(false);
+    clock.advance(1_000); // expired, though DynamoDB's TTL may not have deleted it yet
+    expect(await store.claimMemo('refusal#a', 3600)).toBe(true);
+    expect(await store.claimMemo('refusal#a', 3600)).toBe(false);
+  });
+
   it("keeps a task's log in order, apart from the task and other tasks", async () => {
     const clock = manualClock();
     const { store, client, tableName } = await fresh({ now: clock.now });
@@ -525,6 +540,40 @@ describe("under DynamoDB's transaction conflicts", () => {
     // Everyone finishes at once; the lock is gone afterwards.
     await Promise.all(tasks.map((task) => store.transition(task, 'cancelled')));
     expect(await store.lockHolder('octo/repo', 7)).toBeUndefined();
+  });
+
+  it('installation slots: 40 tasks take slots at once with a limit of 5 → exactly 5; ends give them back, once', async () => {
+    const t = await fresh({ transactionConflicts: 'cancel' });
+    const { store, counter } = countingConflicts(t);
+    const tasks = await Promise.all(
+      Array.from({ length: 40 }, (_, i) =>
+        store.create(newTask({ target: { kind: 'issue', number: 100 + i } })),
+      ),
+    );
+    const other = await store.create(newTask({ installationId: 43 }));
+    const [slots] = await Promise.all([
+      Promise.all(tasks.map((task) => store.acquireSlot(task, 5))),
+      store.acquireSlot(other, 5),
+    ]);
+    expect(counter.conflicts).toBeGreaterThan(0);
+    const holders = tasks.filter((_, i) => slots[i]?.acquired);
+    expect(holders).toHaveLength(5);
+    expect(slots.filter((s) => !s.acquired)).toEqual(
+      Array.from({ length: 35 }, () => ({ acquired: false, running: 5, limit: 5 })),
+    );
+    expect(await store.slotUsage(42)).toEqual({ running: 5, limit: 5 });
+    expect(await store.slotUsage(43)).toEqual({ running: 1, limit: 5 }); // its own installation
+    // A holder asking again keeps its one slot.
+    expect(await store.acquireSlot(holders[0]!, 5)).toEqual({ acquired: true });
+    expect((await store.slotUsage(42)).running).toBe(5);
+
+    // Every task ends at once, holders and waiters: each holder's slot comes back exactly once.
+    const live = await Promise.all(tasks.map((task) => store.load(task.id)));
+    await Promise.all(live.map((task) => store.transition(task, 'cancelled')));
+    expect(await store.slotUsage(42)).toEqual({ running: 0, limit: 5 });
+    // A finished task takes no slot.
+    await expect(store.acquireSlot(live[0]!, 5)).rejects.toBeInstanceOf(TaskFinishedError);
+    expect((await store.slotUsage(42)).running).toBe(0);
   });
 });
 

@@ -342,6 +342,46 @@ describe('text editor tool in a sandbox', () => {
     });
   });
 
+  describe('files that are not UTF-8 text', () => {
+    // "café" in Latin-1 (0xe9), and a PNG header with its NUL bytes.
+    const latin1 = Buffer.from('const name = "caf\xe9";\n', 'latin1');
+    const png = Buffer.concat([Buffer.from('89504e470d0a1a0a0000000d49484452', 'hex'), Buffer.alloc(64)]);
+
+    it('refuses str_replace, insert and create on a Latin-1 file and leaves its bytes alone', async () => {
+      const full = await fixture('latin1.js', latin1);
+      const calls = [
+        { command: 'str_replace', path: 'latin1.js', old_str: 'const', new_str: 'let' },
+        { command: 'insert', path: 'latin1.js', insert_line: 0, insert_text: '// hi' },
+        { command: 'create', path: 'latin1.js', file_text: 'const name = "café";\n' },
+      ];
+      for (const call of calls) {
+        const out = await editor.run(call);
+        expect(out.isError, call.command).toBe(true);
+        expect(out.content, call.command).toMatch(
+          /latin1\.js is not valid UTF-8 text .*left it unchanged.*bash tool/,
+        );
+        expect(await readFile(full), call.command).toEqual(latin1);
+      }
+    });
+
+    it('refuses str_replace, insert and create on a PNG and leaves its bytes alone', async () => {
+      const full = await fixture('logo.png', png);
+      const calls = [
+        { command: 'str_replace', path: 'logo.png', old_str: 'PNG', new_str: 'GIF' },
+        { command: 'insert', path: 'logo.png', insert_line: 0, insert_text: 'text' },
+        { command: 'create', path: 'logo.png', file_text: 'not an image\n' },
+      ];
+      for (const call of calls) {
+        const out = await editor.run(call);
+        expect(out.isError, call.command).toBe(true);
+        expect(out.content, call.command).toMatch(
+          /logo\.png is a binary file \(80 bytes, PNG image\); .*left it unchanged/,
+        );
+        expect(await readFile(full), call.command).toEqual(png);
+      }
+    });
+  });
+
   describe('bad input', () => {
     it('answers unknown commands and missing fields as errors', async () => {
       const undo = await editor.run({ command: 'undo_edit', path: 'x' });

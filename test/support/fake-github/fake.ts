@@ -663,13 +663,18 @@ export class FakeGitHub implements World {
 
   /** A file's content at `ref` (branch, tag or sha), or undefined when missing. */
   async readFile(repo: RepoRef, ref: string, path: string): Promise<string | undefined> {
+    return (await this.readFileBytes(repo, ref, path))?.toString();
+  }
+
+  /** A file's bytes at `ref` (branch, tag or sha), or undefined when missing. */
+  async readFileBytes(repo: RepoRef, ref: string, path: string): Promise<Buffer | undefined> {
     const r = this.state.mustRepo(repo);
     const sha = await g.resolveCommit(r.gitDir, ref);
     if (!sha) return undefined;
     const clean = path.replace(/^\/+/, '');
     const [entry] = await g.lsTree(r.gitDir, sha, clean);
     if (!entry || entry.type !== 'blob' || entry.path !== clean) return undefined;
-    return (await g.readBlob(r.gitDir, entry.sha)).toString();
+    return g.readBlob(r.gitDir, entry.sha);
   }
 
   /** Commits reachable from `ref`, newest first. */

@@ -167,3 +167,19 @@ describe('configJsonSchema', () => {
     expect(validate({ labels: 'agent' })).toBe(false);
   });
 });
+
+describe('a config kept on the task record', () => {
+  it('validates again to itself (dispatch stores the parsed config, the agent task parses it again)', () => {
+    const parsed = parseConfigYaml(
+      '_extends: .github\ntest: npm test\ninstructions: Use pnpm.\nlimits:\n  turns: 9\nprices:\n  m: { input: 1, output: 2, cacheWrite: 1, cacheRead: 0.1 }\n',
+    );
+    expect(parsed.ok).toBe(true);
+    if (!parsed.ok) return;
+    const stored = JSON.parse(JSON.stringify(parsed.config)) as unknown;
+    expect(parseConfig(stored)).toEqual({ ok: true, config: parsed.config });
+    expect(parseConfig(JSON.parse(JSON.stringify(DEFAULT_CONFIG)))).toEqual({
+      ok: true,
+      config: DEFAULT_CONFIG,
+    });
+  });
+});

@@ -16,6 +16,7 @@ describe('readAppEnv', () => {
       TABLE_NAME: 'nightshift',
       NIGHTSHIFT_RUNNER: 'local',
       NIGHTSHIFT_LABEL: 'agent',
+      NIGHTSHIFT_MAX_CONCURRENT_TASKS: 5,
       PORT: 3000,
       LOG_LEVEL: 'info',
     });
@@ -28,6 +29,12 @@ describe('readAppEnv', () => {
       readAppEnv({ ...base, APP_ID: 'abc', GITHUB_API_URL: 'not a url', NIGHTSHIFT_RUNNER: 'k8s' }),
     ).toThrow(/APP_ID[\s\S]*GITHUB_API_URL[\s\S]*NIGHTSHIFT_RUNNER/);
     expect(() => readAppEnv({ APP_ID: '1', PRIVATE_KEY: 'k' })).toThrow(/WEBHOOK_SECRET/);
+    expect(
+      readAppEnv({ ...base, NIGHTSHIFT_MAX_CONCURRENT_TASKS: '12' }).NIGHTSHIFT_MAX_CONCURRENT_TASKS,
+    ).toBe(12);
+    expect(() => readAppEnv({ ...base, NIGHTSHIFT_MAX_CONCURRENT_TASKS: '0' })).toThrow(
+      /NIGHTSHIFT_MAX_CONCURRENT_TASKS/,
+    );
     expect(() => readAppEnv({ APP_ID: '1', WEBHOOK_SECRET: 's' })).toThrow(EnvError);
     expect(() => readAppEnv({ APP_ID: '1', WEBHOOK_SECRET: 's' })).toThrow(/PRIVATE_KEY or PRIVATE_KEY_PATH/);
   });
