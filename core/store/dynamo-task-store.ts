@@ -59,7 +59,7 @@ import {
   taskToItem,
   withoutUndefined,
 } from './items.js';
-import { type RetryOptions, retrying } from './retry.js';
+import { type RetryOptions, type RetryStep, retrying } from './retry.js';
 import { TABLE } from './table.js';
 import {
   type CreateResult,
@@ -576,68 +576,81 @@ export class DynamoTaskStore implements TaskStore {
           if (holder !== undefined) return { retry: false, value: { acquired: false, holderTaskId: holder } };
         }
         const now = this.now().toISOString();
-        const terminal = Object.fromEntries(TERMINAL_STATUSES.map((status, i) => [`:terminal${i}`, status]));
-        const items: TransactItem[] = [
-          {
-            ConditionCheck: {
-              TableName: this.tableName,
-              Key: taskKey(task.id),
-              ConditionExpression: `attribute_exists(#pk) AND NOT (#status IN (${Object.keys(terminal).join(', ')}))`,
-              ExpressionAttributeNames: { '#pk': TABLE.partitionKey, '#status': 'status' },
-              ExpressionAttributeValues: terminal,
-            },
+        const update: NonNullable<TransactItem['Update']> = {
+          TableName: this.tableName,
+          Key: lock,
+          UpdateExpression:
+            'SET #entity = :entity, #taskId = :me, #repository = :repository, #targetNumber = :number, ' +
+            '#acquiredAt = if_not_exists(#acquiredAt, :now)',
+          ConditionExpression: 'attribute_not_exists(#pk) OR #taskId = :me',
+          ExpressionAttributeNames: {
+            '#pk': TABLE.partitionKey,
+            '#entity': 'entity',
+            '#taskId': 'taskId',
+            '#repository': 'repository',
+            '#targetNumber': 'targetNumber',
+            '#acquiredAt': 'acquiredAt',
           },
-          {
-            Update: {
-              TableName: this.tableName,
-              Key: lock,
-              UpdateExpression:
-                'SET #entity = :entity, #taskId = :me, #repository = :repository, #targetNumber = :number, ' +
-                '#acquiredAt = if_not_exists(#acquiredAt, :now)',
-              ConditionExpression: 'attribute_not_exists(#pk) OR #taskId = :me',
-              ExpressionAttributeNames: {
-                '#pk': TABLE.partitionKey,
-                '#entity': 'entity',
-                '#taskId': 'taskId',
-                '#repository': 'repository',
-                '#targetNumber': 'targetNumber',
-                '#acquiredAt': 'acquiredAt',
-              },
-              ExpressionAttributeValues: {
-                ':entity': 'lock',
-                ':me': task.id,
-                ':repository': task.repository,
-                ':number': task.target.number,
-                ':now': now,
-              },
-            },
+          ExpressionAttributeValues: {
+            ':entity': 'lock',
+            ':me': task.id,
+            ':repository': task.repository,
+            ':number': task.target.number,
+            ':now': now,
           },
-        ];
-        try {
-          await this.transact(items);
-          return { retry: false, value: { acquired: true } };
-        } catch (error) {
-          const codes = cancellationCodes(error);
-          if (!codes) throw error;
-          if (codes[0] === CONDITION_FAILED) {
-            const current = await this.get(task.id);
-            if (!current) throw new TaskNotFoundError(task.id);
-            if (isTerminal(current.status)) throw new TaskFinishedError(task.id, current.status);
-            return { retry: true, cause: error };
+        };
+        return this.onLiveTask(task.id, update, async (error) => {
+          const holder = await this.lockHolder(task.repository, task.target.number);
+          if (holder !== undefined && holder !== task.id) {
+            return { retry: false, value: { acquired: false, holderTaskId: holder } };
           }
-          if (codes[1] === CONDITION_FAILED) {
-            const holder = await this.lockHolder(task.repository, task.target.number);
-            if (holder !== undefined && holder !== task.id) {
-              return { retry: false, value: { acquired: false, holderTaskId: holder } };
-            }
-            return { retry: true, cause: error }; // released meanwhile: try again
-          }
-          if (onlyTransient(codes)) return { retry: true, cause: error };
-          throw error;
-        }
+          return { retry: true, cause: error }; // released meanwhile: try again
+        });
       },
       { ...this.retry, isRetryable: isTransientConflict },
     );
+  }
+
+  /**
+   * One transaction: the task exists and is not finished, and `update` (whose condition guards an
+   * item beside it: the target's lock, the installation's slots) applies. A task that ended
+   * meanwhile throws; a failed condition on `update` is for `onTaken` to read; a transient
+   * conflict is retried.
+   */
+  private async onLiveTask<T extends { acquired: boolean }>(
+    taskId: string,
+    update: NonNullable<TransactItem['Update']>,
+    onTaken: (error: unknown) => Promise<RetryStep<T>>,
+  ): Promise<RetryStep<T>> {
+    const terminal = Object.fromEntries(TERMINAL_STATUSES.map((status, i) => [`:terminal${i}`, status]));
+    const items: TransactItem[] = [
+      {
+        ConditionCheck: {
+          TableName: this.tableName,
+          Key: taskKey(taskId),
+          ConditionExpression: `attribute_exists(#pk) AND NOT (#status IN (${Object.keys(terminal).join(', ')}))`,
+          ExpressionAttributeNames: { '#pk': TABLE.partitionKey, '#status': 'status' },
+          ExpressionAttributeValues: terminal,
+        },
+      },
+      { Update: update },
+    ];
+    try {
+      await this.transact(items);
+      return { retry: false, value: { acquired: true } as T };
+    } catch (error) {
+      const codes = cancellationCodes(error);
+      if (!codes) throw error;
+      if (codes[0] === CONDITION_FAILED) {
+        const current = await this.get(taskId);
+        if (!current) throw new TaskNotFoundError(taskId);
+        if (isTerminal(current.status)) throw new TaskFinishedError(taskId, current.status);
+        return { retry: true, cause: error };
+      }
+      if (codes[1] === CONDITION_FAILED) return onTaken(error);
+      if (onlyTransient(codes)) return { retry: true, cause: error };
+      throw error;
+    }
   }
 
   // ── the installation's slots ────────────────────────────────────────────────────────────────
@@ -648,7 +661,6 @@ export class DynamoTaskStore implements TaskStore {
    * the task already.
    */
   async acquireSlot(task: Task, limit: number): Promise<SlotResult> {
-    const terminal = Object.fromEntries(TERMINAL_STATUSES.map((status, i) => [`:terminal${i}`, status]));
     const full = async (): Promise<SlotResult | undefined> => {
       const item = await this.getItem(slotsKey(task.installationId));
       if (slotHolders(item).has(task.id)) return { acquired: true };
@@ -658,37 +670,14 @@ export class DynamoTaskStore implements TaskStore {
     return retrying<SlotResult>(
       `acquireSlot ${task.id}`,
       async () => {
-        const items: TransactItem[] = [
-          {
-            ConditionCheck: {
-              TableName: this.tableName,
-              Key: taskKey(task.id),
-              ConditionExpression: `attribute_exists(#pk) AND NOT (#status IN (${Object.keys(terminal).join(', ')}))`,
-              ExpressionAttributeNames: { '#pk': TABLE.partitionKey, '#status': 'status' },
-              ExpressionAttributeValues: terminal,
-            },
-          },
-          { Update: takeSlotUpdate(this.tableName, task.installationId, task.id, limit) },
-        ];
-        try {
-          await this.transact(items);
-          return { retry: false, value: { acquired: true } };
-        } catch (error) {
-          const codes = cancellationCodes(error);
-          if (!codes) throw error;
-          if (codes[0] === CONDITION_FAILED) {
-            const current = await this.get(task.id);
-            if (!current) throw new TaskNotFoundError(task.id);
-            if (isTerminal(current.status)) throw new TaskFinishedError(task.id, current.status);
-            return { retry: true, cause: error };
-          }
-          if (codes[1] === CONDITION_FAILED) {
+        return this.onLiveTask(
+          task.id,
+          takeSlotUpdate(this.tableName, task.installationId, task.id, limit),
+          async (error) => {
             const answer = await full();
             return answer ? { retry: false, value: answer } : { retry: true, cause: error }; // freed meanwhile
-          }
-          if (onlyTransient(codes)) return { retry: true, cause: error };
-          throw error;
-        }
+          },
+        );
       },
       { ...this.retry, isRetryable: isTransientConflict },
     );

@@ -36,13 +36,16 @@ export class RetriesExhaustedError extends Error {
   }
 }
 
+/** One attempt's answer: try again (why), or the definite value. */
+export type RetryStep<T> = { retry: true; cause?: unknown } | { retry: false; value: T };
+
 /**
  * Run `attempt` until it returns a definite answer: it returns `{ retry: true }` (or throws an
  * error `isRetryable` accepts) to ask for another go after a jittered pause.
  */
 export async function retrying<T>(
   what: string,
-  attempt: (n: number) => Promise<{ retry: true; cause?: unknown } | { retry: false; value: T }>,
+  attempt: (n: number) => Promise<RetryStep<T>>,
   options: RetryOptions & { isRetryable?: (error: unknown) => boolean } = {},
 ): Promise<T> {
   const attempts = options.attempts ?? DEFAULT_RETRY.attempts;

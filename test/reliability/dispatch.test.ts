@@ -19,6 +19,7 @@ import { REPO, WEBHOOK_SECRET, startHarness, type Harness } from '../support/har
 import {
   RecordingDispatcher,
   RecordingRunner,
+  commentAs,
   functionUrlEvent,
   labelIssue,
   silent,
@@ -51,15 +52,7 @@ describe('reliability: intake and dispatch', () => {
   const tasksFor = async (number: number) => (await h.tasks()).filter((t) => t.target.number === number);
   const liveOn = async (number: number) => (await tasksFor(number)).filter((t) => !isTerminal(t.status));
 
-  async function comment(login: string, body: string, number = prNumber) {
-    const created = h.github.addComment(REPO, number, { body, user: login });
-    const payload = await h.payload('issue_comment', 'created', {
-      issue: { number },
-      comment: { id: created.id },
-      sender: { login },
-    });
-    return { id: created.id, payload, answer: await h.deliver('issue_comment', payload) };
-  }
+  const comment = (login: string, body: string, number = prNumber) => commentAs(h, login, body, number);
 
   /** End every live task on the PR, as a finished runner would, so the next test starts clean. */
   async function endLiveOn(number: number) {

@@ -10,7 +10,7 @@ import { isTerminal, type Task } from '../../core/task.js';
 import { onRunnerStopped } from '../../functions/runner-stopped.js';
 import { sweep } from '../../functions/sweeper/sweep.js';
 import { REPO, startHarness, type Harness } from '../support/harness.js';
-import { RecordingRunner, labelIssue, waitFor } from './support.js';
+import { RecordingRunner, commentAs, labelIssue, waitFor } from './support.js';
 
 const LIMIT = 5;
 
@@ -50,15 +50,8 @@ describe('reliability: per installation', () => {
   const repliesTo = (login: string, number: number) =>
     h.github.comments(REPO, number).filter((c) => c.body.includes(`@${login},`));
 
-  async function comment(login: string, body: string, number = prNumber) {
-    const created = h.github.addComment(REPO, number, { body, user: login });
-    const payload = await h.payload('issue_comment', 'created', {
-      issue: { number },
-      comment: { id: created.id },
-      sender: { login },
-    });
-    return h.deliver('issue_comment', payload);
-  }
+  const comment = async (login: string, body: string, number = prNumber) =>
+    (await commentAs(h, login, body, number)).answer;
 
   it('case 35: ten `/agent fix` comments from someone without write access → one polite reply per person per target per hour; the rest ignored, no work', async () => {
     h.github.setPermission(REPO, 'mallory', 'read');

@@ -141,6 +141,17 @@ export function extraRunner(h: Harness, extra: Record<string, string> = {}): Loc
   });
 }
 
+/** `login` comments `body` on issue or pull request `number`, delivered as GitHub would. */
+export async function commentAs(h: Harness, login: string, body: string, number: number) {
+  const created = h.github.addComment(REPO, number, { body, user: login });
+  const payload = await h.payload('issue_comment', 'created', {
+    issue: { number },
+    comment: { id: created.id },
+    sender: { login },
+  });
+  return { id: created.id, payload, answer: await h.deliver('issue_comment', payload) };
+}
+
 /** Label a new issue `agent` as `login`; returns the issue's number and the delivery's answer. */
 export async function labelIssue(
   h: Harness,
