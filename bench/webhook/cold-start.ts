@@ -14,7 +14,8 @@ import { performance } from 'node:perf_hooks';
 import { gzipSync } from 'node:zlib';
 import { build, type BuildOptions, type Metafile } from 'esbuild';
 import { agentBuildOptions } from '../../cdk/bundling.js';
-import { connectStore } from '../../core/store/connect.js';
+import { connectStore, LOCAL_CREDENTIALS } from '../../core/store/connect.js';
+import { credentialsEnv } from '../../core/store/store-credentials.js';
 import { signedDelivery } from '../../test/support/fake-github/index.js';
 import { bundle, ENTRIES } from '../../scripts/bundle.js';
 import { StandIns } from '../support/stand-ins-client.js';
@@ -228,7 +229,12 @@ async function main(): Promise<ColdStartResult> {
     const tableFor = (side: Side) => `cold-${side}`;
     for (const side of ['nightshift', 'stock'] as const) {
       // Created up front: a cold start on AWS finds its table there.
-      await (await connectStore({ DYNAMODB_ENDPOINT: endpoint, TABLE_NAME: tableFor(side) })).close();
+      const store = {
+        DYNAMODB_ENDPOINT: endpoint,
+        TABLE_NAME: tableFor(side),
+        ...credentialsEnv(LOCAL_CREDENTIALS),
+      };
+      await (await connectStore(store)).close();
     }
     const env = (side: Side): NodeJS.ProcessEnv => ({
       PATH: process.env.PATH,
@@ -243,6 +249,8 @@ async function main(): Promise<ColdStartResult> {
       AWS_ENDPOINT_URL_LAMBDA: lambda.url,
       AWS_ACCESS_KEY_ID: 'x',
       AWS_SECRET_ACCESS_KEY: 'y',
+      // The store stand-in checks signatures with its own credential (as npm start's store does).
+      ...credentialsEnv(LOCAL_CREDENTIALS),
       AWS_REGION: 'us-east-1',
       LOG_LEVEL: 'info',
       LOG_FORMAT: 'json',
