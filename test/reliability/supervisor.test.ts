@@ -15,8 +15,8 @@ import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from
 import { DEFAULT_UID_RANGE } from '../../agent-task/sandbox/tool-identity.js';
 import type { Task } from '../../core/task.js';
 import { ANTHROPIC_KEY, CALC_FILES, REPO, startHarness, type Harness } from '../support/harness.js';
-import { bash, done, editor, type ScriptStep } from '../support/scripted-model/index.js';
-import { extraRunner, runIssue, secretsOf, tableText } from './support.js';
+import { bash, done, editor, type DynamicStep, type ScriptStep } from '../support/scripted-model/index.js';
+import { extraRunner, labelIssue, runIssue, secretsOf, tableText, taskOf } from './support.js';
 
 const ROOT = process.getuid?.() === 0;
 const FIX = editor({ command: 'str_replace', path: 'math.js', old_str: 'a - b', new_str: 'a + b' });
@@ -230,6 +230,41 @@ describe.skipIf(!ROOT)('reliability: the supervisor never acts on what the agent
     expect(JSON.stringify(h.github.calls.map((c) => c.body))).not.toContain(
       [...ANTHROPIC_KEY].reverse().join(''),
     );
+  });
+
+  it('case 38: two tasks at once, one of whose agents runs `kill -9 -1` and reads every /proc/*/environ → it sees and reaches only its own processes; the other task finishes untouched', async () => {
+    const router: DynamicStep = (request) => {
+      const isA = JSON.stringify(request.body.system).includes('Concurrent A');
+      const turn = request.body.messages.length;
+      if (turn === 1) {
+        return isA
+          ? bash(
+              'sleep 1.5; ps -e --no-headers | wc -l; cat /proc/[0-9]*/environ | tr "\\0" "\\n" | grep -c "^HOME="; kill -9 -1; echo killed-all',
+            )
+          : bash('sleep 4; echo still-alive');
+      }
+      return turn === 3 ? FIX : done('Fixed add().');
+    };
+    h.model.push(...Array.from({ length: 6 }, () => router));
+    const [a, b] = await Promise.all([
+      labelIssue(h, { title: 'Concurrent A' }),
+      labelIssue(h, { title: 'Concurrent B' }),
+    ]);
+    await h.settle();
+    const taskB = await taskOf(h, b.number);
+    await taskOf(h, a.number);
+    expect(taskB.status, taskB.error).toBe('succeeded');
+    const resultOf = (title: string) =>
+      JSON.stringify(
+        h.model.requests
+          .find((r) => JSON.stringify(r.body.system).includes(title) && r.body.messages.length === 3)
+          ?.body.messages.at(-1),
+      );
+    expect(resultOf('Concurrent B')).toContain('still-alive');
+    // A saw its own sandbox only: a handful of processes and their environments, none of B's.
+    const seenByA = /"content":"(\d+)\\n(\d+)/.exec(resultOf('Concurrent A'));
+    expect(Number(seenByA?.[1])).toBeLessThanOrEqual(8);
+    expect(Number(seenByA?.[2])).toBeLessThanOrEqual(8);
   });
 
   it('case 27: the tools cannot read the supervisor’s files or processes: .env, .data and the program are hidden; no process but their own is visible', async () => {
