@@ -117,7 +117,10 @@ export interface Task {
   /** GitHub login of the responsible engineer: who labelled or commented. */
   engineer: string;
   status: TaskStatus;
-  /** 1 for a first task; retries and CI-fix rounds count up. */
+  /**
+   * 1 for a first task; a retry (Retry, Re-run) is its original's attempt + 1. CI-fix rounds are
+   * separate tasks with attempt 1: their count per pull request is a store counter (`ciFix`).
+   */
   attempt: number;
   /** The task this one retries, if any. */
   retryOf?: string;

@@ -67,11 +67,13 @@ export async function intake(deps: IntakeDeps, event: WebhookEventLike): Promise
 
   let { trigger, engineer, target } = decision;
   let retryOf: string | undefined;
+  let attempt: number | undefined;
   if (trigger.kind === 'retry' && decision.retryOf) {
     // A retry keeps the original instructions, target and responsible engineer.
     const original = await deps.store.get(decision.retryOf);
     if (!original) return { status: 'ignored', reason: `retry of unknown task ${decision.retryOf}` };
     retryOf = original.id;
+    attempt = original.attempt + 1;
     trigger = { ...original.trigger, kind: 'retry', sender: decision.engineer, deliveryId: event.id };
     engineer = original.engineer;
     target = original.target;
@@ -93,7 +95,7 @@ export async function intake(deps: IntakeDeps, event: WebhookEventLike): Promise
       target,
       trigger: { ...trigger, sender: trigger.sender ?? decision.engineer, deliveryId: event.id },
       engineer,
-      ...(retryOf ? { retryOf } : {}),
+      ...(retryOf ? { retryOf, attempt } : {}),
     },
     { intentKey: decision.intentKey },
   );

@@ -265,7 +265,11 @@ describe('feedback loops on a Nightshift pull request', () => {
     await h.deliver('check_run', retry);
     await h.settle();
     const retried = (await h.tasks()).find((t) => t.retryOf === cancelled.id);
-    expect(retried).toMatchObject({ status: 'succeeded', trigger: { kind: 'retry', text: 'slow thing' } });
+    expect(retried).toMatchObject({
+      status: 'succeeded',
+      attempt: cancelled.attempt + 1,
+      trigger: { kind: 'retry', text: 'slow thing' },
+    });
 
     // Re-run on that task's check run behaves as Retry.
     h.model.push(editor({ command: 'create', path: 'rerun.txt', file_text: 'again\n' }), done('Again.'));
@@ -277,6 +281,7 @@ describe('feedback loops on a Nightshift pull request', () => {
     await h.settle();
     const rerunTask = (await h.tasks()).find((t) => t.retryOf === retried?.id);
     expect(rerunTask?.status).toBe('succeeded');
+    expect(rerunTask?.attempt).toBe(cancelled.attempt + 2);
     expect((await h.tasks()).filter((t) => !TERMINAL.includes(t.status))).toEqual([]);
   });
 });
