@@ -5,7 +5,7 @@
  */
 import type { GitHubReporter } from '../core/github/reporter.js';
 import type { Progress } from '../core/progress.js';
-import { progressOutput, trackingComment } from '../core/report.js';
+import { TaskSurface } from '../core/github/task-surface.js';
 import type { TaskStore } from '../core/store/task-store.js';
 import type { TaskRecord } from './task-record.js';
 
@@ -47,16 +47,6 @@ export class ProgressReporter {
 
   private async post(progress: Progress): Promise<void> {
     const task = await this.record.update({ usage: progress.usage });
-    const output = progressOutput(task, progress);
-    if (task.checkRunId) await this.reporter.updateCheckRun(task.checkRunId, 'in_progress', output);
-    else if (task.trackingCommentId) {
-      await this.reporter.upsertComment(
-        task.target.number,
-        task,
-        'tracking',
-        trackingComment(task, output),
-        task.trackingCommentId,
-      );
-    }
+    await new TaskSurface(this.reporter).progress(task, progress);
   }
 }

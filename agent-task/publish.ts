@@ -5,6 +5,7 @@
  */
 import { join } from 'node:path';
 import type { GitHubReporter } from '../core/github/reporter.js';
+import { TaskSurface } from '../core/github/task-surface.js';
 import type { RepoConfig } from '../core/config.js';
 import type { Task } from '../core/task.js';
 import type { AgentResult } from './agent/loop.js';
@@ -81,20 +82,10 @@ export async function openTarget(
       .addAssignees({ ...ref, issue_number: data.number, assignees: [task.engineer] })
       .catch((e: unknown) => ctx.log.warn({ err: e }, 'could not assign'));
   }
-  const updated = await ctx.record.update({
+  await ctx.record.update({
     result: { ...task.result, pullRequestNumber: pull.number, pullRequestUrl: pull.html_url },
-    headSha: pushedSha,
   });
-  await startCheckRun(ctx, pushedSha);
-  if (updated.trackingCommentId) {
-    await ctx.reporter.upsertComment(
-      updated.target.number,
-      updated,
-      'tracking',
-      `**Nightshift** · Working\n\nDraft pull request: ${pull.html_url}`,
-      updated.trackingCommentId,
-    );
-  }
+  await startCheckRun(ctx, pushedSha, `**Nightshift** · Working\n\nDraft pull request: ${pull.html_url}`);
   return { pullNumber: pull.number, pushedSha };
 }
 
@@ -200,26 +191,10 @@ export async function publish(
   };
 }
 
-/**
- * The check run of this task, in progress on `sha`. The newest head carries the newest task's
- * check run: when the task pushed, the old run is concluded and a new one opened on the new head.
- */
-export async function startCheckRun(ctx: WorkContext, sha: string): Promise<void> {
-  const task = ctx.record.task;
-  const output = { title: 'Starting', summary: `Nightshift is working for @${task.engineer}.` };
-  if (task.checkRunId && task.headSha === sha) {
-    await ctx.reporter.updateCheckRun(task.checkRunId, 'in_progress', output);
-    return;
-  }
-  if (task.checkRunId) {
-    await ctx.reporter.concludeCheckRun(task.checkRunId, {
-      conclusion: 'neutral',
-      title: `Continued on ${sha.slice(0, 7)}`,
-      summary: `Nightshift pushed ${sha.slice(0, 7)}; this task's result is on that commit's check run.`,
-    });
-  }
-  const checkRunId = await ctx.reporter.createCheckRun(task, sha, 'in_progress', output);
-  await ctx.record.update({ checkRunId, headSha: sha });
+/** The check run of this task, in progress on `sha` (see TaskSurface.workingOn). */
+export async function startCheckRun(ctx: WorkContext, sha: string, comment?: string): Promise<void> {
+  const shown = await new TaskSurface(ctx.reporter).workingOn(ctx.record.task, sha, comment);
+  if (Object.keys(shown).length > 0) await ctx.record.update(shown);
 }
 
 /** The responsible engineer stays assigned to the pull request and is asked to review again. */

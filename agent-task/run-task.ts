@@ -6,10 +6,11 @@
 import type { RepoConfig } from '../core/config.js';
 import { taskConfig } from '../core/github/config.js';
 import { GitHubReporter, repoRef } from '../core/github/reporter.js';
+import { TaskSurface } from '../core/github/task-surface.js';
 import { finishTask, outcomeOf } from '../core/lifecycle.js';
 import { estimateCost } from '../core/pricing.js';
 import type { Progress } from '../core/progress.js';
-import { finalOutput, invalidConfigMessage, type Outcome } from '../core/report.js';
+import { invalidConfigMessage, type Outcome } from '../core/report.js';
 import { redactSecrets } from '../core/sanitize.js';
 import { VersionConflictError } from '../core/store/task-store.js';
 import { isTerminal, type Task, type Usage } from '../core/task.js';
@@ -120,11 +121,9 @@ export async function runTask(deps: AgentTaskDeps, taskId: string): Promise<Task
     // Someone else ended it (the sweeper, after our heartbeat lapsed): a progress update of ours
     // may have reopened its check run since, so say the stored end once more.
     const stored = await deps.store.load(taskId);
-    if (stored.checkRunId) {
-      await reporter
-        .concludeCheckRun(stored.checkRunId, finalOutput(stored, outcomeOf(stored)))
-        .catch((error: unknown) => log.error({ err: error }, 'could not report the end on GitHub'));
-    }
+    await new TaskSurface(reporter)
+      .concludedAgain(stored, outcomeOf(stored))
+      .catch((error: unknown) => log.error({ err: error }, 'could not report the end on GitHub'));
     log.warn({ status: stored.status }, 'the task was ended elsewhere while this worker ran');
     return stored;
   }

@@ -6,7 +6,8 @@
  */
 import type { GitHubReporter } from './github/reporter.js';
 import type { Dispatcher } from './ports.js';
-import { finalOutput, trackingComment, type Outcome } from './report.js';
+import { TaskSurface } from './github/task-surface.js';
+import type { Outcome } from './report.js';
 import {
   TaskFinishedError,
   VersionConflictError,
@@ -63,21 +64,6 @@ export function outcomeOf(task: Task): Outcome {
   };
 }
 
-/** Conclude what a person sees: the check run if there is one, the tracking comment on an issue. */
-export async function reportEnd(reporter: GitHubReporter, task: Task, outcome: Outcome): Promise<void> {
-  const report = finalOutput(task, outcome);
-  if (task.checkRunId) await reporter.concludeCheckRun(task.checkRunId, report);
-  if (task.trackingCommentId || (task.target.kind === 'issue' && !task.checkRunId)) {
-    await reporter.upsertComment(
-      task.target.number,
-      task,
-      'tracking',
-      trackingComment(task, { title: report.title, summary: report.summary }),
-      task.trackingCommentId,
-    );
-  }
-}
-
 /** End the task and tell GitHub; reporting failures are logged by the caller, never lose the end. */
 export async function finishTask(
   store: TaskStore,
@@ -88,7 +74,7 @@ export async function finishTask(
   changes: TaskChanges = {},
 ): Promise<Task | undefined> {
   const ended = await endTask(store, task, status, outcome, changes);
-  if (ended && reporter) await reportEnd(reporter, ended, outcome);
+  if (ended && reporter) await new TaskSurface(reporter).concluded(ended, outcome);
   return ended;
 }
 

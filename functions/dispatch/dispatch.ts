@@ -10,15 +10,10 @@ import { GitHubReporter, type Octokit } from '../../core/github/reporter.js';
 import { finishTask, promoteNext, promoteSlotWaiters } from '../../core/lifecycle.js';
 import { mayTrigger, refusalMessage } from '../../core/permissions.js';
 import type { DispatchMessage, Dispatcher, Runner } from '../../core/ports.js';
-import {
-  invalidConfigMessage,
-  queuedOutput,
-  refusalForFork,
-  trackingComment,
-  type Outcome,
-} from '../../core/report.js';
+import { invalidConfigMessage, refusalForFork, type Outcome } from '../../core/report.js';
 import { VersionConflictError, type SlotResult, type TaskStore } from '../../core/store/task-store.js';
 import { newTokenNonce } from '../../core/task-token.js';
+import { TaskSurface } from '../../core/github/task-surface.js';
 import { isTerminal, type Task } from '../../core/task.js';
 import { replyToRefusal } from './refusal-reply.js';
 
@@ -54,6 +49,7 @@ export async function dispatchTask(deps: DispatchDeps, taskId: string): Promise<
   const log = deps.log.child({ taskId, repository: task.repository });
   const octokit = await deps.octokitFor(task.installationId);
   const reporter = reporterFor(deps, octokit, task);
+  const surface = new TaskSurface(reporter);
   let lockTaken = false;
   let slotTaken = false;
   try {
@@ -70,12 +66,11 @@ export async function dispatchTask(deps: DispatchDeps, taskId: string): Promise<
 
     const lock = await deps.store.acquireLock(task);
     if (!lock.acquired) {
-      task = await deps.store.transition(task, 'waiting');
-      await acknowledge(
-        reporter,
+      const shown = await surface.queued(
         task,
         `Queued behind task ${lock.holderTaskId}, which is still working on this.`,
       );
+      task = await deps.store.transition(task, 'waiting', { ...learned(task), ...shown });
       log.info({ holder: lock.holderTaskId }, 'target busy: task waits');
       return;
     }
@@ -87,10 +82,11 @@ export async function dispatchTask(deps: DispatchDeps, taskId: string): Promise<
       return;
     }
     slotTaken = true;
-    const ack = await acknowledge(reporter, task);
+    const ack = await surface.queued(task);
     // A new nonce per dispatch: the agent shows it to get tokens; the record keeps its hash.
     const { nonce, hash } = newTokenNonce();
     task = await deps.store.transition(task, 'dispatched', {
+      ...learned(task),
       ...ack,
       tokenNonceHash: hash,
       ...(task.config ? { config: task.config } : {}),
@@ -98,7 +94,7 @@ export async function dispatchTask(deps: DispatchDeps, taskId: string): Promise<
     const dispatched = task;
     const runnerId = await deps.runner.start(task, {
       onRetry: (reason, attempt) =>
-        waitingOn(reporter, dispatched, `Waiting for a runner (attempt ${attempt}): ${reason}`),
+        surface.waiting(dispatched, `Waiting for a runner (attempt ${attempt}): ${reason}`),
       tokenNonce: nonce,
     });
     await recordRunner(deps.store, task.id, runnerId);
@@ -133,8 +129,8 @@ async function waitForSlot(
   const reason =
     `Waiting for a free slot: ${slot.running} of this installation's tasks are running, the most at ` +
     `once (${slot.limit}, NIGHTSHIFT_MAX_CONCURRENT_TASKS). It starts when one of them ends.`;
-  const ack = await acknowledge(reporter, task, reason);
-  await deps.store.transition(task, 'waiting', { ...ack, waitingFor: 'slot' });
+  const ack = await new TaskSurface(reporter).queued(task, reason);
+  await deps.store.transition(task, 'waiting', { ...learned(task), ...ack, waitingFor: 'slot' });
   deps.log.info({ taskId: task.id, running: slot.running, limit: slot.limit }, 'no free slot: task waits');
   await promoteSlotWaiters(deps.store, deps.dispatcher, task.installationId);
 }
@@ -201,12 +197,8 @@ async function prepare(deps: DispatchDeps, reporter: GitHubReporter, task: Task)
       summary: invalidConfigMessage(config.errors),
     };
     if (headSha) {
-      const withHead = { ...task, headSha };
-      const checkRunId = await reporter.createCheckRun(withHead, headSha, 'queued', queuedOutput(withHead));
-      await finishTask(deps.store, reporter, { ...withHead, checkRunId }, 'failed', outcome, {
-        checkRunId,
-        headSha,
-      });
+      const shown = await new TaskSurface(reporter).openCheckRun(task, headSha);
+      await finishTask(deps.store, reporter, { ...task, ...shown }, 'failed', outcome, shown);
     } else {
       await finishTask(deps.store, reporter, task, 'failed', outcome);
     }
@@ -271,56 +263,12 @@ async function recordRunner(store: TaskStore, taskId: string, runnerId: string):
   }
 }
 
-/** Say on the queued check run (or the tracking comment) why the task has not started yet. */
-async function waitingOn(reporter: GitHubReporter, task: Task, reason: string): Promise<void> {
-  const output = queuedOutput(task, reason);
-  if (task.checkRunId) await reporter.updateCheckRun(task.checkRunId, 'queued', output);
-  else if (task.trackingCommentId) {
-    await reporter.upsertComment(
-      task.target.number,
-      task,
-      'tracking',
-      trackingComment(task, output),
-      task.trackingCommentId,
-    );
-  }
-}
-
-/** Tell the person it is on its way: 👀 on their comment, a check run on a PR, a comment on an issue. */
-async function acknowledge(
-  reporter: GitHubReporter,
-  task: Task,
-  waitingReason?: string,
-): Promise<{ checkRunId?: number; trackingCommentId?: number; headSha?: string; branch?: string }> {
-  if (
-    task.trigger.commentId &&
-    (task.trigger.kind === 'pr_comment' || task.trigger.kind === 'review_comment')
-  ) {
-    await reporter.reactToComment(
-      task.trigger.kind === 'pr_comment' ? 'issue_comment' : 'review_comment',
-      task.trigger.commentId,
-      'eyes',
-    );
-  }
-  const output = queuedOutput(task, waitingReason);
-  const result: { checkRunId?: number; trackingCommentId?: number; headSha?: string; branch?: string } = {
-    ...(task.headSha ? { headSha: task.headSha } : {}),
+/** What `prepare` learned about the target (a pull request's branch and head), to keep on the record. */
+function learned(task: Task): Pick<Task, 'branch' | 'headSha'> {
+  return {
     ...(task.branch ? { branch: task.branch } : {}),
+    ...(task.headSha ? { headSha: task.headSha } : {}),
   };
-  if (task.target.kind === 'pull_request' && task.headSha) {
-    result.checkRunId = task.checkRunId
-      ? (await reporter.updateCheckRun(task.checkRunId, 'queued', output), task.checkRunId)
-      : await reporter.createCheckRun(task, task.headSha, 'queued', output);
-  } else {
-    result.trackingCommentId = await reporter.upsertComment(
-      task.target.number,
-      task,
-      'tracking',
-      trackingComment(task, output),
-      task.trackingCommentId,
-    );
-  }
-  return result;
 }
 
 async function cancelTasks(

@@ -1,0 +1,135 @@
+/**
+ * How a task shows on GitHub: the one owner of the choice "check run or tracking comment" and of
+ * the fields that record it (`checkRunId`, `trackingCommentId`, `headSha`).
+ *
+ * A task on a pull request shows as the `nightshift` check run on the head it works on. An issue
+ * has no commit until Nightshift pushes one, so it shows as a tracking comment until then, and as
+ * a check run (with the comment kept up to date) once it has a head. Every operation returns the
+ * fields it changed; the caller writes them with its own guard (a transition in dispatch, the
+ * lease-checked record in the agent task), never choosing them itself.
+ */
+import type { Progress } from '../progress.js';
+import { finalOutput, progressOutput, queuedOutput, trackingComment, type Outcome } from '../report.js';
+import type { Task } from '../task.js';
+import type { GitHubReporter } from './reporter.js';
+
+/** What the surface owns on the task record. */
+export type SurfaceFields = Partial<Pick<Task, 'checkRunId' | 'trackingCommentId' | 'headSha'>>;
+
+type Output = { title: string; summary: string };
+
+export class TaskSurface {
+  constructor(private readonly github: GitHubReporter) {}
+
+  /**
+   * The task is on its way (or waits, saying why): 👀 on the comment that asked, then the queued
+   * check run on the pull request's head, or the tracking comment on an issue.
+   */
+  async queued(task: Task, waitingReason?: string): Promise<SurfaceFields> {
+    const kind = task.trigger.kind;
+    if (task.trigger.commentId && (kind === 'pr_comment' || kind === 'review_comment')) {
+      await this.github.reactToComment(
+        kind === 'pr_comment' ? 'issue_comment' : 'review_comment',
+        task.trigger.commentId,
+        'eyes',
+      );
+    }
+    const output = queuedOutput(task, waitingReason);
+    if (task.target.kind === 'pull_request' && task.headSha) {
+      if (task.checkRunId) {
+        await this.github.updateCheckRun(task.checkRunId, 'queued', output);
+        return { checkRunId: task.checkRunId, headSha: task.headSha };
+      }
+      const checkRunId = await this.github.createCheckRun(task, task.headSha, 'queued', output);
+      return { checkRunId, headSha: task.headSha };
+    }
+    return { trackingCommentId: await this.comment(task, output) };
+  }
+
+  /** Why a queued task has not started yet, where it shows. */
+  async waiting(task: Task, reason: string): Promise<void> {
+    await this.show(task, 'queued', queuedOutput(task, reason));
+  }
+
+  /** Live progress of a running task, where it shows. */
+  async progress(task: Task, progress: Progress): Promise<void> {
+    await this.show(task, 'in_progress', progressOutput(task, progress));
+  }
+
+  /**
+   * The task works on `sha` now: its check run there is in progress. The newest head carries the
+   * newest task's check run, so after a push the old run is concluded (pointing at the new one) and
+   * a new one opened on the new head. An issue's tracking comment can say more (`comment`).
+   */
+  async workingOn(task: Task, sha: string, comment?: string): Promise<SurfaceFields> {
+    const output = { title: 'Starting', summary: `Nightshift is working for @${task.engineer}.` };
+    let fields: SurfaceFields;
+    if (task.checkRunId && task.headSha === sha) {
+      await this.github.updateCheckRun(task.checkRunId, 'in_progress', output);
+      fields = {};
+    } else {
+      if (task.checkRunId) {
+        await this.github.concludeCheckRun(task.checkRunId, {
+          conclusion: 'neutral',
+          title: `Continued on ${sha.slice(0, 7)}`,
+          summary: `Nightshift pushed ${sha.slice(0, 7)}; this task's result is on that commit's check run.`,
+        });
+      }
+      fields = {
+        checkRunId: await this.github.createCheckRun(task, sha, 'in_progress', output),
+        headSha: sha,
+      };
+    }
+    if (comment && task.trackingCommentId) {
+      await this.github.upsertComment(task.target.number, task, 'tracking', comment, task.trackingCommentId);
+    }
+    return fields;
+  }
+
+  /**
+   * A queued check run on `headSha` for a task that has none yet: a task refused before it started
+   * (an invalid config) still shows its reason on the pull request's head.
+   */
+  async openCheckRun(task: Task, headSha: string): Promise<SurfaceFields> {
+    const withHead = { ...task, headSha };
+    return {
+      checkRunId: await this.github.createCheckRun(withHead, headSha, 'queued', queuedOutput(withHead)),
+      headSha,
+    };
+  }
+
+  /** The end: the check run concluded (with Retry where it failed), the tracking comment updated. */
+  async concluded(task: Task, outcome: Outcome): Promise<void> {
+    const report = finalOutput(task, outcome);
+    if (task.checkRunId) await this.github.concludeCheckRun(task.checkRunId, report);
+    if (task.trackingCommentId || (task.target.kind === 'issue' && !task.checkRunId)) {
+      await this.comment(task, { title: report.title, summary: report.summary });
+    }
+  }
+
+  /**
+   * Say the end once more where progress shows (the check run, else the tracking comment): a
+   * progress update that landed after the end may have reopened it.
+   */
+  async concludedAgain(task: Task, outcome: Outcome): Promise<void> {
+    const report = finalOutput(task, outcome);
+    if (task.checkRunId) await this.github.concludeCheckRun(task.checkRunId, report);
+    else if (task.trackingCommentId)
+      await this.comment(task, { title: report.title, summary: report.summary });
+  }
+
+  private async show(task: Task, status: 'queued' | 'in_progress', output: Output): Promise<void> {
+    if (task.checkRunId) await this.github.updateCheckRun(task.checkRunId, status, output);
+    else if (task.trackingCommentId) await this.comment(task, output);
+  }
+
+  private comment(task: Task, output: Output): Promise<number> {
+    return this.github.upsertComment(
+      task.target.number,
+      task,
+      'tracking',
+      trackingComment(task, output),
+      task.trackingCommentId,
+    );
+  }
+}
