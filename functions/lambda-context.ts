@@ -9,10 +9,11 @@ import type { Logger } from 'pino';
 import type { Probot } from 'probot';
 import { readAppEnv, type AppEnv } from '../core/env.js';
 import type { Octokit } from '../core/github/reporter.js';
+import { createLogger } from '../core/log.js';
 import { connectStore } from '../core/store/connect.js';
 import type { TaskStore } from '../core/store/task-store.js';
 import { LambdaDispatcher } from './lambda-dispatcher.js';
-import { createLogger, createProbot } from './probot.js';
+import { createProbot } from './probot.js';
 import { resolveSecrets } from './secrets.js';
 
 export { once } from './once.js';

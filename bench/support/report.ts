@@ -85,7 +85,7 @@ function answerTime(r: BenchResults): string[] {
       `${a.mix.length}: ${a.mix.map((k) => k.kind).join(', ')}), each with its own delivery id, through each ` +
       'Lambda handler in-process by a closed loop of 1, 16 or 64 callers. Store on dynalite and GitHub on the ' +
       'fake, both in a separate process (as DynamoDB and GitHub are elsewhere on AWS); dispatch is a no-op. ' +
-      '**nightshift**: `handleWebhook` + `nightshiftApp` (Probot 14), which answers after recording the task. ' +
+      '**nightshift**: `handleWebhook`, the one acceptance path (signature, then intake), which answers after recording the task. ' +
       '**stock**: `@probot/adapter-aws-lambda-serverless` `createLambdaFunction` with the same app written for ' +
       'its shape (Probot 13): permission check, `context.config`, check run on the PR head (or tracking comment ' +
       'on an issue) in-line, then the same intake; Probot 13’s throttling plugin is turned off ' +

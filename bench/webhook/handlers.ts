@@ -1,6 +1,6 @@
 /**
  * The two webhook handlers under test, built in-process the way their Lambda entries build them
- * once per cold start: ours (`handleWebhook` + `nightshiftApp`, Probot 14) and the stock adapter's
+ * once per cold start: ours (`handleWebhook`, the one acceptance path, straight to intake) and the stock adapter's
  * (`createLambdaFunction` + the equivalent app, Probot 13). Both log at info to /dev/null (Lambda
  * writes logs synchronously to its pipe), both keep the store on dynalite, and dispatch is a no-op.
  */
@@ -10,9 +10,6 @@ import { performance } from 'node:perf_hooks';
 import { pino, type Logger } from 'pino';
 import { readAppEnv } from '../../core/env.js';
 import { connectStore } from '../../core/store/connect.js';
-import { nightshiftApp } from '../../functions/app.js';
-import type { IntakeOutcome } from '../../functions/intake.js';
-import { createProbot } from '../../functions/probot.js';
 import { handleWebhook } from '../../functions/webhook/handle-webhook.js';
 import { stockApp } from '../stock/stock-app.js';
 import { unthrottledOctokit } from '../stock/unthrottled-octokit.js';
@@ -74,20 +71,12 @@ export async function buildHandler(side: Side, setup: HandlerSetup): Promise<Han
       WEBHOOK_SECRET: setup.secret,
       GITHUB_API_URL: setup.github.url,
     });
-    const outcomes = new Map<string, IntakeOutcome>();
-    const probot = createProbot(env, log);
-    await probot.load(
-      nightshiftApp({
-        store: connection.store,
-        dispatcher: noDispatch,
-        appId: env.APP_ID,
-        label: 'agent',
-        log,
-        outcomes,
-      }),
-    );
+    const deps = {
+      secret: env.WEBHOOK_SECRET,
+      intake: { store: connection.store, dispatcher: noDispatch, appId: env.APP_ID, label: 'agent', log },
+    };
     return {
-      handle: async (event) => statusOf(await handleWebhook({ probot, outcomes }, event)),
+      handle: async (event) => statusOf(await handleWebhook(deps, event)),
       close,
       takeStoreTimes,
     };

@@ -3,12 +3,12 @@
  * (`nightshift run`): Probot for GitHub access, the in-process dispatcher, and a child process
  * per task whose exit ends the task if it did not end itself, and which gets its tokens from here.
  */
-import { Probot } from 'probot';
 import type { AppEnv } from '../../core/env.js';
 import { type StoreConnection, storeEnvironment } from '../../core/store/connect.js';
 import type { DispatchDeps } from '../dispatch/dispatch.js';
 import { handleDispatchMessage } from '../dispatch/dispatch.js';
-import { createLogger, probotOptions } from '../probot.js';
+import { createLogger } from '../../core/log.js';
+import { createProbot } from '../probot.js';
 import { onRunnerStopped } from '../runner-stopped.js';
 import { ecsRunnerFromEnv } from '../runners/ecs-runner.js';
 import { LocalRunner } from '../runners/local-runner.js';
@@ -20,13 +20,11 @@ export interface LocalDeps {
   deps: DispatchDeps;
   dispatcher: LocalDispatcher;
   runner: LocalRunner;
-  ProbotWithEnv: typeof Probot;
 }
 
 export function buildLocalDeps(env: AppEnv, connection: StoreConnection): LocalDeps {
   const log = createLogger(env.LOG_LEVEL);
-  const ProbotWithEnv = Probot.defaults(probotOptions(env, log) ?? {});
-  const probot = new ProbotWithEnv();
+  const probot = createProbot(env, log);
   const dispatcher = new LocalDispatcher(log);
   const secrets = () =>
     [env.privateKey, env.WEBHOOK_SECRET, process.env.ANTHROPIC_API_KEY ?? ''].filter(Boolean);
@@ -60,5 +58,5 @@ export function buildLocalDeps(env: AppEnv, connection: StoreConnection): LocalD
     maxConcurrentTasks: env.NIGHTSHIFT_MAX_CONCURRENT_TASKS,
   };
   dispatcher.connect((message) => handleDispatchMessage(deps, message));
-  return { deps, dispatcher, runner: local, ProbotWithEnv };
+  return { deps, dispatcher, runner: local };
 }

@@ -1,5 +1,5 @@
 /**
- * `npm start`: the same Probot app as on Lambda, behind Probot's own server, with the embedded
+ * `npm start`: the same webhook acceptance as on Lambda, behind a plain Node server, with the embedded
  * store under `.data/` and a child process per task. Without app credentials it starts Probot's
  * setup flow from app.yml, so a newcomer can register the GitHub App from the browser.
  *
@@ -10,18 +10,18 @@
  */
 import { rmSync, writeFileSync } from 'node:fs';
 import { resolve } from 'node:path';
-import { Server, run } from 'probot';
+import { run } from 'probot';
 import { readAppEnv } from '../../core/env.js';
 import { connectStore } from '../../core/store/connect.js';
 import { ensurePrivateDir, makeFilePrivate, writePrivateFile } from '../../core/store/private-files.js';
 import { CREDENTIALS_FILE, formatCredentialsFile } from '../../core/store/store-credentials.js';
-import { nightshiftApp } from '../app.js';
+import { listen } from './http-server.js';
 import { buildLocalDeps } from './local-deps.js';
 import { recoverOrphans } from './recover.js';
 import { newStatusToken } from './status-auth.js';
 import { statusPageHandler } from './status-page.js';
 import { sweep } from '../sweeper/sweep.js';
-import { guardWebhooks } from '../webhook/guard-webhooks.js';
+import { webhookHandler } from '../webhook/node-webhooks.js';
 
 const GRACE_MS = Number(process.env.NIGHTSHIFT_SHUTDOWN_GRACE_MS ?? 60_000);
 const SWEEP_INTERVAL_MS = Number(process.env.NIGHTSHIFT_SWEEP_INTERVAL_MS ?? 60_000);
@@ -53,7 +53,7 @@ async function main(): Promise<void> {
     embeddedPath: resolve(dir, 'dynamo'),
     createTable: true,
   });
-  const { deps, dispatcher, runner, ProbotWithEnv } = buildLocalDeps(env, connection);
+  const { deps, dispatcher, runner } = buildLocalDeps(env, connection);
   const { log, store } = deps;
   if (envWasOpen) log.warn(ENV_FILE_WARNING);
   // The CLI talks to this process's store while it runs (the embedded store is single-process),
@@ -69,27 +69,21 @@ async function main(): Promise<void> {
   if (recovered.failed || recovered.redispatched)
     log.info(recovered, 'recovered tasks left by an earlier run');
 
-  const server = new Server({
-    Probot: ProbotWithEnv,
-    port: env.PORT,
-    host: process.env.HOST ?? '127.0.0.1',
-    webhookPath: WEBHOOK_PATH,
-    log: log.child({ name: 'server' }),
-  });
+  const host = process.env.HOST ?? '127.0.0.1';
   const statusToken = newStatusToken();
-  await server.load(async (app, options) => {
-    await nightshiftApp({ store, dispatcher, appId: env.APP_ID, label: env.NIGHTSHIFT_LABEL, log })(
-      app,
-      options,
-    );
-    options.addHandler?.(statusPageHandler(store, { token: statusToken }));
-  });
-  // Probot's middleware would read any body whole: the guard refuses oversized or unsigned ones first.
-  guardWebhooks(await server.start(), { path: WEBHOOK_PATH, secret: env.WEBHOOK_SECRET });
+  // The webhook door first: it reads a body under the size cap and the in-flight budget, then
+  // hands the bytes to the one acceptance path (functions/webhook/accept-webhook.ts).
+  const intakeDeps = { store, dispatcher, appId: env.APP_ID, label: env.NIGHTSHIFT_LABEL, log };
+  const server = await listen(
+    [
+      webhookHandler({ secret: env.WEBHOOK_SECRET, intake: intakeDeps }, { path: WEBHOOK_PATH }),
+      statusPageHandler(store, { token: statusToken }),
+    ],
+    { port: env.PORT, host, log },
+  );
   const sweeper = setInterval(() => {
     void sweep({ ...deps, runner }).catch((error: unknown) => log.error({ err: error }, 'sweep failed'));
   }, SWEEP_INTERVAL_MS);
-  const host = process.env.HOST ?? '127.0.0.1';
   const pageHost = host === '0.0.0.0' || host === '::' ? '127.0.0.1' : host;
   log.info(
     { port: env.PORT },
@@ -103,7 +97,7 @@ async function main(): Promise<void> {
     stopping = true;
     clearInterval(sweeper);
     log.info({ signal, running: runner.running }, 'stopping: no new webhooks; letting running tasks finish');
-    await server.stop().catch(() => undefined);
+    await new Promise((resolve) => server.close(resolve));
     await dispatcher.idle();
     await runner.drain(GRACE_MS);
     await dispatcher.idle();

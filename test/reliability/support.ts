@@ -9,13 +9,10 @@ import type { LambdaFunctionURLEvent } from 'aws-lambda';
 import { request as httpRequest, createServer, type IncomingMessage, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { pino } from 'pino';
-import { readAppEnv } from '../../core/env.js';
 import type { DispatchMessage, Dispatcher } from '../../core/ports.js';
 import type { TaskStore } from '../../core/store/task-store.js';
 import { isTerminal, type Task } from '../../core/task.js';
-import { nightshiftApp } from '../../functions/app.js';
 import type { IntakeOutcome } from '../../functions/intake.js';
-import { createProbot } from '../../functions/probot.js';
 import { onRunnerStopped } from '../../functions/runner-stopped.js';
 import { LocalRunner } from '../../functions/runners/local-runner.js';
 import { handleWebhook } from '../../functions/webhook/handle-webhook.js';
@@ -43,36 +40,26 @@ export interface WebhookAnswer {
 }
 
 /**
- * One webhook Lambda container: a Probot instance with the app loaded and the Function URL
- * handler, as functions/webhook/handler.ts wires them at a cold start. Each container has its own
- * outcome map, as each Lambda instance does.
+ * One webhook Lambda container: the Function URL handler with its dependencies, as
+ * functions/webhook/handler.ts builds them at a cold start.
  */
 export function webhookContainer(options: {
   github: FakeGitHub;
   store: TaskStore;
   dispatcher: Dispatcher;
 }): (event: LambdaFunctionURLEvent) => Promise<WebhookAnswer> {
-  const env = readAppEnv({
-    APP_ID: String(options.github.appId),
-    PRIVATE_KEY: options.github.privateKey,
-    WEBHOOK_SECRET,
-    GITHUB_API_URL: options.github.url,
-  });
-  const outcomes = new Map<string, IntakeOutcome>();
-  const probot = createProbot(env, silent);
-  const ready = probot.load(
-    nightshiftApp({
+  const deps = {
+    secret: WEBHOOK_SECRET,
+    intake: {
       store: options.store,
       dispatcher: options.dispatcher,
       appId: options.github.appId,
       label: 'agent',
       log: silent,
-      outcomes,
-    }),
-  );
+    },
+  };
   return async (event) => {
-    await ready;
-    const result = (await handleWebhook({ probot, outcomes }, event)) as { statusCode: number; body: string };
+    const result = (await handleWebhook(deps, event)) as { statusCode: number; body: string };
     return { statusCode: result.statusCode, body: JSON.parse(result.body) as WebhookAnswer['body'] };
   };
 }

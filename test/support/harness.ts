@@ -8,7 +8,6 @@ import type { LambdaFunctionURLEvent } from 'aws-lambda';
 import { pino } from 'pino';
 import { readAppEnv } from '../../core/env.js';
 import { isTerminal, type Task } from '../../core/task.js';
-import { nightshiftApp } from '../../functions/app.js';
 import type { DispatchMessage, Runner } from '../../core/ports.js';
 import type { DispatchDeps } from '../../functions/dispatch/dispatch.js';
 import { handleDispatchMessage } from '../../functions/dispatch/dispatch.js';
@@ -135,10 +134,10 @@ export async function startHarness(options: HarnessOptions = {}): Promise<Harnes
     sent.push(message);
     if (options.dispatch !== false) await handleDispatchMessage(deps, message);
   });
-  const outcomes = new Map<string, IntakeOutcome>();
-  await probot.load(
-    nightshiftApp({ store: db.store, dispatcher, appId: github.appId, label: 'agent', log, outcomes }),
-  );
+  const webhookDeps = {
+    secret: WEBHOOK_SECRET,
+    intake: { store: db.store, dispatcher, appId: github.appId, label: 'agent', log },
+  };
 
   const harness: Harness = {
     sent,
@@ -161,7 +160,7 @@ export async function startHarness(options: HarnessOptions = {}): Promise<Harnes
         body: opts.base64 ? Buffer.from(signed.body).toString('base64') : signed.body,
         isBase64Encoded: Boolean(opts.base64),
       } as unknown as LambdaFunctionURLEvent;
-      const result = (await handleWebhook({ probot, outcomes }, request)) as {
+      const result = (await handleWebhook(webhookDeps, request)) as {
         statusCode: number;
         body: string;
       };
