@@ -9,7 +9,7 @@ import { buildLocalDeps } from './local-deps.js';
 export async function dispatchOnce(taskId: string): Promise<void> {
   const env = readAppEnv();
   const connection = await connectStore(process.env, { createTable: true });
-  const { dispatcher, runner } = buildLocalDeps(env, connection);
+  const { dispatcher, children: runner } = buildLocalDeps(env, connection);
   await dispatcher.send({ type: 'dispatch', taskId });
   await dispatcher.idle();
   await runner.drain(Number.POSITIVE_INFINITY);

@@ -14,12 +14,17 @@ import { ecsRunnerFromEnv } from '../runners/ecs-runner.js';
 import { LocalRunner } from '../runners/local-runner.js';
 import { ECSClient } from '@aws-sdk/client-ecs';
 import { appTokenIssuer, mintTaskToken } from '../token/mint-task-token.js';
+import { sweep, type SweepDeps, type SweepReport } from '../sweeper/sweep.js';
 import { LocalDispatcher } from './local-dispatcher.js';
 
 export interface LocalDeps {
+  /** Dispatch's dependencies; `deps.runner` is the runner chosen by NIGHTSHIFT_RUNNER. */
   deps: DispatchDeps;
   dispatcher: LocalDispatcher;
-  runner: LocalRunner;
+  /** This process's agent children (the local runner), whatever runner dispatch uses: drained at shutdown. */
+  children: LocalRunner;
+  /** One sweep, stopping runners through the chosen runner (ECS tasks with NIGHTSHIFT_RUNNER=ecs). */
+  sweep(options?: Pick<SweepDeps, 'now'>): Promise<SweepReport>;
 }
 
 export function buildLocalDeps(env: AppEnv, connection: StoreConnection): LocalDeps {
@@ -58,5 +63,10 @@ export function buildLocalDeps(env: AppEnv, connection: StoreConnection): LocalD
     maxConcurrentTasks: env.NIGHTSHIFT_MAX_CONCURRENT_TASKS,
   };
   dispatcher.connect((message) => handleDispatchMessage(deps, message));
-  return { deps, dispatcher, runner: local };
+  return {
+    deps,
+    dispatcher,
+    children: local,
+    sweep: (options = {}) => sweep({ ...deps, ...options }),
+  };
 }

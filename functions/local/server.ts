@@ -20,7 +20,6 @@ import { buildLocalDeps } from './local-deps.js';
 import { recoverOrphans } from './recover.js';
 import { newStatusToken } from './status-auth.js';
 import { statusPageHandler } from './status-page.js';
-import { sweep } from '../sweeper/sweep.js';
 import { webhookHandler } from '../webhook/node-webhooks.js';
 
 const GRACE_MS = Number(process.env.NIGHTSHIFT_SHUTDOWN_GRACE_MS ?? 60_000);
@@ -53,7 +52,8 @@ async function main(): Promise<void> {
     embeddedPath: resolve(dir, 'dynamo'),
     createTable: true,
   });
-  const { deps, dispatcher, runner } = buildLocalDeps(env, connection);
+  const local = buildLocalDeps(env, connection);
+  const { deps, dispatcher, children: runner } = local;
   const { log, store } = deps;
   if (envWasOpen) log.warn(ENV_FILE_WARNING);
   // The CLI talks to this process's store while it runs (the embedded store is single-process),
@@ -82,7 +82,7 @@ async function main(): Promise<void> {
     { port: env.PORT, host, log },
   );
   const sweeper = setInterval(() => {
-    void sweep({ ...deps, runner }).catch((error: unknown) => log.error({ err: error }, 'sweep failed'));
+    void local.sweep().catch((error: unknown) => log.error({ err: error }, 'sweep failed'));
   }, SWEEP_INTERVAL_MS);
   const pageHost = host === '0.0.0.0' || host === '::' ? '127.0.0.1' : host;
   log.info(
