@@ -1,9 +1,9 @@
 /** Lambda entry for dispatch (invoked asynchronously by the webhook): wiring only. */
 import { ECSClient } from '@aws-sdk/client-ecs';
-import type { DispatchMessage } from '../../core/ports.js';
 import { dispatchFunction, lambdaContext, once } from '../lambda-context.js';
 import { ecsRunnerFromEnv } from '../runners/ecs-runner.js';
 import { handleDispatchMessage, type DispatchDeps } from './dispatch.js';
+import { decodeDispatchEvent } from './dispatch-event.js';
 
 const ready = once(async (): Promise<DispatchDeps> => {
   const context = await lambdaContext();
@@ -16,6 +16,9 @@ const ready = once(async (): Promise<DispatchDeps> => {
   };
 });
 
-export async function handler(event: DispatchMessage): Promise<void> {
-  await handleDispatchMessage(await ready(), event);
+/** An async invoke's one message, or an SQS batch of them (see dispatch-event.ts). */
+export async function handler(event: unknown): Promise<void> {
+  const messages = decodeDispatchEvent(event);
+  const deps = await ready();
+  for (const message of messages) await handleDispatchMessage(deps, message);
 }
