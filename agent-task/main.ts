@@ -9,6 +9,7 @@ import Anthropic from '@anthropic-ai/sdk';
 import { LambdaClient } from '@aws-sdk/client-lambda';
 import { z } from 'zod';
 import { connectStore } from '../core/store/connect.js';
+import { anthropicAgent } from './agent/anthropic/loop.js';
 import { createLogger } from '../functions/probot.js';
 import type { TokenMinter } from './github-access.js';
 import { runTask } from './run-task.js';
@@ -74,7 +75,7 @@ async function main(): Promise<void> {
     await runTask(
       {
         store,
-        anthropic: new Anthropic({ maxRetries: 4 }),
+        agent: anthropicAgent({ client: new Anthropic({ maxRetries: 4 }) }),
         github: { minter, baseUrl: env.GITHUB_API_URL },
         workRoot: env.NIGHTSHIFT_WORK_ROOT,
         isolation: env.NIGHTSHIFT_TOOL_ISOLATION,

@@ -7,7 +7,7 @@ import { join } from 'node:path';
 import type { GitHubReporter } from '../core/github/reporter.js';
 import type { RepoConfig } from '../core/config.js';
 import type { Task } from '../core/task.js';
-import type { AgentResult } from './agent/loop.js';
+import type { AgentResult } from './agent/port.js';
 import type { Prepared, Repository } from './prepare-workspace.js';
 import {
   checksSection,
