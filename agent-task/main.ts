@@ -10,6 +10,7 @@ import { LambdaClient } from '@aws-sdk/client-lambda';
 import { z } from 'zod';
 import { createLogger } from '../core/log.js';
 import { connectStore } from '../core/store/connect.js';
+import { anthropicAgent } from './agent/anthropic/loop.js';
 import type { TokenMinter } from './github-access.js';
 import { runTask } from './run-task.js';
 import { parseUidRange } from './sandbox/tool-identity.js';
@@ -74,7 +75,7 @@ async function main(): Promise<void> {
     await runTask(
       {
         store,
-        anthropic: new Anthropic({ maxRetries: 4 }),
+        agent: anthropicAgent({ client: new Anthropic({ maxRetries: 4 }) }),
         github: { minter, baseUrl: env.GITHUB_API_URL },
         workRoot: env.NIGHTSHIFT_WORK_ROOT,
         isolation: env.NIGHTSHIFT_TOOL_ISOLATION,

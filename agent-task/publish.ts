@@ -8,7 +8,7 @@ import type { GitHubReporter } from '../core/github/reporter.js';
 import { TaskSurface } from '../core/github/task-surface.js';
 import type { RepoConfig } from '../core/config.js';
 import type { Task } from '../core/task.js';
-import type { AgentResult } from './agent/loop.js';
+import type { AgentResult } from './agent/port.js';
 import type { Prepared, Repository } from './prepare-workspace.js';
 import {
   checksSection,

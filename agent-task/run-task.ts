@@ -9,12 +9,11 @@ import { GitHubReporter, repoRef } from '../core/github/reporter.js';
 import { TaskSurface } from '../core/github/task-surface.js';
 import { finishTask, outcomeOf } from '../core/lifecycle.js';
 import { estimateCost } from '../core/pricing.js';
-import type { Progress } from '../core/progress.js';
 import { invalidConfigMessage, type Outcome } from '../core/report.js';
 import { redactSecrets } from '../core/sanitize.js';
 import { VersionConflictError } from '../core/store/task-store.js';
 import { isTerminal, type Task, type Usage } from '../core/task.js';
-import { continueAgent, runAgent, type AgentOptions, type AgentResult } from './agent/loop.js';
+import type { AgentBrief, AgentEvent, AgentHooks, AgentResult } from './agent/port.js';
 import { RULE_FILE_PATHS, buildSystemPrompt, type RuleFile } from './agent/prompt.js';
 import { InstallationGoneError, TokenSource, octokitWithTokens } from './github-access.js';
 import { prepareWorkspace, type Prepared } from './prepare-workspace.js';
@@ -39,7 +38,11 @@ export type { AgentTaskDeps } from './work-context.js';
 
 const LEASE_MS = 5 * 60 * 1000;
 
-type AgentRunOptions = Omit<AgentOptions, 'firstUserMessage' | 'continueFrom'> & { deadline: number };
+/** The agent's brief and hooks, the same for its first run and each verify round. */
+interface AgentRunOptions {
+  brief: Omit<AgentBrief, 'firstMessage' | 'resume'> & { deadline: number };
+  hooks: AgentHooks;
+}
 
 /** Claim the task: only a dispatched task becomes running, so a second copy exits without work. */
 async function claim(deps: AgentTaskDeps, taskId: string): Promise<Task | undefined> {
@@ -181,24 +184,36 @@ async function runAndVerify(
     ...(config.test ? { testCommand: config.test } : {}),
   });
   const options: AgentRunOptions = {
-    client: deps.anthropic,
-    model: config.model,
-    system,
-    tools: [
-      bashTool(prepared.shell, { timeoutMs: deps.commandTimeoutMs ?? 10 * 60_000 }),
-      textEditorTool(prepared.sandbox),
-    ],
-    limits: config.limits,
-    estimateCost: (u: Omit<Usage, 'costUsd' | 'turns'>) => estimateCost(config.model, u, config.prices),
-    // Cancelled, or ended elsewhere (the sweeper gave up on us): stop before the next turn.
-    shouldCancel: async () => {
-      const task = await record.refresh();
-      return task.cancelRequested || isTerminal(task.status);
+    brief: {
+      model: config.model,
+      system,
+      tools: [
+        bashTool(prepared.shell, { timeoutMs: deps.commandTimeoutMs ?? 10 * 60_000 }),
+        textEditorTool(prepared.sandbox),
+      ],
+      limits: config.limits,
+      deadline,
     },
-    onProgress: (p: Progress) =>
-      ctx.progress.report({ ...p, maxTurns: config.limits.turns, lastActions: p.lastActions.slice(-5) }),
-    logger: ctx.log,
-    deadline,
+    hooks: {
+      estimateCost: (u: Omit<Usage, 'costUsd' | 'turns'>) => estimateCost(config.model, u, config.prices),
+      // Cancelled, or ended elsewhere (the sweeper gave up on us): stop before the next turn.
+      shouldCancel: async () => {
+        const task = await record.refresh();
+        return task.cancelRequested || isTerminal(task.status);
+      },
+      onEvent: (event: AgentEvent) => {
+        if (event.type !== 'turn-finished') return;
+        const { turn, usage, recentActions } = event;
+        ctx.progress.report({
+          phase: 'working',
+          turn,
+          maxTurns: config.limits.turns,
+          lastActions: recentActions,
+          usage,
+        });
+      },
+      logger: ctx.log,
+    },
   };
   // `limits.minutes` is wall clock for the work and its verification together: at the deadline
   // the shell is closed, which stops the command running in it, and the loop stops at its limit.
@@ -217,31 +232,30 @@ async function workAndVerify(
   config: RepoConfig,
   options: AgentRunOptions,
 ): Promise<{ run: AgentResult; checks: CheckResult[] }> {
-  const { record } = ctx;
-  let run = await runAgent({ ...options, firstUserMessage: firstMessage(context) });
+  const { deps, record } = ctx;
+  const { brief, hooks } = options;
+  let run = await deps.agent.run({ ...brief, firstMessage: firstMessage(context) }, hooks);
   await record.update({ usage: run.usage });
 
   const checks: CheckResult[] = [];
   while (run.outcome === 'done' && config.test) {
-    const left = options.deadline - Date.now();
+    const left = brief.deadline - Date.now();
     if (left <= 0) {
       run = { ...run, outcome: 'limit', reason: `time limit (${config.limits.minutes} minutes) reached` };
       break;
     }
     await say(ctx, 'verifying', `Running ${config.test}`, run.usage.turns);
     const result = await prepared.shell.run(config.test, { timeoutMs: left }).catch(() => undefined);
-    if (!result || options.deadline <= Date.now()) {
+    if (!result || brief.deadline <= Date.now()) {
       run = { ...run, outcome: 'limit', reason: `time limit (${config.limits.minutes} minutes) reached` };
       break;
     }
     checks.push({ command: config.test, passed: result.exitCode === 0, output: result.output });
     if (result.exitCode === 0 || checks.length > config.verifyRounds) break;
-    run = await continueAgent(
-      run,
+    const failed =
       `The test command \`${config.test}\` failed after you finished (exit code ${result.exitCode}). ` +
-        `Fix the cause, run it again, and finish with a short summary.\n\n<test_output>\n${result.output}\n</test_output>`,
-      options,
-    );
+      `Fix the cause, run it again, and finish with a short summary.\n\n<test_output>\n${result.output}\n</test_output>`;
+    run = await deps.agent.run({ ...brief, firstMessage: failed, resume: run }, hooks);
     await record.update({ usage: run.usage });
   }
   return { run, checks };

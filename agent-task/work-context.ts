@@ -1,11 +1,11 @@
 /** What every step of the agent task shares: its dependencies, its record, and how to report. */
-import type Anthropic from '@anthropic-ai/sdk';
 import type { Logger } from 'pino';
 import type { GitHubReporter } from '../core/github/reporter.js';
 import type { EndStatus } from '../core/lifecycle.js';
 import type { Phase } from '../core/progress.js';
 import type { Outcome } from '../core/report.js';
 import type { TaskStore } from '../core/store/task-store.js';
+import type { Agent } from './agent/port.js';
 import type { TokenMinter, TokenSource } from './github-access.js';
 import type { Isolation } from './sandbox/sandbox.js';
 import type { UidRange } from './sandbox/tool-identity.js';
@@ -14,7 +14,8 @@ import type { TaskRecord } from './task-record.js';
 
 export interface AgentTaskDeps {
   store: TaskStore;
-  anthropic: Anthropic;
+  /** The coding agent (main.ts builds the Anthropic one). */
+  agent: Agent;
   /** The REST API, and where this task's installation tokens come from (no private key here). */
   github: { minter: TokenMinter; baseUrl: string };
   /** Parent of the task's temporary folder. */

@@ -1,9 +1,8 @@
 /**
  * The system prompt of the agent: how to work, the repository's own guidance, then the task.
- * Pure: no I/O. Blocks are ordered from the most stable to the most specific, so that the
+ * Pure: no I/O. Its parts are ordered from the most stable to the most specific, so that the
  * cached prefix (tools, then system) is shared by every turn of a task.
  */
-import type { TextBlockParam } from '@anthropic-ai/sdk/resources/messages/messages';
 import { sanitizeUntrusted, stripInvisible } from '../../core/sanitize.js';
 
 export interface RuleFile {
@@ -42,14 +41,13 @@ const MAX_FIELD_CHARS = { title: 1_000, body: 40_000, instructions: 10_000, cont
 /** Longest rule file we quote; longer ones are cut (they are guidance, not the task). */
 const MAX_RULE_FILE_CHARS = 20_000;
 
-export function buildSystemPrompt(input: SystemPromptInput): TextBlockParam[] {
-  const blocks: TextBlockParam[] = [{ type: 'text', text: howToWork(input.testCommand) }];
+/** The system prompt's parts (`AgentBrief.system`), the most stable first. */
+export function buildSystemPrompt(input: SystemPromptInput): string[] {
+  const parts = [howToWork(input.testCommand)];
   const repository = repositoryGuidance(input);
-  if (repository) blocks.push({ type: 'text', text: repository });
-  blocks.push({ type: 'text', text: taskBlock(input.repository, input.task) });
-  const last = blocks.at(-1);
-  if (last) last.cache_control = { type: 'ephemeral' };
-  return blocks;
+  if (repository) parts.push(repository);
+  parts.push(taskBlock(input.repository, input.task));
+  return parts;
 }
 
 function howToWork(testCommand: string | undefined): string {

@@ -1,13 +1,12 @@
 /**
- * Anthropic's bash tool (`bash_20250124`) over a persistent `BashSession`. Input is
- * `{ command?: string; restart?: boolean }`; the schema is built into the model, so only the type
- * and name are sent. A command that fails is not a tool error: the model gets its output and
- * "exit code N" and decides what to do. Timeouts, a shell that died and bad input are errors.
+ * The shell tool (`bash`, of kind `shell`) over a persistent `BashSession`. Input is
+ * `{ command?: string; restart?: boolean }`, the shape of Anthropic's bash tool, to which the
+ * Anthropic backend maps it. A command that fails is not a tool error: the model gets its output
+ * and "exit code N" and decides what to do. Timeouts, a shell that died and bad input are errors.
  */
-import type { ToolBash20250124 } from '@anthropic-ai/sdk/resources/messages';
 import { z } from 'zod';
 import type { BashSession } from './bash-session.js';
-import { describeInputIssues, toolError, type ClientTool, type ToolOutcome } from './tool.js';
+import { describeInputIssues, toolError, type AgentTool, type ToolOutcome } from './tool.js';
 
 export interface BashToolOptions {
   /** Per-command timeout; default the session's (10 minutes). */
@@ -19,9 +18,10 @@ const BashInput = z.object({
   restart: z.boolean().optional(),
 });
 
-export function bashTool(session: BashSession, options: BashToolOptions = {}): ClientTool<ToolBash20250124> {
+export function bashTool(session: BashSession, options: BashToolOptions = {}): AgentTool {
   return {
-    definition: { type: 'bash_20250124', name: 'bash' },
+    name: 'bash',
+    spec: { kind: 'shell' },
     async run(input: unknown): Promise<ToolOutcome> {
       const parsed = BashInput.safeParse(input);
       if (!parsed.success)

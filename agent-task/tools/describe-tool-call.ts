@@ -6,6 +6,7 @@
 const MAX_LENGTH = 100;
 
 export function describeToolCall(name: string, input: unknown): string {
+  // Neutral tool names (tool.ts): `bash` is the shell, `editor` the file editor.
   const fields = typeof input === 'object' && input !== null ? (input as Record<string, unknown>) : {};
   const text = (key: string): string | undefined =>
     typeof fields[key] === 'string' ? (fields[key] as string) : undefined;
@@ -14,7 +15,7 @@ export function describeToolCall(name: string, input: unknown): string {
     const command = text('command');
     return command === undefined ? 'bash: (no command)' : oneLine(`bash: ${command}`);
   }
-  if (name === 'str_replace_based_edit_tool') {
+  if (name === 'editor') {
     const path = text('path') ?? '(no path)';
     switch (fields.command) {
       case 'view': {

@@ -1,6 +1,8 @@
 /**
- * Anthropic's text editor tool (`text_editor_20250728`, named `str_replace_based_edit_tool`):
- * `view`, `create`, `str_replace` and `insert` (this version has no `undo_edit`). Results follow
+ * The file editor (`editor`, of kind `editor`), with the input of Anthropic's text editor tool
+ * (`text_editor_20250728`, which the model knows as `str_replace_based_edit_tool`; the Anthropic
+ * backend maps it there): `view`, `create`, `str_replace` and `insert` (this version has no
+ * `undo_edit`). Results follow
  * Anthropic's documentation and reference implementation: `view` shows `cat -n`-style numbered
  * lines, an edit answers with a numbered snippet of the edited region, and every problem is a
  * tool result with `is_error: true` that says how to fix the call.
@@ -9,16 +11,15 @@
  * that, and not path checks in this process, is what makes symlink races harmless). This module
  * holds the editing logic, which is pure string work.
  */
-import type { ToolTextEditor20250728 } from '@anthropic-ai/sdk/resources/messages';
 import { z } from 'zod';
 import { binaryMessage, notUtf8Message, refusal, tooLargeMessage } from './editor-messages.js';
 import { runFsHelper } from './fs-helper.js';
 import { formatCount } from './output-limit.js';
 import type { ToolSandbox } from '../sandbox/sandbox.js';
-import { describeInputIssues, toolError, type ClientTool, type ToolOutcome } from './tool.js';
+import { describeInputIssues, toolError, type AgentTool, type ToolOutcome, type ToolSpec } from './tool.js';
 
 export interface TextEditorOptions {
-  /** Sent as the definition's `max_characters` and applied to `view` of a file. When unset,
+  /** Declared in the tool's spec (the definition's `max_characters`) and applied to `view` of a file. When unset,
    * `view` still cuts at `defaultViewChars` so one file cannot fill the context window. */
   maxCharacters?: number;
   /** Default 100,000 characters. */
@@ -29,6 +30,7 @@ export interface TextEditorOptions {
   maxDirectoryEntries?: number;
 }
 
+/** The name the model was trained to call this tool by; its error messages use it. */
 const NAME = 'str_replace_based_edit_tool';
 const COMMANDS = ['view', 'create', 'str_replace', 'insert'] as const;
 const SNIPPET_CONTEXT = 4;
@@ -64,15 +66,14 @@ const InsertInput = z
   });
 const EditorInput = z.union([ViewInput, CreateInput, StrReplaceInput, InsertInput]);
 
-export function textEditorTool(
-  sandbox: ToolSandbox,
-  options: TextEditorOptions = {},
-): ClientTool<ToolTextEditor20250728> {
+export function textEditorTool(sandbox: ToolSandbox, options: TextEditorOptions = {}): AgentTool {
   const viewChars = options.maxCharacters ?? options.defaultViewChars ?? 100_000;
   const maxBytes = options.maxFileBytes ?? 10 * 1024 * 1024;
   const maxEntries = options.maxDirectoryEntries ?? 1_000;
-  const definition: ToolTextEditor20250728 = { type: 'text_editor_20250728', name: NAME };
-  if (options.maxCharacters !== undefined) definition.max_characters = options.maxCharacters;
+  const spec: ToolSpec =
+    options.maxCharacters === undefined
+      ? { kind: 'editor' }
+      : { kind: 'editor', maxCharacters: options.maxCharacters };
 
   const read = (path: string) => runFsHelper(sandbox, { op: 'read', path, maxBytes, maxEntries });
   // Every write is `textOnly`: the helper refuses, on the descriptor it would write through, a
@@ -239,7 +240,8 @@ export function textEditorTool(
   }
 
   return {
-    definition,
+    name: 'editor',
+    spec,
     async run(input: unknown): Promise<ToolOutcome> {
       const command = (input as { command?: unknown } | null)?.command;
       if (typeof command !== 'string' || !(COMMANDS as readonly string[]).includes(command)) {

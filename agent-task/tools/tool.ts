@@ -1,20 +1,44 @@
 /**
- * The shape every client-side tool has: the definition sent to the Messages API, and `run`, which
- * answers a `tool_use` block's input with the text of its `tool_result`. `run` never throws for
- * anything the model did (bad input, a failing command, a missing file): those are results with
- * `isError: true`, which the model reads and recovers from, as Anthropic's tool-use docs describe.
+ * The neutral shape of a tool the agent can call: a name, what kind of tool it is, and `run`,
+ * which answers a call's input with the text of its result. `run` never throws for anything the
+ * model did (bad input, a failing command, a missing file): those are results with
+ * `isError: true`, which the model reads and recovers from. How a tool is presented to a model
+ * (Anthropic's `bash_20250124`, a JSON-schema function) is the agent backend's business.
  */
-import type { ToolUnion } from '@anthropic-ai/sdk/resources/messages';
 
 export interface ToolOutcome {
-  /** The text of the tool_result. */
+  /** The text of the result. */
   content: string;
-  /** Sent as the tool_result's `is_error`. */
+  /** The call failed; the model is told so. */
   isError: boolean;
 }
 
-export interface ClientTool<Definition extends ToolUnion = ToolUnion> {
-  definition: Definition;
+/** A JSON Schema of an object: the input a function tool takes. */
+export interface InputSchema {
+  type: 'object';
+  properties?: Record<string, unknown>;
+  required?: string[];
+  [keyword: string]: unknown;
+}
+
+/**
+ * What kind of tool this is. The shell and the file editor are kinds a backend may offer as its
+ * model's own trained tools (their input is Anthropic's published shape for both); a function is
+ * described by its description and input schema (MCP tools are functions).
+ */
+export type ToolSpec =
+  | { kind: 'shell' }
+  | {
+      kind: 'editor';
+      /** The most characters `view` shows of a file, when the tool caps it explicitly. */
+      maxCharacters?: number;
+    }
+  | { kind: 'function'; description: string; inputSchema: InputSchema };
+
+export interface AgentTool {
+  /** How events, actions and the session log name it: `bash`, `editor`, `mcp__<server>__<tool>`. */
+  name: string;
+  spec: ToolSpec;
   run(input: unknown): Promise<ToolOutcome>;
 }
 

@@ -1,10 +1,10 @@
 /**
- * Measurement 4, prompt-cache share: the same 40-turn scripted task through `runAgent` with prompt
+ * Measurement 4, prompt-cache share: the same 40-turn scripted task through the Anthropic agent with prompt
  * caching on (our breakpoints) and off, each against a fresh scripted model (fresh cache). Share
  * = cache reads / (uncached input + cache reads + cache writes), from the usage the scripted
  * server reports, which models Anthropic's prefix cache (see its usage.ts).
  */
-import { runAgent } from '../../agent-task/agent/loop.js';
+import { anthropicAgent } from '../../agent-task/agent/anthropic/loop.js';
 import { DEFAULT_MODEL } from '../../core/model.js';
 import { estimateCost } from '../../core/pricing.js';
 import { StandIns } from '../support/stand-ins-client.js';
@@ -37,19 +37,19 @@ export interface CacheShareResult {
 async function run(standIns: StandIns, caching: boolean): Promise<CacheRun> {
   const { url } = await standIns.model(scriptFor(TURNS));
   const { client } = timedClient(url);
-  const result = await runAgent({
-    client,
-    model: DEFAULT_MODEL,
-    system: systemPrompt(),
-    tools: trivialTools().tools,
-    firstUserMessage: FIRST_MESSAGE,
-    limits: { turns: TURNS + 5, costUsd: 1_000_000, minutes: 30 },
-    estimateCost: (usage) => estimateCost(DEFAULT_MODEL, usage),
-    shouldCancel: async () => false,
-    onProgress: () => undefined,
-    caching,
-    maxRetries: 0,
-  });
+  const result = await anthropicAgent({ client, caching, maxRetries: 0 }).run(
+    {
+      model: DEFAULT_MODEL,
+      system: systemPrompt(),
+      tools: trivialTools().tools,
+      firstMessage: FIRST_MESSAGE,
+      limits: { turns: TURNS + 5, costUsd: 1_000_000, minutes: 30 },
+    },
+    {
+      estimateCost: (usage) => estimateCost(DEFAULT_MODEL, usage),
+      shouldCancel: async () => false,
+    },
+  );
   const report = await standIns.modelReport();
   const total = { input: 0, read: 0, write: 0, output: 0 };
   for (const usage of report.usages) {

@@ -1,12 +1,12 @@
 /**
  * Measurement 3, agent harness overhead, for one conversation length (argv[2] turns), in a fresh
- * process started with --expose-gc: `runAgent` against the scripted model (in the stand-ins
+ * process started with --expose-gc: the Anthropic agent (`anthropicAgent`) against the scripted model (in the stand-ins
  * process, answering at once) with tools that answer at once. Our own time is the wall time of the
  * run minus the model's round trips (call to last byte) minus the tools' time; memory is what the
  * finished run holds (heap after a full GC) and the process's RSS growth.
  */
 import { performance } from 'node:perf_hooks';
-import { runAgent } from '../../agent-task/agent/loop.js';
+import { anthropicAgent } from '../../agent-task/agent/anthropic/loop.js';
 import { DEFAULT_MODEL } from '../../core/model.js';
 import { estimateCost } from '../../core/pricing.js';
 import { StandIns } from '../support/stand-ins-client.js';
@@ -67,18 +67,20 @@ async function runOnce(standIns: StandIns, turns: number) {
   const { tools, spans: toolSpans } = trivialTools();
   const system = systemPrompt();
   const started = performance.now();
-  const result = await runAgent({
-    client,
-    model: DEFAULT_MODEL,
-    system,
-    tools,
-    firstUserMessage: FIRST_MESSAGE,
-    limits: { turns: turns + 5, costUsd: 1_000_000, minutes: 30 },
-    estimateCost: (usage) => estimateCost(DEFAULT_MODEL, usage),
-    shouldCancel: async () => false,
-    onProgress: () => undefined,
-    maxRetries: 0,
-  });
+  const result = await anthropicAgent({ client, maxRetries: 0 }).run(
+    {
+      model: DEFAULT_MODEL,
+      system,
+      tools,
+      firstMessage: FIRST_MESSAGE,
+      limits: { turns: turns + 5, costUsd: 1_000_000, minutes: 30 },
+    },
+    {
+      estimateCost: (usage) => estimateCost(DEFAULT_MODEL, usage),
+      shouldCancel: async () => false,
+      onEvent: () => undefined,
+    },
+  );
   const ended = performance.now();
   if (result.outcome !== 'done' || result.usage.turns !== turns) {
     throw new Error(
@@ -130,7 +132,7 @@ async function main(): Promise<OverheadResult> {
       progress(
         `agent overhead: ${turns} turns: own ${round(run.ownMsPerTurn, 3)} ms/turn (run ${rep + 1}/${reps})`,
       );
-      void result.transcript.length; // the finished run, held until memory was measured
+      void result.conversation; // the finished run, held until memory was measured
     }
     const report = await standIns.modelReport();
     const first = runs[0];

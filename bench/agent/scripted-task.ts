@@ -7,7 +7,7 @@
 import Anthropic from '@anthropic-ai/sdk';
 import { performance } from 'node:perf_hooks';
 import { buildSystemPrompt } from '../../agent-task/agent/prompt.js';
-import type { ClientTool, ToolOutcome } from '../../agent-task/tools/tool.js';
+import type { AgentTool, ToolOutcome } from '../../agent-task/tools/tool.js';
 import { bash, done, editor, reply, text, type ReplyStep } from '../../test/support/scripted-model/index.js';
 import { WORDS, seededRandom } from '../support/generated-text.js';
 
@@ -32,8 +32,8 @@ export function codeLike(seed: number, chars: number): string {
   return lines.join('\n');
 }
 
-/** Tools with the real definitions whose `run` answers at once with about `outputChars` of text. */
-export function trivialTools(outputChars = 1_000): { tools: ClientTool[]; spans: Span[] } {
+/** Tools with the real specs (shell, editor) whose `run` answers at once with about `outputChars` of text. */
+export function trivialTools(outputChars = 1_000): { tools: AgentTool[]; spans: Span[] } {
   const spans: Span[] = [];
   let calls = 0;
   const timed = (answer: () => string) => async (): Promise<ToolOutcome> => {
@@ -42,13 +42,15 @@ export function trivialTools(outputChars = 1_000): { tools: ClientTool[]; spans:
     spans.push({ start, end: performance.now() });
     return { content, isError: false };
   };
-  const tools: ClientTool[] = [
+  const tools: AgentTool[] = [
     {
-      definition: { type: 'bash_20250124', name: 'bash' },
+      name: 'bash',
+      spec: { kind: 'shell' },
       run: timed(() => `${codeLike(++calls, outputChars)}\nexit code 0`),
     },
     {
-      definition: { type: 'text_editor_20250728', name: 'str_replace_based_edit_tool' },
+      name: 'editor',
+      spec: { kind: 'editor' },
       run: timed(() => codeLike(++calls, outputChars)),
     },
   ];

@@ -217,7 +217,7 @@ function overhead(r: BenchResults): string[] {
   return [
     '## 3. Agent harness overhead',
     '',
-    '`runAgent` with the real system prompt and tool definitions against the scripted model (its own process, ' +
+    'The Anthropic agent (`anthropicAgent`, behind the agent port) with the real system prompt and tool definitions against the scripted model (its own process, ' +
       'answering at once), with in-process tools that answer at once with about a kilobyte (a file excerpt, a ' +
       'command’s output). Each length runs in a fresh process after a 10-turn warm-up. Own time = wall time − ' +
       'model round trips (call to last byte) − tool time. Memory: heap after a full GC, held by the finished ' +
@@ -261,7 +261,7 @@ function cacheShare(r: BenchResults): string[] {
   return [
     '## 4. Prompt-cache share',
     '',
-    `The same 40-turn scripted task through \`runAgent\`, prompt caching on and off, each against a fresh ` +
+    `The same 40-turn scripted task through the Anthropic agent, prompt caching on and off, each against a fresh ` +
       'scripted model, whose usage models Anthropic’s prefix cache. Share = cache reads ÷ (input + cache reads ' +
       `+ cache writes). Cost estimated with the price table for ${c.model}.`,
     '',

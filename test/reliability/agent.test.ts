@@ -10,8 +10,8 @@ import { readFile } from 'node:fs/promises';
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { CONTINUE_MESSAGE, TRUNCATED_TOOL_CALL } from '../../agent-task/agent/loop.js';
-import { CLEARED_MARKER } from '../../agent-task/agent/clear-tool-results.js';
+import { CONTINUE_MESSAGE, TRUNCATED_TOOL_CALL } from '../../agent-task/agent/anthropic/loop.js';
+import { CLEARED_MARKER } from '../../agent-task/agent/anthropic/clear-tool-results.js';
 import { AGENT_TOKEN_PERMISSIONS } from '../../core/task-token.js';
 import { CALC_FILES, REPO, WEBHOOK_SECRET, startHarness, type Harness } from '../support/harness.js';
 import {

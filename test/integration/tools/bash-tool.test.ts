@@ -34,8 +34,9 @@ describe('bash tool in a sandbox', () => {
     }
   });
 
-  it('defines Anthropic’s bash tool', () => {
-    expect(bashTool(session).definition).toEqual({ type: 'bash_20250124', name: 'bash' });
+  it('is the shell, named bash', () => {
+    const tool = bashTool(session);
+    expect([tool.name, tool.spec]).toEqual(['bash', { kind: 'shell' }]);
   });
 
   it('keeps state between commands', async () => {

@@ -5,7 +5,7 @@ import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import type { ToolSandbox } from '../../../agent-task/sandbox/sandbox.js';
 import { disposeTestSandbox, giveToTools, testSandbox, writeAsTools } from '../../support/sandbox.js';
 import { textEditorTool } from '../../../agent-task/tools/text-editor.js';
-import type { ClientTool } from '../../../agent-task/tools/tool.js';
+import type { AgentTool } from '../../../agent-task/tools/tool.js';
 
 const isRoot = process.getuid?.() === 0;
 
@@ -13,7 +13,7 @@ describe('text editor tool in a sandbox', () => {
   let workspace: string;
   let outside: string;
   let sandbox: ToolSandbox;
-  let editor: ClientTool;
+  let editor: AgentTool;
 
   /** Write a fixture as the tool user would own it. */
   const fixture = (path: string, content: string | Buffer) => writeAsTools(sandbox, path, content);
@@ -85,11 +85,7 @@ describe('text editor tool in a sandbox', () => {
 
     it('cuts a long file at max_characters with a note', async () => {
       const small = textEditorTool(sandbox, { maxCharacters: 60 });
-      expect(small.definition).toEqual({
-        type: 'text_editor_20250728',
-        name: 'str_replace_based_edit_tool',
-        max_characters: 60,
-      });
+      expect([small.name, small.spec]).toEqual(['editor', { kind: 'editor', maxCharacters: 60 }]);
       const out = await small.run({ command: 'view', path: 'src/lines.ts' });
       expect(out.content).toContain('     1\tline 1');
       expect(out.content).not.toContain('line 12');

@@ -7,20 +7,12 @@ describe('describeToolCall', () => {
     ['bash', { command: 'cd src &&\n  npm   run build\nnpm test' }, 'bash: cd src && …'],
     ['bash', { restart: true }, 'bash: restart'],
     ['bash', {}, 'bash: (no command)'],
-    ['str_replace_based_edit_tool', { command: 'view', path: 'src/a.ts' }, 'view src/a.ts'],
-    [
-      'str_replace_based_edit_tool',
-      { command: 'view', path: 'src/a.ts', view_range: [10, -1] },
-      'view src/a.ts:10-end',
-    ],
-    ['str_replace_based_edit_tool', { command: 'create', path: 'docs/x.md' }, 'create docs/x.md'],
-    ['str_replace_based_edit_tool', { command: 'str_replace', path: 'src/a.ts' }, 'edit src/a.ts'],
-    [
-      'str_replace_based_edit_tool',
-      { command: 'insert', path: 'a.ts', insert_line: 3 },
-      'edit a.ts (insert after line 3)',
-    ],
-    ['str_replace_based_edit_tool', { command: 'undo_edit', path: 'a.ts' }, 'editor undo_edit a.ts'],
+    ['editor', { command: 'view', path: 'src/a.ts' }, 'view src/a.ts'],
+    ['editor', { command: 'view', path: 'src/a.ts', view_range: [10, -1] }, 'view src/a.ts:10-end'],
+    ['editor', { command: 'create', path: 'docs/x.md' }, 'create docs/x.md'],
+    ['editor', { command: 'str_replace', path: 'src/a.ts' }, 'edit src/a.ts'],
+    ['editor', { command: 'insert', path: 'a.ts', insert_line: 3 }, 'edit a.ts (insert after line 3)'],
+    ['editor', { command: 'undo_edit', path: 'a.ts' }, 'editor undo_edit a.ts'],
     ['other_tool', null, 'other_tool'],
   ])('%s %j → %s', (name, input, expected) => {
     expect(describeToolCall(name, input)).toBe(expected);

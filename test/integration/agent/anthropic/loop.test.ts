@@ -1,19 +1,27 @@
-// The agent loop through the real Anthropic SDK against the scripted Messages API on loopback.
+// The agent port's Anthropic backend through the real SDK against the scripted Messages API on loopback.
 import Anthropic from '@anthropic-ai/sdk';
 import type { MessageParam } from '@anthropic-ai/sdk/resources/messages';
 import { afterEach, describe, expect, it } from 'vitest';
-import { CLEARED_MARKER } from '../../../agent-task/agent/clear-tool-results.js';
+import { CLEARED_MARKER } from '../../../../agent-task/agent/anthropic/clear-tool-results.js';
 import {
-  continueAgent,
+  anthropicAgent,
   CONTINUE_MESSAGE,
-  runAgent,
   TRUNCATED_TOOL_CALL,
-  type AgentOptions,
-} from '../../../agent-task/agent/loop.js';
-import type { ClientTool, ToolOutcome } from '../../../agent-task/tools/tool.js';
-import { DEFAULT_MODEL } from '../../../core/model.js';
-import { estimateCost } from '../../../core/pricing.js';
-import type { Progress } from '../../../core/progress.js';
+  type AnthropicAgentOptions,
+} from '../../../../agent-task/agent/anthropic/loop.js';
+import { transcriptOf } from '../../../../agent-task/agent/anthropic/transcript.js';
+import type {
+  AgentBrief,
+  AgentEvent,
+  AgentHooks,
+  AgentResult,
+  AgentResume,
+  AgentTool,
+  ToolOutcome,
+} from '../../../../agent-task/agent/port.js';
+import { DEFAULT_MODEL } from '../../../../core/model.js';
+import { estimateCost } from '../../../../core/pricing.js';
+import { EMPTY_USAGE } from '../../../../core/task.js';
 import {
   bash,
   done,
@@ -26,15 +34,16 @@ import {
   type RecordedRequest,
   type ScriptStep,
   type ScriptedModel,
-} from '../../support/scripted-model/index.js';
+} from '../../../support/scripted-model/index.js';
 
 const MODEL = DEFAULT_MODEL;
 const SYSTEM = 'You are Nightshift, a background coding agent working in a git checkout.';
 
 /** A fake shell: answers each command with a fixed-size output that names it. */
-function fakeBash(outputChars = 40, calls: string[] = []): ClientTool {
+function fakeBash(outputChars = 40, calls: string[] = []): AgentTool {
   return {
-    definition: { type: 'bash_20250124', name: 'bash' },
+    name: 'bash',
+    spec: { kind: 'shell' },
     async run(input: unknown): Promise<ToolOutcome> {
       const command = String((input as { command?: unknown }).command);
       calls.push(command);
@@ -45,9 +54,10 @@ function fakeBash(outputChars = 40, calls: string[] = []): ClientTool {
   };
 }
 
-function fakeEditor(): ClientTool {
+function fakeEditor(): AgentTool {
   return {
-    definition: { type: 'text_editor_20250728', name: 'str_replace_based_edit_tool' },
+    name: 'editor',
+    spec: { kind: 'editor' },
     async run(input: unknown): Promise<ToolOutcome> {
       return { content: `edited ${String((input as { path?: unknown }).path)}`, isError: false };
     },
@@ -66,20 +76,44 @@ async function start(script: ScriptStep[]): Promise<ScriptedModel> {
   return model;
 }
 
-function options(m: ScriptedModel, overrides: Partial<AgentOptions> = {}): AgentOptions {
+/** The backend's options, the brief and the hooks of one run, in one object for brevity. */
+type Options = AnthropicAgentOptions & AgentBrief & AgentHooks;
+
+function options(m: ScriptedModel, overrides: Partial<Options> = {}): Options {
   return {
     client: new Anthropic({ baseURL: m.url, apiKey: 'test-key' }),
     model: MODEL,
-    system: SYSTEM,
+    system: [SYSTEM],
     tools: [fakeBash(), fakeEditor()],
-    firstUserMessage: 'Fix the failing test.',
+    firstMessage: 'Fix the failing test.',
     limits: { turns: 60, costUsd: 5, minutes: 30 },
     estimateCost: (usage) => estimateCost(MODEL, usage),
     shouldCancel: async () => false,
-    onProgress: () => {},
     retryDelayMs: 1,
     ...overrides,
   };
+}
+
+function runAgent(o: Options): Promise<AgentResult> {
+  const { client, maxTokens, caching, maxRetries, retryDelayMs } = o;
+  const { model, system, firstMessage, tools, limits, deadline, resume } = o;
+  const { estimateCost, shouldCancel, pendingMessages, onEvent, signal, now, logger } = o;
+  const agent = anthropicAgent({ client, maxTokens, caching, maxRetries, retryDelayMs });
+  return agent.run(
+    { model, system, firstMessage, tools, limits, deadline, resume },
+    { estimateCost, shouldCancel, pendingMessages, onEvent, signal, now, logger },
+  );
+}
+
+function continueAgent(previous: AgentResume, message: string, o: Omit<Options, 'firstMessage'>) {
+  return runAgent({ ...o, firstMessage: message, resume: previous });
+}
+
+const transcript = (result: AgentResult): MessageParam[] => transcriptOf(result.conversation);
+
+/** The turn-finished events, which the task shows as progress. */
+function turnsOf(events: AgentEvent[]) {
+  return events.flatMap((e) => (e.type === 'turn-finished' ? [e] : []));
 }
 
 function blocks(message: { content: string | InBlock[] } | undefined): InBlock[] {
@@ -114,9 +148,9 @@ describe('runAgent', () => {
   it('runs a tool_use, answers with its tool_result, and finishes on end_turn', async () => {
     const m = await start([bash('npm test'), done('Fixed the off-by-one in sum().')]);
     const calls: string[] = [];
-    const progress: Progress[] = [];
+    const events: AgentEvent[] = [];
     const result = await runAgent(
-      options(m, { tools: [fakeBash(40, calls), fakeEditor()], onProgress: (p) => progress.push(p) }),
+      options(m, { tools: [fakeBash(40, calls), fakeEditor()], onEvent: (e) => events.push(e) }),
     );
 
     expect(result.outcome).toBe('done');
@@ -138,10 +172,10 @@ describe('runAgent', () => {
     ]);
     expect(second?.body.messages.map((msg) => msg.role)).toEqual(['user', 'assistant', 'user']);
 
-    expect(result.transcript.map((msg) => msg.role)).toEqual(['user', 'assistant', 'user', 'assistant']);
-    expect(progress.map((p) => [p.turn, p.phase, p.lastActions])).toEqual([
-      [1, 'working', ['bash: npm test']],
-      [2, 'working', ['bash: npm test']],
+    expect(transcript(result).map((msg) => msg.role)).toEqual(['user', 'assistant', 'user', 'assistant']);
+    expect(turnsOf(events).map((e) => [e.turn, e.recentActions])).toEqual([
+      [1, ['bash: npm test']],
+      [2, ['bash: npm test']],
     ]);
   });
 
@@ -229,7 +263,7 @@ describe('prompt caching', () => {
     expect(m.usages[0]?.cache_read_input_tokens).toBe(0);
     for (const usage of m.usages.slice(1)) expect(usage.cache_read_input_tokens).toBeGreaterThan(0);
     // The stored transcript carries no breakpoints.
-    expect(JSON.stringify(result.transcript)).not.toContain('cache_control');
+    expect(JSON.stringify(result.conversation)).not.toContain('cache_control');
   });
 
   async function fortyTurns(caching: boolean) {
@@ -337,7 +371,7 @@ describe('stop reasons', () => {
     expect(result.reason).toMatch(/declined/);
     expect(result.usage.turns).toBe(2);
     // The transcript stays a valid conversation: it ends with the answered tool call.
-    expect(result.transcript.at(-1)?.role).toBe('user');
+    expect(transcript(result).at(-1)?.role).toBe('user');
   });
 
   it('clears old tool results when the context window is exceeded, and goes on', async () => {
@@ -465,7 +499,7 @@ describe('limits and cancellation', () => {
     const result = await runAgent(options(m, { limits: { turns: 3, costUsd: 5, minutes: 30 } }));
     expect(result).toMatchObject({ outcome: 'limit', reason: 'turn limit (3) reached' });
     expect(m.requests).toHaveLength(3);
-    expect(result.transcript.at(-1)?.role).toBe('user');
+    expect(transcript(result).at(-1)?.role).toBe('user');
   });
 
   it('stops when the estimated cost reaches the limit', async () => {
@@ -488,8 +522,8 @@ describe('limits and cancellation', () => {
       options(m, {
         limits: { turns: 60, costUsd: 5, minutes: 30 },
         now: () => clock,
-        onProgress: () => {
-          clock += 11 * 60_000;
+        onEvent: (e) => {
+          if (e.type === 'turn-finished') clock += 11 * 60_000;
         },
       }),
     );
@@ -527,7 +561,7 @@ describe('limits and cancellation', () => {
     const result = await runAgent(options(m, { shouldCancel: async () => ++checks > 2 }));
     expect(result).toMatchObject({ outcome: 'cancelled' });
     expect(m.requests).toHaveLength(2);
-    expect(result.transcript.at(-1)?.role).toBe('user');
+    expect(transcript(result).at(-1)?.role).toBe('user');
   });
 
   it('aborts the request in flight when the signal fires', async () => {
@@ -546,7 +580,110 @@ describe('limits and cancellation', () => {
   });
 });
 
-describe('continueAgent', () => {
+describe('events and messages mid-task', () => {
+  it('reports each turn, the text, and each tool call by its neutral name with input and result', async () => {
+    const m = await start([
+      reply(text('Looking.'), bash('ls'), editor({ command: 'view', path: 'a.ts' })),
+      done('Done.'),
+    ]);
+    const events: AgentEvent[] = [];
+    const result = await runAgent(options(m, { onEvent: (e) => events.push(e) }));
+    expect(result.outcome).toBe('done');
+    expect(events.map((e) => [e.type, e.turn])).toEqual([
+      ['turn-started', 1],
+      ['text', 1],
+      ['turn-finished', 1],
+      ['tool-call', 1],
+      ['tool-call', 1],
+      ['turn-started', 2],
+      ['text', 2],
+      ['turn-finished', 2],
+    ]);
+    const calls = events.flatMap((e) => (e.type === 'tool-call' ? [e] : []));
+    expect(calls.map(({ name, input, action, result }) => ({ name, input, action, result }))).toEqual([
+      {
+        name: 'bash',
+        input: { command: 'ls' },
+        action: 'bash: ls',
+        result: { content: expect.stringMatching(/^ran: ls/), isError: false },
+      },
+      {
+        name: 'editor',
+        input: { command: 'view', path: 'a.ts' },
+        action: 'view a.ts',
+        result: { content: 'edited a.ts', isError: false },
+      },
+    ]);
+    expect(turnsOf(events).at(-1)?.usage).toEqual(result.usage);
+  });
+
+  it('adds a message that arrived between turns to the next request, in a valid conversation', async () => {
+    const m = await start([bash('ls'), bash('npm test'), done('Handled empty arrays too.')]);
+    const inbox = [[], ['@alice: also handle empty arrays'], []];
+    const events: AgentEvent[] = [];
+    const result = await runAgent(
+      options(m, { pendingMessages: async () => inbox.shift() ?? [], onEvent: (e) => events.push(e) }),
+    );
+
+    expect(result.outcome).toBe('done');
+    expectAllAccepted(m);
+    expect(inbox).toEqual([]);
+    // The first request is as before; the second carries the tool result, then the message.
+    expect(m.requests[0]?.body.messages).toHaveLength(1);
+    const second = m.requests[1]?.body.messages ?? [];
+    expect(second.map((msg) => msg.role)).toEqual(['user', 'assistant', 'user']);
+    expect(blocks(second.at(-1)).map((b) => [b.type, b.text])).toEqual([
+      ['tool_result', undefined],
+      ['text', '@alice: also handle empty arrays'],
+    ]);
+    // It stays in the conversation, once.
+    const third = JSON.stringify(m.requests[2]?.body.messages);
+    expect(third.split('also handle empty arrays')).toHaveLength(2);
+    expect(events).toContainEqual({
+      type: 'message-added',
+      turn: 2,
+      text: '@alice: also handle empty arrays',
+    });
+  });
+
+  it('adds a message that arrived before the first request to the first user message', async () => {
+    const m = await start([done()]);
+    const result = await runAgent(options(m, { pendingMessages: async () => ['Use pnpm.'] }));
+    expect(result.outcome).toBe('done');
+    expectAllAccepted(m);
+    expect(blocks(m.requests[0]?.body.messages[0]).map((b) => b.text)).toEqual([
+      'Fix the failing test.',
+      'Use pnpm.',
+    ]);
+  });
+
+  it('waits with a message until a paused turn has been sent back, and goes on when the check fails', async () => {
+    const m = await start([
+      { ...text('Still searching.'), stop_reason: 'pause_turn' },
+      bash('ls'),
+      done('Found it.'),
+    ]);
+    let checks = 0;
+    const result = await runAgent(
+      options(m, {
+        pendingMessages: async () => {
+          checks += 1;
+          if (checks === 1) throw new Error('store unreachable');
+          return checks === 2 ? ['Look in src/.'] : [];
+        },
+      }),
+    );
+    expect(result.outcome).toBe('done');
+    expectAllAccepted(m);
+    // Asked before the first request (it failed) and after the tool call, not after the pause.
+    expect(checks).toBe(2);
+    expect(m.requests[1]?.body.messages.map((msg) => msg.role)).toEqual(['user', 'assistant']);
+    expect(blocks(m.requests[2]?.body.messages.at(-1)).map((b) => b.type)).toEqual(['tool_result', 'text']);
+    expect(blocks(m.requests[2]?.body.messages.at(-1))[1]?.text).toBe('Look in src/.');
+  });
+});
+
+describe('resuming a conversation', () => {
   it('continues a finished conversation with a new user message, counting usage across both', async () => {
     const m = await start([
       bash('npm test'),
@@ -557,7 +694,7 @@ describe('continueAgent', () => {
     const first = await runAgent(options(m));
     expect(first.outcome).toBe('done');
 
-    const { firstUserMessage: _unused, ...rest } = options(m);
+    const { firstMessage: _unused, ...rest } = options(m);
     const second = await continueAgent(first, 'The checks failed:\n\nlint: missing semicolon', rest);
 
     expect(second.outcome).toBe('done');
@@ -572,16 +709,29 @@ describe('continueAgent', () => {
     expect(m.usages[2]?.cache_read_input_tokens).toBeGreaterThan(0);
   });
 
+  it('refuses, as an error outcome, a conversation another backend made', async () => {
+    const m = await start([done()]);
+    const { firstMessage: _unused, ...rest } = options(m);
+    const usage = EMPTY_USAGE;
+    const result = await continueAgent(
+      { conversation: { backend: 'other' }, usage, actions: [] },
+      'Go on.',
+      rest,
+    );
+    expect(result).toMatchObject({ outcome: 'error', reason: expect.stringMatching(/"other" backend/) });
+    expect(m.requests).toHaveLength(0);
+  });
+
   it('continues a conversation that stopped after tool results by joining that user message', async () => {
     const m = await start([bash('ls'), bash('pwd'), done()]);
     const first = await runAgent(options(m, { limits: { turns: 1, costUsd: 5, minutes: 30 } }));
     expect(first.outcome).toBe('limit');
 
-    const { firstUserMessage: _unused, ...rest } = options(m);
+    const { firstMessage: _unused, ...rest } = options(m);
     const second = await continueAgent(first, 'Go on.', rest);
     expect(second.outcome).toBe('done');
     expectAllAccepted(m);
-    const last: MessageParam | undefined = second.transcript[2];
+    const last: MessageParam | undefined = transcript(second)[2];
     expect(last?.role).toBe('user');
     expect((last?.content as InBlock[]).map((b) => b.type)).toEqual(['tool_result', 'text']);
   });

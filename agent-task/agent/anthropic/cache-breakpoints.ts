@@ -30,17 +30,14 @@ export function prepareTools(definitions: readonly ToolUnion[], caching: boolean
   });
 }
 
-/** The system prompt as blocks: none with cache_control, except the last one when caching. */
-export function prepareSystem(
-  system: string | readonly TextBlockParam[],
-  caching: boolean,
-): TextBlockParam[] {
-  const blocks: readonly TextBlockParam[] =
-    typeof system === 'string' ? (system === '' ? [] : [{ type: 'text', text: system }]) : system;
-  return blocks.map((block, i) => {
-    const { cache_control: _dropped, ...rest } = block;
-    return caching && i === blocks.length - 1 ? { ...rest, cache_control: EPHEMERAL } : rest;
-  });
+/** The system prompt's parts as text blocks (empty parts left out), the last one marked when caching. */
+export function prepareSystem(parts: readonly string[], caching: boolean): TextBlockParam[] {
+  const texts = parts.filter((text) => text !== '');
+  return texts.map((text, i) =>
+    caching && i === texts.length - 1
+      ? { type: 'text', text, cache_control: EPHEMERAL }
+      : { type: 'text', text },
+  );
 }
 
 /**

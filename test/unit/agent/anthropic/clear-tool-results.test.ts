@@ -1,6 +1,9 @@
 import type { MessageParam } from '@anthropic-ai/sdk/resources/messages';
 import { describe, expect, it } from 'vitest';
-import { CLEARED_MARKER, clearOldToolResults } from '../../../agent-task/agent/clear-tool-results.js';
+import {
+  CLEARED_MARKER,
+  clearOldToolResults,
+} from '../../../../agent-task/agent/anthropic/clear-tool-results.js';
 
 function conversation(turns: number): MessageParam[] {
   const messages: MessageParam[] = [{ role: 'user', content: 'Fix it.' }];

@@ -10,7 +10,7 @@ import {
   classifyModelError,
   failFastOnSpendLimit,
   isSpendLimit,
-} from '../../../agent-task/agent/model-errors.js';
+} from '../../../../agent-task/agent/anthropic/model-errors.js';
 
 function apiError(
   status: number,

@@ -1,10 +1,10 @@
-import type { MessageParam, TextBlockParam, ToolUnion } from '@anthropic-ai/sdk/resources/messages';
+import type { MessageParam, ToolUnion } from '@anthropic-ai/sdk/resources/messages';
 import { describe, expect, it } from 'vitest';
 import {
   prepareSystem,
   prepareTools,
   withMessageBreakpoints,
-} from '../../../agent-task/agent/cache-breakpoints.js';
+} from '../../../../agent-task/agent/anthropic/cache-breakpoints.js';
 
 const EPHEMERAL = { type: 'ephemeral' };
 
@@ -34,21 +34,20 @@ describe('cache breakpoints', () => {
     expect(tools[0]).toHaveProperty('cache_control'); // the input is not changed
   });
 
-  it('marks only the last system block; a string becomes a block', () => {
-    const system: TextBlockParam[] = [
-      { type: 'text', text: 'a', cache_control: { type: 'ephemeral' } },
-      { type: 'text', text: 'b' },
-    ];
-    expect(prepareSystem(system, true)).toEqual([
+  it('makes the system parts blocks and marks only the last one', () => {
+    expect(prepareSystem(['a', 'b'], true)).toEqual([
       { type: 'text', text: 'a' },
       { type: 'text', text: 'b', cache_control: EPHEMERAL },
     ]);
-    expect(prepareSystem('hello', true)).toEqual([{ type: 'text', text: 'hello', cache_control: EPHEMERAL }]);
-    expect(prepareSystem(system, false)).toEqual([
+    expect(prepareSystem(['hello'], true)).toEqual([
+      { type: 'text', text: 'hello', cache_control: EPHEMERAL },
+    ]);
+    expect(prepareSystem(['a', 'b'], false)).toEqual([
       { type: 'text', text: 'a' },
       { type: 'text', text: 'b' },
     ]);
-    expect(prepareSystem('', true)).toEqual([]);
+    expect(prepareSystem([''], true)).toEqual([]);
+    expect(prepareSystem(['a', ''], true)).toEqual([{ type: 'text', text: 'a', cache_control: EPHEMERAL }]);
   });
 
   it('marks the newest message and the previous breakpoint on copies, leaving the transcript clean', () => {
