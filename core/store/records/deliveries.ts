@@ -19,13 +19,7 @@ import { TABLE } from '../table.js';
 import type { CreateResult } from '../task-store.js';
 import type { StoreTable, TransactItem } from './store-table.js';
 import { putNewTask } from './tasks.js';
-import {
-  type Item,
-  OLD_ITEM_ON_FAILURE,
-  cancellationReasons,
-  conditionFailed,
-  onlyTransient,
-} from './write-errors.js';
+import { type Item, OLD_ITEM_ON_FAILURE, conditionFailed } from './write-errors.js';
 
 /**
  * What an existing delivery or live intent says, if anything: our own task (an earlier attempt
@@ -101,18 +95,11 @@ export function createFromDelivery(table: StoreTable, deliveryId: string, task: 
       const found = answer(task, delivery, existing, nowSeconds);
       if (found) return { retry: false, value: found };
     }
-    try {
-      await table.transact(creation(table, deliveryId, task, nowSeconds));
-      return { retry: false, value: { created: true, task } };
-    } catch (error) {
-      const reasons = cancellationReasons(error);
-      if (!reasons) throw error;
-      if (conditionFailed(reasons, 0) || (intent && conditionFailed(reasons, 1))) {
-        const found = answer(task, reasons[0]?.item, intent ? reasons[1]?.item : undefined, nowSeconds);
-        return found ? { retry: false, value: found } : { retry: true, cause: error };
-      }
-      if (onlyTransient(reasons)) return { retry: true, cause: error };
-      throw error;
-    }
+    const items = creation(table, deliveryId, task, nowSeconds);
+    return table.transactStep<CreateResult>(items, { created: true, task }, (reasons, error) => {
+      if (!conditionFailed(reasons, 0) && !(intent && conditionFailed(reasons, 1))) return undefined;
+      const found = answer(task, reasons[0]?.item, intent ? reasons[1]?.item : undefined, nowSeconds);
+      return found ? { retry: false, value: found } : { retry: true, cause: error };
+    });
   });
 }

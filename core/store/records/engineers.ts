@@ -4,11 +4,8 @@
  * refused condition saw.
  */
 import { engineerKey } from '../items.js';
-import type { StoreTable } from './store-table.js';
-import { type Item, OLD_ITEM_ON_FAILURE, failedConditionItem, isConditionFailure } from './write-errors.js';
-
-const loginOf = (item: Item | undefined): string | undefined =>
-  typeof item?.login === 'string' ? item.login : undefined;
+import { type StoreTable, stringAt } from './store-table.js';
+import { OLD_ITEM_ON_FAILURE, failedConditionItem, isConditionFailure } from './write-errors.js';
 
 export async function claimEngineer(
   table: StoreTable,
@@ -25,14 +22,9 @@ export async function claimEngineer(
     return login;
   } catch (error) {
     if (!isConditionFailure(error)) throw error;
-    return loginOf(failedConditionItem(error)) ?? login;
+    return stringAt(failedConditionItem(error), 'login') ?? login;
   }
 }
 
-export async function engineerOf(
-  table: StoreTable,
-  repository: string,
-  targetNumber: number,
-): Promise<string | undefined> {
-  return loginOf(await table.get(engineerKey(repository, targetNumber)));
-}
+export const engineerOf = (table: StoreTable, repository: string, targetNumber: number) =>
+  table.getString(engineerKey(repository, targetNumber), 'login');

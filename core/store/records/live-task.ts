@@ -11,20 +11,14 @@ import type { RetryStep } from '../retry.js';
 import { TABLE } from '../table.js';
 import { TaskFinishedError, TaskNotFoundError } from '../task-store.js';
 import type { StoreTable, TransactItem, TransactUpdate } from './store-table.js';
-import {
-  type Item,
-  OLD_ITEM_ON_FAILURE,
-  cancellationReasons,
-  conditionFailed,
-  onlyTransient,
-} from './write-errors.js';
+import { type Item, OLD_ITEM_ON_FAILURE, conditionFailed } from './write-errors.js';
 
 /**
  * Apply `update` on a live task: `{ acquired: true }` once written. A task that is missing or
  * finished throws; when `update`'s own condition fails, `onTaken` reads the answer from the item
  * that condition saw; a transient conflict asks to retry.
  */
-export async function onLiveTask<T extends { acquired: boolean }>(
+export function onLiveTask<T extends { acquired: boolean }>(
   table: StoreTable,
   taskId: string,
   update: TransactUpdate,
@@ -44,12 +38,7 @@ export async function onLiveTask<T extends { acquired: boolean }>(
     },
     { Update: { ...update, ...OLD_ITEM_ON_FAILURE } },
   ];
-  try {
-    await table.transact(items);
-    return { retry: false, value: { acquired: true } as T };
-  } catch (error) {
-    const reasons = cancellationReasons(error);
-    if (!reasons) throw error;
+  return table.transactStep(items, { acquired: true } as T, (reasons, error) => {
     if (conditionFailed(reasons, 0)) {
       const old = reasons[0]?.item;
       if (!old) throw new TaskNotFoundError(taskId);
@@ -57,8 +46,6 @@ export async function onLiveTask<T extends { acquired: boolean }>(
       if (isTerminal(status)) throw new TaskFinishedError(taskId, status);
       return { retry: true, cause: error };
     }
-    if (conditionFailed(reasons, 1)) return onTaken(reasons[1]?.item, error);
-    if (onlyTransient(reasons)) return { retry: true, cause: error };
-    throw error;
-  }
+    return conditionFailed(reasons, 1) ? onTaken(reasons[1]?.item, error) : undefined;
+  });
 }

@@ -10,7 +10,5 @@ export async function rememberRepoLabel(table: StoreTable, repository: string, l
   await table.put({ Item: { ...repoLabelKey(repository), entity: 'label', label } });
 }
 
-export async function repoLabel(table: StoreTable, repository: string): Promise<string | undefined> {
-  const item = await table.get(repoLabelKey(repository));
-  return typeof item?.label === 'string' ? item.label : undefined;
-}
+export const repoLabel = (table: StoreTable, repository: string) =>
+  table.getString(repoLabelKey(repository), 'label');

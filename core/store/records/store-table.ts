@@ -31,10 +31,22 @@ import {
 } from '@aws-sdk/lib-dynamodb';
 import type { Key } from '../items.js';
 import { type RetryOptions, type RetryStep, retrying } from '../retry.js';
-import { type Item, isTransientConflict } from './write-errors.js';
+import {
+  type CancellationReason,
+  type Item,
+  cancellationReasons,
+  isTransientConflict,
+  onlyTransient,
+} from './write-errors.js';
 
 export type TransactItem = NonNullable<TransactWriteCommandInput['TransactItems']>[number];
 export type TransactUpdate = NonNullable<TransactItem['Update']>;
+
+/** An attribute of an item if it is a string (a task id, a login, a label). */
+export const stringAt = (item: Item | undefined, attribute: string): string | undefined => {
+  const value = item?.[attribute];
+  return typeof value === 'string' ? value : undefined;
+};
 
 /** A request's input without the table, which the table adds. */
 type Untabled<T> = Omit<T, 'TableName'>;
@@ -68,6 +80,11 @@ export class StoreTable {
     return result.Item;
   }
 
+  /** One string attribute of an item, if the item exists and has it. */
+  async getString(key: Key, attribute: string): Promise<string | undefined> {
+    return stringAt(await this.get(key), attribute);
+  }
+
   async put(input: Untabled<PutCommandInput>): Promise<void> {
     await this.write(() => this.client.send(new PutCommand({ ...input, TableName: this.tableName })));
   }
@@ -87,6 +104,30 @@ export class StoreTable {
     await this.client.send(
       new TransactWriteCommand({ TransactItems: items, ClientRequestToken: randomUUID() }),
     );
+  }
+
+  /**
+   * One attempt at a transaction, as a step of `retrying`: `done` once it commits. A cancellation
+   * is read by `onCancelled` (from its reasons, with the items failed conditions saw): a step, or
+   * undefined for the rule every caller shares: a cancellation only by conflicts is retried, any
+   * other is thrown as it came.
+   */
+  async transactStep<T>(
+    items: TransactItem[],
+    done: T,
+    onCancelled: (reasons: CancellationReason[], error: unknown) => RetryStep<T> | undefined,
+  ): Promise<RetryStep<T>> {
+    try {
+      await this.transact(items);
+      return { retry: false, value: done };
+    } catch (error) {
+      const reasons = cancellationReasons(error);
+      if (!reasons) throw error;
+      const step = onCancelled(reasons, error);
+      if (step) return step;
+      if (onlyTransient(reasons)) return { retry: true, cause: error };
+      throw error;
+    }
   }
 
   /** Every page of a query (or the first `limit` items). */

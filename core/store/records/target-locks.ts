@@ -10,11 +10,8 @@ import { lockKey } from '../items.js';
 import { TABLE } from '../table.js';
 import type { LockResult } from '../task-store.js';
 import { onLiveTask } from './live-task.js';
-import type { StoreTable, TransactUpdate } from './store-table.js';
+import { type StoreTable, type TransactUpdate, stringAt } from './store-table.js';
 import { isConditionFailure } from './write-errors.js';
-
-const holderOf = (item: Record<string, unknown> | undefined): string | undefined =>
-  typeof item?.taskId === 'string' ? item.taskId : undefined;
 
 function takeLockUpdate(tableName: string, task: Task, now: string): TransactUpdate {
   return {
@@ -57,7 +54,7 @@ export function acquireLock(table: StoreTable, task: Task): Promise<LockResult> 
     const update = takeLockUpdate(table.tableName, task, table.now().toISOString());
     return onLiveTask<LockResult>(table, task.id, update, (old, error) => {
       // The lock as its condition saw it: another task's (a definite "no"), or gone meanwhile.
-      const holder = holderOf(old);
+      const holder = stringAt(old, 'taskId');
       if (holder !== undefined && holder !== task.id) {
         return { retry: false, value: { acquired: false, holderTaskId: holder } };
       }
@@ -80,10 +77,5 @@ export async function releaseLock(table: StoreTable, task: Task): Promise<void> 
   }
 }
 
-export async function lockHolder(
-  table: StoreTable,
-  repository: string,
-  targetNumber: number,
-): Promise<string | undefined> {
-  return holderOf(await table.get(lockKey(repository, targetNumber)));
-}
+export const lockHolder = (table: StoreTable, repository: string, targetNumber: number) =>
+  table.getString(lockKey(repository, targetNumber), 'taskId');

@@ -15,7 +15,7 @@ import { TABLE } from '../table.js';
 import { releaseSlotAction, slotHolders } from './installation-slots.js';
 import type { StoreTable, TransactItem } from './store-table.js';
 import { refusal, type VersionedUpdate } from './task-writes.js';
-import { OLD_ITEM_ON_FAILURE, cancellationReasons, conditionFailed, onlyTransient } from './write-errors.js';
+import { OLD_ITEM_ON_FAILURE, conditionFailed } from './write-errors.js';
 
 /** "Mine: delete it" (fails if it is no longer the task's) or "not mine" (fails if it became so). */
 function mineOrNot(tableName: string, key: Key, taskId: string, mine: boolean): TransactItem {
@@ -65,12 +65,7 @@ export async function writeTaskEnd(table: StoreTable, task: Task, update: Versio
     if (intent) items.push(mineOrNot(tableName, intent, task.id, ownsIntent));
     const slotAt = items.length;
     items.push(releaseSlotAction(tableName, task.installationId, task.id, holdsSlot));
-    try {
-      await table.transact(items);
-      return { retry: false, value: undefined };
-    } catch (error) {
-      const reasons = cancellationReasons(error);
-      if (!reasons) throw error;
+    return table.transactStep<void>(items, undefined, (reasons, error) => {
       if (conditionFailed(reasons, 0)) throw refusal(task, reasons[0]?.item);
       const lockWrong = conditionFailed(reasons, 1);
       const intentWrong = intent !== undefined && conditionFailed(reasons, 2);
@@ -78,10 +73,7 @@ export async function writeTaskEnd(table: StoreTable, task: Task, update: Versio
       if (lockWrong) holdsLock = !holdsLock;
       if (intentWrong) ownsIntent = !ownsIntent;
       if (slotWrong) holdsSlot = !holdsSlot;
-      if (lockWrong || intentWrong || slotWrong || onlyTransient(reasons)) {
-        return { retry: true, cause: error };
-      }
-      throw error;
-    }
+      return lockWrong || intentWrong || slotWrong ? { retry: true, cause: error } : undefined;
+    });
   });
 }
