@@ -4,10 +4,10 @@
  * one retry policy. Record-kind modules (this folder) decide what to write and under which
  * condition; this module only carries it out.
  *
- * Retries: a single-item write that meets a transaction in flight on its item
- * (`TransactionConflictException`) is retried, bounded and jittered (retry.ts). A transaction's
- * cancellation is never retried here: only its caller knows whether a reason means "no" or "try
- * again", and `retrying` is the loop each caller runs for that.
+ * Retries, bounded and jittered (retry.ts): a single-item write that meets a transaction in flight
+ * on its item (`TransactionConflictException`) is sent again. A transaction's cancellation is
+ * first read by its caller, who alone knows whether a failed condition means "no" or "try again"
+ * (`transactStep`); one cancelled only by conflicts is tried again in the caller's `retrying` loop.
  *
  * A store that asks for the old item on a failed condition (write-errors.ts) needs a backend that
  * returns it: DynamoDB does; the embedded store does for transactions (embedded-transactions.ts)
