@@ -11,7 +11,7 @@ import { finishTask, outcomeOf } from '../core/lifecycle.js';
 import { estimateCost } from '../core/pricing.js';
 import { invalidConfigMessage, type Outcome } from '../core/report.js';
 import { redactSecrets } from '../core/sanitize.js';
-import { VersionConflictError } from '../core/store/task-store.js';
+import { withFreshTask } from '../core/store/with-fresh-task.js';
 import { isTerminal, type Task, type Usage } from '../core/task.js';
 import type { AgentBrief, AgentEvent, AgentHooks, AgentResult } from './agent/port.js';
 import { RULE_FILE_PATHS, buildSystemPrompt, type RuleFile } from './agent/prompt.js';
@@ -51,20 +51,15 @@ async function claim(deps: AgentTaskDeps, taskId: string): Promise<Task | undefi
     deps.log.warn({ taskId, status: task?.status }, 'task is not waiting for a runner: exiting without work');
     return undefined;
   }
-  try {
-    return await deps.store.transition(task, 'running', {
-      leaseOwner: deps.workerId,
-      leaseExpiresAt: new Date(Date.now() + LEASE_MS).toISOString(),
-    });
-  } catch (error) {
-    if (!(error instanceof VersionConflictError)) throw error;
-    const again = await deps.store.get(taskId);
-    if (again?.status !== 'dispatched') return undefined;
-    return deps.store.transition(again, 'running', {
-      leaseOwner: deps.workerId,
-      leaseExpiresAt: new Date(Date.now() + LEASE_MS).toISOString(),
-    });
-  }
+  // Lost a race (dispatch recording the runner's id): decide again on the newest version.
+  return withFreshTask(deps.store, task, async (current) =>
+    current.status !== 'dispatched'
+      ? undefined
+      : deps.store.transition(current, 'running', {
+          leaseOwner: deps.workerId,
+          leaseExpiresAt: new Date(Date.now() + LEASE_MS).toISOString(),
+        }),
+  );
 }
 
 export async function runTask(deps: AgentTaskDeps, taskId: string): Promise<Task | undefined> {

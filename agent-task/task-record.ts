@@ -3,7 +3,8 @@
  * behind each other, and a lost race with another writer (dispatch recording the runner id, a
  * cancel request) is resolved by reloading and applying the change again.
  */
-import { VersionConflictError, type TaskChanges, type TaskStore } from '../core/store/task-store.js';
+import type { TaskChanges, TaskStore } from '../core/store/task-store.js';
+import { withFreshTask } from '../core/store/with-fresh-task.js';
 import type { Task } from '../core/task.js';
 
 export class TaskRecord {
@@ -37,16 +38,11 @@ export class TaskRecord {
     return this.current;
   }
 
-  private async apply(changes: TaskChanges): Promise<Task> {
-    for (let attempt = 0; attempt < 5; attempt++) {
-      try {
-        this.current = await this.store.update(this.current, changes);
-        return this.current;
-      } catch (error) {
-        if (!(error instanceof VersionConflictError)) throw error;
-        this.current = await this.store.load(this.current.id);
-      }
-    }
-    throw new Error(`task ${this.current.id}: too many concurrent updates`);
+  private apply(changes: TaskChanges): Promise<Task> {
+    return withFreshTask(this.store, this.current, async (fresh) => {
+      this.current = fresh; // the newest version read, even if this write loses too
+      this.current = await this.store.update(fresh, changes);
+      return this.current;
+    });
   }
 }

@@ -14,6 +14,7 @@ import {
   type TaskChanges,
   type TaskStore,
 } from './store/task-store.js';
+import { withFreshTask } from './store/with-fresh-task.js';
 import { isTerminal, type Task } from './task.js';
 
 export type EndStatus = 'succeeded' | 'failed' | 'cancelled';
@@ -26,11 +27,10 @@ export async function endTask(
   outcome: Outcome,
   changes: TaskChanges = {},
 ): Promise<Task | undefined> {
-  let current = task;
-  for (let attempt = 0; attempt < 5; attempt++) {
-    if (isTerminal(current.status)) return undefined;
-    try {
-      return await store.transition(current, status, {
+  try {
+    return await withFreshTask(store, task, async (current) => {
+      if (isTerminal(current.status)) return undefined;
+      return store.transition(current, status, {
         ...changes,
         ...(status !== 'succeeded' ? { error: outcome.summary ?? outcome.headline } : {}),
         result: {
@@ -43,13 +43,11 @@ export async function endTask(
           ...(outcome.commitSha ? { commitSha: outcome.commitSha } : {}),
         },
       });
-    } catch (error) {
-      if (error instanceof TaskFinishedError) return undefined;
-      if (!(error instanceof VersionConflictError)) throw error;
-      current = await store.load(task.id);
-    }
+    });
+  } catch (error) {
+    if (error instanceof TaskFinishedError) return undefined;
+    throw error;
   }
-  throw new Error(`task ${task.id}: could not end it after repeated concurrent updates`);
 }
 
 /** What an ended task's record says about its end, to say it again as it was said. */

@@ -11,7 +11,9 @@
  * clients talk to is a thin front on dynalite's own HTTP server (its request listener replaced):
  * it checks the signature, answers TransactWriteItems itself (embedded-transactions.ts) and hands
  * every other request to dynalite's handler. The front's own reads and writes call that handler
- * in this process (embedded-wire.ts): dynalite listens on no port of its own.
+ * in this process (embedded-wire.ts): dynalite listens on no port of its own. It also answers a
+ * single-item write that asks for the old item on a failed condition, which dynalite ignores
+ * (embedded-old-item.ts).
  *
  * Isolation is per item, as in DynamoDB (item-locks.ts): a transaction holds the locks of all its
  * items while it runs, and GetItem, PutItem, UpdateItem, DeleteItem (and BatchGetItem and
@@ -39,6 +41,7 @@ import {
   prepareTransaction,
   wireError,
 } from './embedded-transactions.js';
+import { wantsOldItem, writeReturningOldItem } from './embedded-old-item.js';
 import {
   type Handler,
   RequestTooLargeError,
@@ -293,6 +296,13 @@ export async function startEmbeddedDynamo(options: EmbeddedDynamoOptions = {}): 
         input = undefined; // dynalite answers it
       }
       const release = await locks.acquire(await requestItems(operation, input, keySchemas.keySchemaOf));
+      if (wantsOldItem(operation, input)) {
+        try {
+          return send(res, await writeReturningOldItem(operation, input, call, keySchemas.keySchemaOf));
+        } finally {
+          release();
+        }
+      }
       res.once('close', release);
       innerHandler(replay(req, body), res);
       return;

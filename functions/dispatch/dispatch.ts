@@ -11,7 +11,9 @@ import { finishTask, promoteNext, promoteSlotWaiters } from '../../core/lifecycl
 import { mayTrigger, refusalMessage } from '../../core/permissions.js';
 import type { DispatchMessage, Dispatcher, Runner } from '../../core/ports.js';
 import { invalidConfigMessage, refusalForFork, type Outcome } from '../../core/report.js';
-import { VersionConflictError, type SlotResult, type TaskStore } from '../../core/store/task-store.js';
+import { RetriesExhaustedError } from '../../core/store/retry.js';
+import type { SlotResult, TaskStore } from '../../core/store/task-store.js';
+import { withFreshTask } from '../../core/store/with-fresh-task.js';
 import { newTokenNonce } from '../../core/task-token.js';
 import { TaskSurface } from '../../core/github/task-surface.js';
 import { isTerminal, type Task } from '../../core/task.js';
@@ -251,16 +253,12 @@ async function prepare(deps: DispatchDeps, reporter: GitHubReporter, task: Task)
  * so a lost race is retried on the newest version rather than taken for a failed start.
  */
 async function recordRunner(store: TaskStore, taskId: string, runnerId: string): Promise<void> {
-  for (let attempt = 0; attempt < 5; attempt++) {
-    const current = await store.load(taskId);
-    if (isTerminal(current.status)) return;
-    try {
-      await store.update(current, { runnerId });
-      return;
-    } catch (error) {
-      if (!(error instanceof VersionConflictError)) throw error;
-    }
-  }
+  await withFreshTask(store, taskId, async (current) => {
+    if (!isTerminal(current.status)) await store.update(current, { runnerId });
+  }).catch((error: unknown) => {
+    // The runner has started: a record that keeps changing under us is no reason to fail it.
+    if (!(error instanceof RetriesExhaustedError)) throw error;
+  });
 }
 
 /** What `prepare` learned about the target (a pull request's branch and head), to keep on the record. */

@@ -3,10 +3,14 @@
  */
 import {
   CreateTableCommand,
+  DeleteItemCommand,
   DescribeTableCommand,
   DynamoDBClient,
+  PutItemCommand,
   TransactWriteItemsCommand,
   type TransactWriteItemsCommandInput,
+  UpdateItemCommand,
+  type UpdateItemCommandInput,
 } from '@aws-sdk/client-dynamodb';
 import { GetCommand, PutCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
@@ -187,6 +191,59 @@ describe('TransactWriteItems on the embedded store', () => {
     );
     expect((await get('iso'))?.n).toBe(20);
     for (let i = 0; i < 20; i++) expect((await get(`iso-${i}`))?.v).toBe('x');
+  });
+});
+
+describe('a single-item write that asks for the old item on a failed condition', () => {
+  const OLD = { ReturnValuesOnConditionCheckFailure: 'ALL_OLD' } as const;
+  /** Set `v` to 'new' on `pk` if `condition` holds (`:other` is 'other'). */
+  const setV = (pk: string, condition: string, extra: Partial<UpdateItemCommandInput> = {}) =>
+    raw.send(
+      new UpdateItemCommand({
+        TableName: t.tableName,
+        Key: key(pk),
+        UpdateExpression: 'SET v = :v',
+        ConditionExpression: condition,
+        ExpressionAttributeValues: {
+          ':v': S('new'),
+          ...(condition.includes(':other') ? { ':other': S('other') } : {}),
+        },
+        ...extra,
+      }),
+    );
+  const refused = { name: 'ConditionalCheckFailedException' };
+
+  it('gets the item the condition saw, as DynamoDB answers (dynalite alone leaves it out)', async () => {
+    const seen = { ...key('o1'), v: S('old') };
+    await raw.send(new PutItemCommand({ TableName: t.tableName, Item: seen }));
+    const put = new PutItemCommand({
+      TableName: t.tableName,
+      Item: { ...key('o1'), v: S('new') },
+      ConditionExpression: 'attribute_not_exists(pk)',
+      ...OLD,
+    });
+    expect(await rejection(raw.send(put))).toMatchObject({ ...refused, Item: seen });
+    expect(await rejection(setV('o1', 'v = :other', OLD))).toMatchObject({ ...refused, Item: seen });
+    const del = new DeleteItemCommand({
+      TableName: t.tableName,
+      Key: key('o1'),
+      ConditionExpression: 'attribute_not_exists(v)',
+      ...OLD,
+    });
+    expect(await rejection(raw.send(del))).toMatchObject({ ...refused, Item: seen });
+    expect(await get('o1')).toMatchObject({ v: 'old' });
+  });
+
+  it('gets no item when there was none, or when it did not ask; a write that succeeds is answered as usual', async () => {
+    const missing = await rejection(setV('o2', 'attribute_exists(pk)', OLD));
+    expect(missing).toMatchObject(refused);
+    expect(missing.Item).toBeUndefined();
+    await raw.send(new PutItemCommand({ TableName: t.tableName, Item: { ...key('o2'), v: S('old') } }));
+    const unasked = await rejection(setV('o2', 'v = :other'));
+    expect(unasked).toMatchObject(refused);
+    expect(unasked.Item).toBeUndefined();
+    const updated = await setV('o2', 'attribute_exists(pk)', { ReturnValues: 'ALL_NEW', ...OLD });
+    expect(updated.Attributes).toEqual({ ...key('o2'), v: S('new') });
   });
 });
 

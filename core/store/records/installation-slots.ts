@@ -1,13 +1,16 @@
 /**
- * The installation's slots item, as DynamoDB write actions: which tasks hold one of its slots
+ * The installation's slots item (`SLOTS#<installation id>`): which tasks hold one of its slots
  * (a string set, `holders`), and the limit dispatch last applied. Taking a slot is one conditional
- * update (holders fewer than the limit, or already a holder); giving it back is part of the task's
- * terminal transaction (dynamo-task-store.ts `finish`), so a task never ends still holding one.
- * The set, not a number, is what makes both idempotent: a retried take or a second end cannot
- * count twice, and the count is always the set's size.
+ * update (holders fewer than the limit, or already a holder) in a transaction on a live task
+ * (live-task.ts); giving it back is part of the task's terminal transaction (task-end.ts), so a
+ * task never ends still holding one. The set, not a number, is what makes both idempotent: a
+ * retried take or a second end cannot count twice, and the count is always the set's size.
  */
-import { slotsKey } from './items.js';
-import type { SlotUsage } from './task-store.js';
+import type { Task } from '../../task.js';
+import { slotsKey } from '../items.js';
+import type { SlotResult, SlotUsage } from '../task-store.js';
+import { onLiveTask } from './live-task.js';
+import type { StoreTable } from './store-table.js';
 
 const NAMES = { '#holders': 'holders' };
 
@@ -38,7 +41,7 @@ export function takeSlotUpdate(tableName: string, installationId: number, taskId
 
 /**
  * In a terminal transaction: "mine: give it back" (fails if it is no longer the task's) or "not
- * mine" (fails if it became the task's since it was read); see `finish`.
+ * mine" (fails if it became the task's since it was read); see task-end.ts.
  */
 export function releaseSlotAction(tableName: string, installationId: number, taskId: string, mine: boolean) {
   const Key = slotsKey(installationId);
@@ -72,4 +75,29 @@ export function slotHolders(item: Record<string, unknown> | undefined): Set<stri
 export function slotUsageOf(item: Record<string, unknown> | undefined): SlotUsage {
   const limit = item?.limit;
   return { running: slotHolders(item).size, ...(typeof limit === 'number' ? { limit } : {}) };
+}
+
+/**
+ * The task must exist and not be finished (a task that ended meanwhile gave back no slot it could
+ * still take), and the slots item must have room or hold the task already. A refusal is answered
+ * from the slots item as the condition saw it: full, so a definite "no".
+ */
+export function acquireSlot(table: StoreTable, task: Task, limit: number): Promise<SlotResult> {
+  return table.retrying<SlotResult>(`acquireSlot ${task.id}`, () =>
+    onLiveTask<SlotResult>(
+      table,
+      task.id,
+      takeSlotUpdate(table.tableName, task.installationId, task.id, limit),
+      (old, error) => {
+        if (slotHolders(old).has(task.id)) return { retry: false, value: { acquired: true } };
+        const { running } = slotUsageOf(old);
+        if (running >= limit) return { retry: false, value: { acquired: false, running, limit } };
+        return { retry: true, cause: error }; // freed meanwhile
+      },
+    ),
+  );
+}
+
+export async function slotUsage(table: StoreTable, installationId: number): Promise<SlotUsage> {
+  return slotUsageOf(await table.get(slotsKey(installationId)));
 }
