@@ -1,6 +1,7 @@
 /**
  * The two webhook handlers under test, built in-process the way their Lambda entries build them
- * once per cold start: ours (`handleWebhook`, the one acceptance path, straight to intake) and the stock adapter's
+ * once per cold start: ours (`handleWebhook` with what the composition root's first layer builds,
+ * functions/composition/compose-intake.ts) and the stock adapter's
  * (`createLambdaFunction` + the equivalent app, Probot 13). Both log at info to /dev/null (Lambda
  * writes logs synchronously to its pipe), both keep the store on dynalite, and dispatch is a no-op.
  */
@@ -8,8 +9,8 @@ import adapter from '@probot/adapter-aws-lambda-serverless';
 import type { Context as LambdaContext, LambdaFunctionURLEvent } from 'aws-lambda';
 import { performance } from 'node:perf_hooks';
 import { pino, type Logger } from 'pino';
-import { readAppEnv } from '../../core/env.js';
 import { connectStore } from '../../core/store/connect.js';
+import { composeIntake } from '../../functions/composition/compose-intake.js';
 import { handleWebhook } from '../../functions/webhook/handle-webhook.js';
 import { stockApp } from '../stock/stock-app.js';
 import { unthrottledOctokit } from '../stock/unthrottled-octokit.js';
@@ -65,18 +66,17 @@ export async function buildHandler(side: Side, setup: HandlerSetup): Promise<Han
     return taken;
   };
   if (side === 'nightshift') {
-    const env = readAppEnv({
-      APP_ID: String(setup.github.appId),
-      PRIVATE_KEY: setup.github.privateKey,
-      WEBHOOK_SECRET: setup.secret,
-      GITHUB_API_URL: setup.github.url,
-    });
-    const deps = {
-      secret: env.WEBHOOK_SECRET,
-      intake: { store: connection.store, dispatcher: noDispatch, appId: env.APP_ID, label: 'agent', log },
-    };
+    const { webhook } = await composeIntake(
+      {
+        APP_ID: String(setup.github.appId),
+        PRIVATE_KEY: setup.github.privateKey,
+        WEBHOOK_SECRET: setup.secret,
+        GITHUB_API_URL: setup.github.url,
+      },
+      { placement: 'lambda', connection, log, dispatcher: noDispatch },
+    );
     return {
-      handle: async (event) => statusOf(await handleWebhook(deps, event)),
+      handle: async (event) => statusOf(await handleWebhook(webhook, event)),
       close,
       takeStoreTimes,
     };

@@ -2,16 +2,13 @@
  * `nightshift run` without a server: dispatch one task through the same code path as a webhook
  * would (permission gate, config, lock, check run, runner) and wait until its runner exits.
  */
-import { readAppEnv } from '../../core/env.js';
-import { connectStore } from '../../core/store/connect.js';
-import { buildLocalDeps } from './local-deps.js';
+import { compose } from '../composition/compose.js';
 
 export async function dispatchOnce(taskId: string): Promise<void> {
-  const env = readAppEnv();
-  const connection = await connectStore(process.env, { createTable: true });
-  const { dispatcher, children: runner } = buildLocalDeps(env, connection);
-  await dispatcher.send({ type: 'dispatch', taskId });
-  await dispatcher.idle();
-  await runner.drain(Number.POSITIVE_INFINITY);
-  await dispatcher.idle();
+  const { local } = await compose(process.env, { placement: 'local', connect: { createTable: true } });
+  if (!local?.queue) throw new Error('nightshift run: the local composition has no in-process queue');
+  await local.queue.send({ type: 'dispatch', taskId });
+  await local.queue.idle();
+  await local.children.drain(Number.POSITIVE_INFINITY);
+  await local.queue.idle();
 }

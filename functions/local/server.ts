@@ -11,12 +11,10 @@
 import { rmSync, writeFileSync } from 'node:fs';
 import { resolve } from 'node:path';
 import { run } from 'probot';
-import { readAppEnv } from '../../core/env.js';
-import { connectStore } from '../../core/store/connect.js';
 import { ensurePrivateDir, makeFilePrivate, writePrivateFile } from '../../core/store/private-files.js';
 import { CREDENTIALS_FILE, formatCredentialsFile } from '../../core/store/store-credentials.js';
 import { listen } from './http-server.js';
-import { buildLocalDeps } from './local-deps.js';
+import { compose } from '../composition/compose.js';
 import { recoverOrphans } from './recover.js';
 import { newStatusToken } from './status-auth.js';
 import { statusPageHandler } from './status-page.js';
@@ -45,16 +43,15 @@ async function main(): Promise<void> {
     await run(() => undefined);
     return;
   }
-  const env = readAppEnv();
   const dir = dataDir();
   ensurePrivateDir(dir);
-  const connection = await connectStore(process.env, {
-    embeddedPath: resolve(dir, 'dynamo'),
-    createTable: true,
+  const composition = await compose(process.env, {
+    placement: 'local',
+    connect: { embeddedPath: resolve(dir, 'dynamo'), createTable: true },
   });
-  const local = buildLocalDeps(env, connection);
-  const { deps, dispatcher, children: runner } = local;
-  const { log, store } = deps;
+  const { env, log, store, deps, local, connection } = composition;
+  if (!local?.queue) throw new Error('npm start: the local composition has no in-process queue');
+  const { queue: dispatcher, children: runner } = local;
   if (envWasOpen) log.warn(ENV_FILE_WARNING);
   // The CLI talks to this process's store while it runs (the embedded store is single-process),
   // with the credential it was made with.
@@ -73,16 +70,15 @@ async function main(): Promise<void> {
   const statusToken = newStatusToken();
   // The webhook door first: it reads a body under the size cap and the in-flight budget, then
   // hands the bytes to the one acceptance path (functions/webhook/accept-webhook.ts).
-  const intakeDeps = { store, dispatcher, appId: env.APP_ID, label: env.NIGHTSHIFT_LABEL, log };
   const server = await listen(
     [
-      webhookHandler({ secret: env.WEBHOOK_SECRET, intake: intakeDeps }, { path: WEBHOOK_PATH }),
+      webhookHandler(composition.webhook, { path: WEBHOOK_PATH }),
       statusPageHandler(store, { token: statusToken }),
     ],
     { port: env.PORT, host, log },
   );
   const sweeper = setInterval(() => {
-    void local.sweep().catch((error: unknown) => log.error({ err: error }, 'sweep failed'));
+    void composition.sweep().catch((error: unknown) => log.error({ err: error }, 'sweep failed'));
   }, SWEEP_INTERVAL_MS);
   const pageHost = host === '0.0.0.0' || host === '::' ? '127.0.0.1' : host;
   log.info(

@@ -45,22 +45,31 @@ export async function stopEcsTask(
   }
 }
 
-/** The runner the deployment's environment describes (set by the CDK stack). */
-export function ecsRunnerFromEnv(env: NodeJS.ProcessEnv, client: Pick<ECSClient, 'send'>): EcsRunner {
+/**
+ * The runner the deployment's environment describes (set by the CDK stack). Stopping needs only
+ * ECS_CLUSTER (all the sweeper has); the launch settings are read at the first start.
+ */
+export function ecsRunnerFromEnv(env: NodeJS.ProcessEnv, client: Pick<ECSClient, 'send'>): Runner {
   const required = (name: string): string => {
     const value = env[name];
     if (!value) throw new Error(`${name} is not set (NIGHTSHIFT_RUNNER=ecs needs it)`);
     return value;
   };
-  return new EcsRunner({
-    client,
-    cluster: required('ECS_CLUSTER'),
-    taskDefinition: required('ECS_TASK_DEFINITION'),
-    containerName: required('ECS_CONTAINER_NAME'),
-    subnets: required('ECS_SUBNETS').split(','),
-    securityGroups: required('ECS_SECURITY_GROUPS').split(','),
-    assignPublicIp: env.ECS_ASSIGN_PUBLIC_IP === 'true',
-  });
+  const cluster = required('ECS_CLUSTER');
+  let launcher: EcsRunner | undefined;
+  return {
+    start: async (task, hooks) =>
+      (launcher ??= new EcsRunner({
+        client,
+        cluster,
+        taskDefinition: required('ECS_TASK_DEFINITION'),
+        containerName: required('ECS_CONTAINER_NAME'),
+        subnets: required('ECS_SUBNETS').split(','),
+        securityGroups: required('ECS_SECURITY_GROUPS').split(','),
+        assignPublicIp: env.ECS_ASSIGN_PUBLIC_IP === 'true',
+      })).start(task, hooks),
+    stop: (runnerId, reason) => stopEcsTask(client, cluster, runnerId, reason),
+  };
 }
 
 export class EcsRunner implements Runner {

@@ -2,8 +2,9 @@
  * Lambda entry for EventBridge "ECS Task State Change" events of this cluster. Only STOPPED
  * matters: a task whose container stopped without ending it is failed with the stop reason.
  */
-import { dispatchFunction, lambdaContext, once } from '../lambda-context.js';
-import { onRunnerStopped, type RunnerStoppedDeps } from '../runner-stopped.js';
+import { compose } from '../composition/compose.js';
+import { once } from '../once.js';
+import { onRunnerStopped } from '../runner-stopped.js';
 
 export interface EcsStateChange {
   'detail-type'?: string;
@@ -38,10 +39,7 @@ export function readStopEvent(
   return { taskId, reason: parts.join(' · ') || 'stopped', ...(runnerId ? { runnerId } : {}) };
 }
 
-const ready = once(async (): Promise<RunnerStoppedDeps> => ({
-  ...(await lambdaContext()),
-  dispatcher: dispatchFunction(),
-}));
+const ready = once(async () => (await compose(process.env, { placement: 'lambda' })).deps);
 
 export async function handler(event: EcsStateChange): Promise<void> {
   const stop = readStopEvent(event);

@@ -1,18 +1,14 @@
 /**
  * Lambda entry for the webhook Function URL: wiring only. Dependencies are built once per cold
- * start, outside the per-invocation handler.
+ * start, outside the per-invocation handler; the webhook only records and dispatches, so it takes
+ * the composition's first layer (no GitHub access, no runner).
  */
 import type { LambdaFunctionURLEvent, LambdaFunctionURLResult } from 'aws-lambda';
-import { dispatchFunction, lambdaContext, once } from '../lambda-context.js';
-import { handleWebhook, type WebhookDeps } from './handle-webhook.js';
+import { composeIntake } from '../composition/compose-intake.js';
+import { once } from '../once.js';
+import { handleWebhook } from './handle-webhook.js';
 
-const ready = once(async (): Promise<WebhookDeps> => {
-  const { env, log, store } = await lambdaContext();
-  return {
-    secret: env.WEBHOOK_SECRET,
-    intake: { store, dispatcher: dispatchFunction(), appId: env.APP_ID, label: env.NIGHTSHIFT_LABEL, log },
-  };
-});
+const ready = once(async () => (await composeIntake(process.env, { placement: 'lambda' })).webhook);
 
 export async function handler(event: LambdaFunctionURLEvent): Promise<LambdaFunctionURLResult> {
   return handleWebhook(await ready(), event);

@@ -181,7 +181,7 @@ describe('reliability: intake and dispatch', () => {
     // The webhook records the task, then its dispatch invoke fails: the Lambda answers 500.
     const down = new RecordingDispatcher();
     down.failing = true;
-    const crashing = webhookContainer({ github: h.github, store: h.db.store, dispatcher: down });
+    const crashing = webhookContainer({ github: h.github, db: h.db, dispatcher: down });
     const issue = h.github.addIssue(REPO, { title: 'Lost dispatch', user: 'bob' });
     const payload = await h.payload('issues', 'labeled', {
       issue: { number: issue.number },

@@ -10,12 +10,13 @@ import { request as httpRequest, createServer, type IncomingMessage, type Server
 import type { AddressInfo } from 'node:net';
 import { pino } from 'pino';
 import type { DispatchMessage, Dispatcher } from '../../core/ports.js';
-import type { TaskStore } from '../../core/store/task-store.js';
 import { isTerminal, type Task } from '../../core/task.js';
 import type { IntakeOutcome } from '../../functions/intake.js';
-import { onRunnerStopped } from '../../functions/runner-stopped.js';
-import { LocalRunner } from '../../functions/runners/local-runner.js';
+import { composeIntake } from '../../functions/composition/compose-intake.js';
+import { once } from '../../functions/once.js';
+import type { LocalRunner } from '../../functions/runners/local-runner.js';
 import { handleWebhook } from '../../functions/webhook/handle-webhook.js';
+import type { TestStore } from '../support/dynamo.js';
 import type { FakeGitHub, SignedDelivery } from '../support/fake-github/index.js';
 import { ANTHROPIC_KEY, REPO, WEBHOOK_SECRET, type Harness } from '../support/harness.js';
 import type { ScriptStep } from '../support/scripted-model/index.js';
@@ -45,21 +46,27 @@ export interface WebhookAnswer {
  */
 export function webhookContainer(options: {
   github: FakeGitHub;
-  store: TaskStore;
+  db: TestStore;
   dispatcher: Dispatcher;
 }): (event: LambdaFunctionURLEvent) => Promise<WebhookAnswer> {
-  const deps = {
-    secret: WEBHOOK_SECRET,
-    intake: {
-      store: options.store,
-      dispatcher: options.dispatcher,
-      appId: options.github.appId,
-      label: 'agent',
-      log: silent,
-    },
+  const env = {
+    APP_ID: String(options.github.appId),
+    PRIVATE_KEY: options.github.privateKey,
+    WEBHOOK_SECRET,
+    GITHUB_API_URL: options.github.url,
+    ...options.db.env,
   };
+  const ready = once(async () => {
+    const composition = await composeIntake(env, {
+      placement: 'lambda',
+      connection: { ...options.db, close: async () => undefined },
+      log: silent,
+      dispatcher: options.dispatcher,
+    });
+    return composition.webhook;
+  });
   return async (event) => {
-    const result = (await handleWebhook(deps, event)) as { statusCode: number; body: string };
+    const result = (await handleWebhook(await ready(), event)) as { statusCode: number; body: string };
     return { statusCode: result.statusCode, body: JSON.parse(result.body) as WebhookAnswer['body'] };
   };
 }
@@ -120,12 +127,9 @@ export function agentEnv(h: Harness, extra: Record<string, string> = {}): NodeJS
 
 /** Another local runner on the harness's store, whose exits end tasks as the harness's do. */
 export function extraRunner(h: Harness, extra: Record<string, string> = {}): LocalRunner {
-  return new LocalRunner({
-    env: agentEnv(h, extra),
-    tokens: h.tokens,
-    log: silent,
-    onExit: (taskId, reason) => onRunnerStopped(h.deps, taskId, reason),
-  });
+  const local = h.composition.local;
+  if (!local) throw new Error('extraRunner: the harness has no local parts');
+  return local.childRunner(agentEnv(h, extra));
 }
 
 /** `login` comments `body` on issue or pull request `number`, delivered as GitHub would. */

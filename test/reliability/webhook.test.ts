@@ -98,7 +98,7 @@ describe('reliability: the webhook front door', () => {
   }
 
   it('case 1: a wrong, missing or SHA-1-only signature → 401, nothing stored or started', async () => {
-    const lambda = webhookContainer({ github, store: db.store, dispatcher });
+    const lambda = webhookContainer({ github, db, dispatcher });
     // Sent by someone without write access, so the accepted copy at the end starts no agent here.
     const { number, payload } = await labelled('Unsigned', 'Fix it.', 'mallory');
     const good = signedDelivery('issues', payload, WEBHOOK_SECRET);
@@ -134,7 +134,7 @@ describe('reliability: the webhook front door', () => {
   });
 
   it('case 2: a base64-encoded body (Function URL) → decoded, HMAC checked over the raw bytes, accepted', async () => {
-    const lambda = webhookContainer({ github, store: db.store, dispatcher });
+    const lambda = webhookContainer({ github, db, dispatcher });
     // Multi-byte characters: the signature covers their UTF-8 bytes, not the base64 text.
     const { number, payload } = await labelled('Café ✓ 🚀 — naïve añadir', 'Ünïcödé body 日本語');
     const delivery = signedDelivery('issues', payload, WEBHOOK_SECRET);
@@ -170,9 +170,7 @@ describe('reliability: the webhook front door', () => {
     const { number, payload } = await labelled('Storm');
     const delivery = signedDelivery('issues', payload, WEBHOOK_SECRET, { deliveryId: 'storm-delivery-1' });
     // Fifty Lambda instances, each with its own Probot, answering the same delivery at once.
-    const containers = Array.from({ length: 50 }, () =>
-      webhookContainer({ github, store: db.store, dispatcher }),
-    );
+    const containers = Array.from({ length: 50 }, () => webhookContainer({ github, db, dispatcher }));
     const answers = await Promise.all(containers.map((deliver) => deliver(functionUrlEvent(delivery))));
     expect(answers.filter((a) => a.statusCode >= 300)).toEqual([]);
     const created = answers.filter((a) => a.body.status === 'created');
@@ -189,7 +187,7 @@ describe('reliability: the webhook front door', () => {
 
   it('case 20: a 26 MB webhook, a 5 MB issue body, a 100,000-line output and a binary file → refused or cut with a clear message; the server keeps serving', async () => {
     // 26 MB to the Lambda handler: 413, nothing recorded.
-    const lambda = webhookContainer({ github, store: db.store, dispatcher });
+    const lambda = webhookContainer({ github, db, dispatcher });
     const { number: hugeNumber, payload: small } = await labelled('Huge');
     const huge = signedDelivery('issues', { ...small, padding: 'x'.repeat(26 * MB) }, WEBHOOK_SECRET);
     const viaLambda = await lambda(functionUrlEvent(huge));

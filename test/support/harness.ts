@@ -1,22 +1,20 @@
 /**
  * The whole product on loopback, in one test process: the fake GitHub, the scripted model, the
- * store on dynalite, the Probot app behind the Lambda webhook handler, the dispatch code with the
- * local runner, and the real agent-task program as a child process. Tests post signed webhooks
+ * store on dynalite, the Lambda webhook handler and the dispatch code as the composition root builds
+ * them for a local process (functions/composition/compose.ts), with the
+ * local runner and the real agent-task program as a child process. Tests post signed webhooks
  * and watch GitHub's state change.
  */
 import type { LambdaFunctionURLEvent } from 'aws-lambda';
 import { pino } from 'pino';
-import { readAppEnv } from '../../core/env.js';
 import { isTerminal, type Task } from '../../core/task.js';
 import type { DispatchMessage, Runner } from '../../core/ports.js';
+import { compose, type Composition } from '../../functions/composition/compose.js';
 import type { DispatchDeps } from '../../functions/dispatch/dispatch.js';
 import { handleDispatchMessage } from '../../functions/dispatch/dispatch.js';
 import type { IntakeOutcome } from '../../functions/intake.js';
-import { LocalDispatcher } from '../../functions/local/local-dispatcher.js';
-import { createProbot } from '../../functions/probot.js';
-import { onRunnerStopped } from '../../functions/runner-stopped.js';
-import { LocalRunner } from '../../functions/runners/local-runner.js';
-import { appTokenIssuer, mintTaskToken } from '../../functions/token/mint-task-token.js';
+import type { LocalDispatcher } from '../../functions/local/local-dispatcher.js';
+import type { LocalRunner } from '../../functions/runners/local-runner.js';
 import { handleWebhook } from '../../functions/webhook/handle-webhook.js';
 import type { TokenAnswer } from '../../core/task-token.js';
 import { startTestStore, type TestStore } from './dynamo.js';
@@ -47,6 +45,8 @@ export interface Harness {
   github: FakeGitHub;
   model: ScriptedModel;
   db: TestStore;
+  /** What the composition root built for this "server" (functions/composition/compose.ts). */
+  composition: Composition;
   deps: DispatchDeps;
   dispatcher: LocalDispatcher;
   runner: LocalRunner;
@@ -86,64 +86,47 @@ export async function startHarness(options: HarnessOptions = {}): Promise<Harnes
   await github.addRepo({ owner: 'acme', name: 'calc', files: options.files ?? CALC_FILES });
   github.setPermission(REPO, 'alice', 'write');
 
+  // The server's whole environment, App key and webhook secret included, as `npm start` has it:
+  // the local runner passes its children only its allow-list (reliability case 21 checks it).
   const processEnv = {
+    PATH: process.env.PATH,
+    HOME: process.env.HOME,
     APP_ID: String(github.appId),
     PRIVATE_KEY: github.privateKey,
     WEBHOOK_SECRET,
     GITHUB_API_URL: github.url,
     ...db.env,
+    ANTHROPIC_API_KEY: ANTHROPIC_KEY,
+    ANTHROPIC_BASE_URL: model.url,
+    NIGHTSHIFT_PROGRESS_INTERVAL_MS: '100',
+    NIGHTSHIFT_GITHUB_WRITE_INTERVAL_MS: '0',
+    AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED: 'true',
     LOG_LEVEL: 'warn' as const,
   };
-  const env = readAppEnv(processEnv);
-  const log = pino({ level: process.env.TEST_LOG_LEVEL ?? 'silent' });
-  const probot = createProbot(env, log);
-  const dispatcher = new LocalDispatcher(log);
-  // The agent gets tokens from this process, as `npm start`'s children do: no key in its env.
-  const issuer = appTokenIssuer({ appId: github.appId, privateKey: github.privateKey, baseUrl: github.url });
-  const tokens = (task: Task) =>
-    mintTaskToken({ store: db.store, issuer, log }, { taskId: task.id }, 'channel');
-  const runner: LocalRunner = new LocalRunner({
-    // The server's whole environment, App key and webhook secret included, as `npm start` hands
-    // it over: the runner passes only its allow-list (reliability case 21 checks the child's).
-    env: {
-      PATH: process.env.PATH,
-      HOME: process.env.HOME,
-      ...processEnv,
-      ANTHROPIC_API_KEY: ANTHROPIC_KEY,
-      ANTHROPIC_BASE_URL: model.url,
-      NIGHTSHIFT_PROGRESS_INTERVAL_MS: '100',
-      NIGHTSHIFT_GITHUB_WRITE_INTERVAL_MS: '0',
-      AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED: 'true',
-      LOG_LEVEL: 'warn' as const,
-    },
-    tokens,
-    log,
-    onExit: (taskId, reason, runnerId) => onRunnerStopped(deps, taskId, reason, 'failure', runnerId),
-  });
-  const deps: DispatchDeps = {
-    store: db.store,
-    octokitFor: (id) => probot.auth(id),
-    runner: options.runner ?? runner,
-    dispatcher,
-    log,
-    secrets: () => [env.privateKey, WEBHOOK_SECRET, ANTHROPIC_KEY],
+  const composition = await compose(processEnv, {
+    placement: 'local',
+    connection: { ...db, endpoint: db.endpoint, close: async () => undefined },
+    log: pino({ level: process.env.TEST_LOG_LEVEL ?? 'silent' }),
+    ...(options.runner ? { runner: options.runner } : {}),
+    // The harness lifts the cap unless a test sets it.
     maxConcurrentTasks: options.maxConcurrentTasks ?? 1_000,
-  };
+  });
+  const { deps, local } = composition;
+  if (!local?.queue) throw new Error('harness: the local composition has no in-process queue');
+  const { queue: dispatcher, children: runner, tokens } = local;
   const sent: DispatchMessage[] = [];
   dispatcher.connect(async (message) => {
     sent.push(message);
     if (options.dispatch !== false) await handleDispatchMessage(deps, message);
   });
-  const webhookDeps = {
-    secret: WEBHOOK_SECRET,
-    intake: { store: db.store, dispatcher, appId: github.appId, label: 'agent', log },
-  };
+  const webhookDeps = composition.webhook;
 
   const harness: Harness = {
     sent,
     github,
     model,
     db,
+    composition,
     deps,
     dispatcher,
     runner,

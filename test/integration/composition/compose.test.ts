@@ -1,14 +1,13 @@
 /**
- * `npm start`'s dependencies, built as the server builds them: with NIGHTSHIFT_RUNNER=ecs the
+ * `npm start`'s dependencies, built by the composition root as the server builds them: with NIGHTSHIFT_RUNNER=ecs the
  * sweeper stops a hung task's Fargate task through ECS (it once went through the local runner,
  * which knows nothing of ECS tasks, so nothing was stopped).
  */
 import { ECSClient, StopTaskCommand } from '@aws-sdk/client-ecs';
 import { mockClient } from 'aws-sdk-client-mock';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { readAppEnv } from '../../../core/env.js';
 import { connectStore, type StoreConnection } from '../../../core/store/connect.js';
-import { buildLocalDeps } from '../../../functions/local/local-deps.js';
+import { compose } from '../../../functions/composition/compose.js';
 import { startTestStore, type TestStore } from '../../support/dynamo.js';
 import { startFakeGitHub, type FakeGitHub } from '../../support/fake-github/index.js';
 
@@ -41,15 +40,18 @@ describe('npm start with NIGHTSHIFT_RUNNER=ecs', () => {
 
   it('the sweeper stops a hung task’s ECS task through ECS, not through the local runner', async () => {
     ecs.on(StopTaskCommand).resolves({});
-    const env = readAppEnv({
-      APP_ID: String(github.appId),
-      PRIVATE_KEY: github.privateKey,
-      WEBHOOK_SECRET: 'secret',
-      GITHUB_API_URL: github.url,
-      NIGHTSHIFT_RUNNER: 'ecs',
-      LOG_LEVEL: 'fatal',
-    });
-    const local = buildLocalDeps(env, connection);
+    const composition = await compose(
+      {
+        ...process.env,
+        APP_ID: String(github.appId),
+        PRIVATE_KEY: github.privateKey,
+        WEBHOOK_SECRET: 'secret',
+        GITHUB_API_URL: github.url,
+        NIGHTSHIFT_RUNNER: 'ecs',
+        LOG_LEVEL: 'fatal',
+      },
+      { placement: 'local', connection },
+    );
     const arn = 'arn:aws:ecs:us-east-1:1:task/nightshift/abc';
     let task = await connection.store.create({
       repository: 'acme/calc',
@@ -63,11 +65,11 @@ describe('npm start with NIGHTSHIFT_RUNNER=ecs', () => {
       leaseExpiresAt: new Date(Date.now() - 1000).toISOString(),
     });
 
-    const report = await local.sweep();
+    const report = await composition.sweep();
     expect(report.timedOut).toEqual([task.id]);
     expect(ecs.commandCalls(StopTaskCommand).map((c) => c.args[0].input)).toEqual([
       expect.objectContaining({ cluster: 'nightshift', task: arn }),
     ]);
-    expect(local.children.running).toBe(0);
+    expect(composition.local?.children.running).toBe(0);
   });
 });

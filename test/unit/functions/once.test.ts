@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { once } from '../../../functions/lambda-context.js';
+import { once } from '../../../functions/once.js';
 
 describe('once', () => {
   it('builds once for warm invocations, and retries a cold start that failed', async () => {
