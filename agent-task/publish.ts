@@ -8,6 +8,7 @@ import type { GitHubReporter } from '../core/github/reporter.js';
 import { TaskSurface } from '../core/github/task-surface.js';
 import type { RepoConfig } from '../core/config.js';
 import type { Task } from '../core/task.js';
+import { triggerKind } from '../core/trigger-kinds/index.js';
 import type { AgentResult } from './agent/port.js';
 import type { Prepared, Repository } from './prepare-workspace.js';
 import {
@@ -217,8 +218,9 @@ async function requestReview(ctx: WorkContext, pullNumber: number): Promise<void
 
 /** Reply where the person asked: in the review thread, or on the pull request's conversation. */
 export async function replyToTrigger(reporter: GitHubReporter, task: Task, text: string): Promise<void> {
-  if (task.trigger.kind === 'review_comment' && task.trigger.commentId) {
-    await reporter.replyToReviewComment(task.target.number, task.trigger.commentId, text);
+  const place = triggerKind(task.trigger.kind).replyTo(task.trigger);
+  if (place.in === 'review_thread') {
+    await reporter.replyToReviewComment(task.target.number, place.commentId, text);
     return;
   }
   await reporter.upsertComment(

@@ -15,6 +15,7 @@ import { RetriesExhaustedError } from '../../core/store/retry.js';
 import type { SlotResult, TaskStore } from '../../core/store/task-store.js';
 import { withFreshTask } from '../../core/store/with-fresh-task.js';
 import { newTokenNonce } from '../../core/task-token.js';
+import { triggerKind } from '../../core/trigger-kinds/index.js';
 import { TaskSurface } from '../../core/github/task-surface.js';
 import { isTerminal, type Task } from '../../core/task.js';
 import { replyToRefusal } from './refusal-reply.js';
@@ -151,7 +152,8 @@ async function prepare(deps: DispatchDeps, reporter: GitHubReporter, task: Task)
 
   // The gate first: someone without write access learns nothing about the repository's setup.
   const config = await loadRepoConfig(octokit, ref);
-  if (task.trigger.kind !== 'ci_failure') {
+  const kind = triggerKind(task.trigger.kind);
+  if (kind.startedBy === 'person') {
     const sender = task.trigger.sender ?? task.engineer;
     const { data: permission } = await octokit.rest.repos.getCollaboratorPermissionLevel({
       ...ref,
@@ -223,20 +225,8 @@ async function prepare(deps: DispatchDeps, reporter: GitHubReporter, task: Task)
     });
   }
 
-  if (task.trigger.kind === 'ci_failure') {
-    if (!config.config.ciFix.enabled) {
-      return end('cancelled', { conclusion: 'neutral', headline: 'Automatic CI fixes are turned off' });
-    }
-    const used = await deps.store.increment(`ci:${task.repository.toLowerCase()}#${task.target.number}`);
-    if (used > config.config.ciFix.maxAttempts) {
-      return end(
-        'cancelled',
-        { conclusion: 'neutral', headline: 'CI fix attempts used up' },
-        `Nightshift stopped trying to fix CI on this pull request: it used all ${config.config.ciFix.maxAttempts} ` +
-          `automatic attempts (\`ciFix.maxAttempts\`). Comment \`/agent fix\` to ask for another round.`,
-      );
-    }
-  }
+  const refusal = await kind.admit?.(task, config.config, deps.store);
+  if (refusal) return end(refusal.status, refusal.outcome, refusal.comment);
   const stored = configToStore(config.config);
   if (!stored)
     deps.log.warn({ taskId: task.id }, 'config too large to keep on the task: the agent reads it again');
