@@ -139,8 +139,10 @@ async function waitForSlot(
 }
 
 /**
- * Everything that may refuse the task before it takes the target: the permission gate, forks,
- * the config, the trigger label, the CI-fix budget. Returns the task with what was learned, or undefined when it ended here.
+ * Everything that may refuse the task before it takes the target: the permission gate (for kinds
+ * a person starts), forks, the config, and the trigger kind's own checks (the trigger label,
+ * review fixes, the CI-fix budget: `admit` in core/trigger-kinds). Returns the task with what was
+ * learned, or undefined when it ended here.
  */
 async function prepare(deps: DispatchDeps, reporter: GitHubReporter, task: Task): Promise<Task | undefined> {
   const { octokit, ref } = reporter;
@@ -210,21 +212,6 @@ async function prepare(deps: DispatchDeps, reporter: GitHubReporter, task: Task)
   }
 
   await deps.store.rememberRepoLabel(task.repository, config.config.label);
-  const applied = task.trigger.label;
-  if (applied && applied.toLowerCase() !== config.config.label.toLowerCase()) {
-    return end('cancelled', {
-      conclusion: 'neutral',
-      headline: `"${applied}" is not this repository's trigger label ("${config.config.label}")`,
-    });
-  }
-
-  if (task.trigger.changesRequested && !task.trigger.text.trim() && !config.config.reviewFix) {
-    return end('cancelled', {
-      conclusion: 'neutral',
-      headline: 'Review fixes are turned off (reviewFix: false)',
-    });
-  }
-
   const refusal = await kind.admit?.(task, config.config, deps.store);
   if (refusal) return end(refusal.status, refusal.outcome, refusal.comment);
   const stored = configToStore(config.config);
