@@ -78,8 +78,8 @@ export async function intake(deps: IntakeDeps, event: WebhookEventLike): Promise
     // pull request Nightshift opened, the labeller). The gate checks the sender instead.
     const owner = await deps.store.engineerOf(repository, target.number);
     if (owner) engineer = owner;
-    else if (kind.engineer === 'existing') {
-      return { status: 'ignored', reason: 'CI failed on a pull request Nightshift never worked on' };
+    else if (typeof kind.engineer === 'object') {
+      return { status: 'ignored', reason: kind.engineer.existingOnly };
     } else engineer = await deps.store.claimEngineer(repository, target.number, engineer);
   }
   const result = await deps.store.createFromDelivery(

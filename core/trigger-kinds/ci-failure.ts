@@ -9,7 +9,7 @@ export const ciFailure: TriggerKindSpec<'ci_failure'> = {
   ...PERSON_ASKS,
   kind: 'ci_failure',
   startedBy: 'app',
-  engineer: 'existing',
+  engineer: { existingOnly: 'CI failed on a pull request Nightshift never worked on' },
   gathers: () => ({ failingChecks: true, reviewThreads: { select: 'none' } }),
   defaultInstructions: 'Make the failing checks pass.',
   async admit(task, config, counters) {

@@ -55,10 +55,10 @@ export interface TriggerKindSpec<K extends TriggerKind = TriggerKind> {
   readonly startedBy: 'person' | 'app';
   /**
    * Who answers for a pull request it targets: the first person who started Nightshift on it
-   * (`first-to-ask`, claimed on first use), only an engineer already on record (`existing`: no
-   * task otherwise), or the one the original task had (`kept`).
+   * (`first-to-ask`, claimed on first use), the one the original task had (`kept`), or only an
+   * engineer already on record (`existingOnly`: the reason intake gives for no task otherwise).
    */
-  readonly engineer: 'first-to-ask' | 'existing' | 'kept';
+  readonly engineer: 'first-to-ask' | 'kept' | { existingOnly: string };
   /** The comment that asked gets 👀 at once, in this API; none for triggers without a comment. */
   readonly acknowledgeIn?: 'issue_comment' | 'review_comment';
   /** Intake: the task to record. Absent: the decision as it is. */
