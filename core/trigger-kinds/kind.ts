@@ -67,7 +67,7 @@ export interface TriggerKindSpec<K extends TriggerKind = TriggerKind> {
     store: { get(taskId: string): Promise<Task | undefined> },
     deliveryId: string,
   ): Promise<Recorded | { ignored: string }>;
-  /** Dispatch, once the config is valid: a refusal of this kind's own (a spent budget). */
+  /** Dispatch, once the config is valid: a refusal of this kind's own (another label, review fixes off, a spent budget). */
   admit?(
     task: Task,
     config: RepoConfig,
