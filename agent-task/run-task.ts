@@ -305,10 +305,12 @@ function redactOutcome(outcome: Outcome, secrets: string[]): Outcome {
   };
 }
 
+/** What the agent is first told to work on: the issue is the brief; a pull request comes with a request. */
+const WORK_ON: Record<TaskContext['kind'], string> = {
+  issue: 'the issue described in the system prompt',
+  pull_request: 'this pull request as asked in the system prompt',
+};
+
 function firstMessage(context: TaskContext): string {
-  const what =
-    context.kind === 'issue'
-      ? 'the issue described in the system prompt'
-      : 'this pull request as asked in the system prompt';
-  return `Work on ${what}. Explore the repository, make the change, run the checks, and finish with a short summary of what you changed and why.`;
+  return `Work on ${WORK_ON[context.kind]}. Explore the repository, make the change, run the checks, and finish with a short summary of what you changed and why.`;
 }

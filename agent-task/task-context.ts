@@ -6,6 +6,7 @@
 import type { Octokit, RepoRef } from '../core/github/reporter.js';
 import { sanitizeUntrusted } from '../core/sanitize.js';
 import type { Task } from '../core/task.js';
+import { triggerKind, type ReviewThreadSelection } from '../core/trigger-kinds/index.js';
 
 const MAX_BODY = 20_000;
 const MAX_LOG_TAIL = 12_000;
@@ -38,7 +39,8 @@ function clean(text: string | null | undefined, max = MAX_BODY): string {
 }
 
 export async function gatherContext(octokit: Octokit, ref: RepoRef, task: Task): Promise<TaskContext> {
-  const instructions = clean(task.trigger.kind === 'issue_label' ? '' : task.trigger.text);
+  const kind = triggerKind(task.trigger.kind);
+  const instructions = clean(kind.instructions(task.trigger));
   if (task.target.kind === 'issue') {
     const { data: issue } = await octokit.rest.issues.get({ ...ref, issue_number: task.target.number });
     return {
@@ -52,8 +54,9 @@ export async function gatherContext(octokit: Octokit, ref: RepoRef, task: Task):
   }
   const { data: pr } = await octokit.rest.pulls.get({ ...ref, pull_number: task.target.number });
   const sections: string[] = [];
-  const threads = await unresolvedReviewThreads(octokit, ref, task);
-  if (task.trigger.kind === 'ci_failure' || (!instructions && task.trigger.kind === 'pr_comment')) {
+  const gathering = kind.gathers(task.trigger, instructions);
+  const threads = await unresolvedReviewThreads(octokit, ref, task.target.number, gathering.reviewThreads);
+  if (gathering.failingChecks) {
     const failing = await failingChecks(octokit, ref, pr.head.sha);
     if (failing) sections.push(`## Failing checks on ${pr.head.sha.slice(0, 7)}\n\n${failing}`);
   }
@@ -80,11 +83,7 @@ export async function gatherContext(octokit: Octokit, ref: RepoRef, task: Task):
     kind: 'pull_request',
     title: clean(pr.title, 500),
     body: clean(pr.body),
-    instructions:
-      instructions ||
-      (task.trigger.kind === 'ci_failure'
-        ? 'Make the failing checks pass.'
-        : 'Fix what is wrong with this pull request: failing checks first, then unresolved review comments, then merge conflicts.'),
+    instructions: instructions || kind.defaultInstructions,
     context: sections.join('\n\n'),
     reviewThreads: threads,
     baseBranch: pr.base.ref,
@@ -92,16 +91,17 @@ export async function gatherContext(octokit: Octokit, ref: RepoRef, task: Task):
   };
 }
 
-/** Inline comments that start a thread and have no reply yet, or the one that triggered us. */
-async function unresolvedReviewThreads(octokit: Octokit, ref: RepoRef, task: Task): Promise<ReviewThread[]> {
-  const relevant =
-    task.trigger.kind === 'review' ||
-    task.trigger.kind === 'review_comment' ||
-    (task.trigger.kind === 'pr_comment' && !task.trigger.text.trim());
-  if (!relevant) return [];
+/** Inline comments that start a thread: the ones `selection` names (see the trigger kind). */
+async function unresolvedReviewThreads(
+  octokit: Octokit,
+  ref: RepoRef,
+  pullNumber: number,
+  selection: ReviewThreadSelection,
+): Promise<ReviewThread[]> {
+  if (selection.select === 'none') return [];
   const comments = await octokit.paginate(octokit.rest.pulls.listReviewComments, {
     ...ref,
-    pull_number: task.target.number,
+    pull_number: pullNumber,
     per_page: 100,
   });
   const replied = new Set(
@@ -110,9 +110,8 @@ async function unresolvedReviewThreads(octokit: Octokit, ref: RepoRef, task: Tas
   return comments
     .filter((c) => {
       if (c.in_reply_to_id) return false;
-      if (task.trigger.kind === 'review_comment') return c.id === task.trigger.commentId;
-      if (task.trigger.kind === 'review' && task.trigger.reviewId)
-        return c.pull_request_review_id === task.trigger.reviewId;
+      if (selection.select === 'comment') return c.id === selection.commentId;
+      if (selection.select === 'review') return c.pull_request_review_id === selection.reviewId;
       return !replied.has(c.id);
     })
     .map((c) => ({

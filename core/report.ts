@@ -3,6 +3,7 @@
  * the task. The adapter in core/github/reporter.ts posts them.
  */
 import type { Progress } from './progress.js';
+import { describeTarget } from './target-names.js';
 import type { Task, Usage } from './task.js';
 
 export const CHECK_RUN_NAME = 'nightshift';
@@ -51,16 +52,11 @@ export function usageLine(usage: Usage): string {
   );
 }
 
-function what(task: Task): string {
-  return task.target.kind === 'issue'
-    ? `issue #${task.target.number}`
-    : `pull request #${task.target.number}`;
-}
-
 export function queuedOutput(task: Task, reason?: string): { title: string; summary: string } {
   return {
     title: reason ? 'Waiting' : 'Queued',
-    summary: reason ?? `Nightshift will start on ${what(task)} for @${task.engineer} shortly.`,
+    summary:
+      reason ?? `Nightshift will start on ${describeTarget(task.target)} for @${task.engineer} shortly.`,
   };
 }
 
@@ -71,7 +67,7 @@ export function progressOutput(task: Task, progress: Progress): { title: string;
     : '';
   return {
     title: `${capitalize(progress.phase)} · turn ${turns}`,
-    summary: `Working on ${what(task)} for @${task.engineer}.\n\n${usageLine(progress.usage)}${actions}`,
+    summary: `Working on ${describeTarget(task.target)} for @${task.engineer}.\n\n${usageLine(progress.usage)}${actions}`,
   };
 }
 

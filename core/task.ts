@@ -4,6 +4,7 @@
  */
 
 import type { RepoConfig } from './config.js';
+import { TARGET_NAMES } from './target-names.js';
 
 export type TaskStatus =
   'queued' | 'waiting' | 'dispatched' | 'running' | 'succeeded' | 'failed' | 'cancelled';
@@ -176,5 +177,5 @@ export function targetKey(repository: string, target: Target): string {
 }
 
 export function targetLabel(task: Pick<Task, 'repository' | 'target'>): string {
-  return `${task.repository}${task.target.kind === 'issue' ? '#' : '!'}${task.target.number}`;
+  return `${task.repository}${TARGET_NAMES[task.target.kind].sigil}${task.target.number}`;
 }

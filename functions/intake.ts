@@ -5,6 +5,7 @@
 import type { Logger } from 'pino';
 import type { Dispatcher } from '../core/ports.js';
 import type { TaskStore } from '../core/store/task-store.js';
+import { triggerKind, type Recorded } from '../core/trigger-kinds/index.js';
 import { decideTrigger } from '../core/triggers.js';
 
 export type IntakeOutcome =
@@ -65,26 +66,20 @@ export async function intake(deps: IntakeDeps, event: WebhookEventLike): Promise
     return { status: 'control', what: 'cancel' };
   }
 
-  let { trigger, engineer, target } = decision;
-  let retryOf: string | undefined;
-  let attempt: number | undefined;
-  if (trigger.kind === 'retry' && decision.retryOf) {
-    // A retry keeps the original instructions, target and responsible engineer.
-    const original = await deps.store.get(decision.retryOf);
-    if (!original) return { status: 'ignored', reason: `retry of unknown task ${decision.retryOf}` };
-    retryOf = original.id;
-    attempt = original.attempt + 1;
-    trigger = { ...original.trigger, kind: 'retry', sender: decision.engineer, deliveryId: event.id };
-    engineer = original.engineer;
-    target = original.target;
-  }
-  if (target.kind === 'pull_request' && trigger.kind !== 'retry') {
+  const kind = triggerKind(decision.trigger.kind);
+  const recorded: Recorded | { ignored: string } = kind.record
+    ? await kind.record(decision, deps.store, event.id)
+    : { target: decision.target, trigger: decision.trigger, engineer: decision.engineer };
+  if ('ignored' in recorded) return { status: 'ignored', reason: recorded.ignored };
+  const { trigger, target } = recorded;
+  let engineer = recorded.engineer;
+  if (target.kind === 'pull_request' && kind.engineer !== 'kept') {
     // A pull request keeps one responsible engineer: whoever started Nightshift on it first (for a
     // pull request Nightshift opened, the issue's labeller). The gate checks the sender instead.
     const owner = await deps.store.engineerOf(repository, target.number);
     if (owner) engineer = owner;
-    else if (trigger.kind === 'ci_failure') {
-      return { status: 'ignored', reason: 'CI failed on a pull request Nightshift never worked on' };
+    else if (typeof kind.engineer === 'object') {
+      return { status: 'ignored', reason: kind.engineer.existingOnly };
     } else engineer = await deps.store.claimEngineer(repository, target.number, engineer);
   }
   const result = await deps.store.createFromDelivery(
@@ -95,7 +90,7 @@ export async function intake(deps: IntakeDeps, event: WebhookEventLike): Promise
       target,
       trigger: { ...trigger, sender: trigger.sender ?? decision.engineer, deliveryId: event.id },
       engineer,
-      ...(retryOf ? { retryOf, attempt } : {}),
+      ...(recorded.retryOf ? { retryOf: recorded.retryOf, attempt: recorded.attempt } : {}),
     },
     { intentKey: decision.intentKey },
   );

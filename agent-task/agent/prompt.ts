@@ -4,6 +4,7 @@
  * cached prefix (tools, then system) is shared by every turn of a task.
  */
 import { sanitizeUntrusted, stripInvisible } from '../../core/sanitize.js';
+import { TARGET_NAMES } from '../../core/target-names.js';
 
 export interface RuleFile {
   /** Path inside the repository, e.g. `AGENTS.md` or `.github/copilot-instructions.md`. */
@@ -92,7 +93,7 @@ function repositoryGuidance(input: SystemPromptInput): string | undefined {
 }
 
 function taskBlock(repository: string, task: PromptTask): string {
-  const what = task.kind === 'issue' ? 'an issue' : 'a pull request';
+  const what = TARGET_NAMES[task.kind].withArticle;
   const fields: string[] = [];
   const add = (name: keyof typeof MAX_FIELD_CHARS, value: string | undefined) => {
     const clean =

@@ -11,6 +11,7 @@
 import type { Progress } from '../progress.js';
 import { finalOutput, progressOutput, queuedOutput, trackingComment, type Outcome } from '../report.js';
 import type { Task } from '../task.js';
+import { triggerKind } from '../trigger-kinds/index.js';
 import type { GitHubReporter } from './reporter.js';
 
 /** What the surface owns on the task record. */
@@ -26,13 +27,9 @@ export class TaskSurface {
    * check run on the pull request's head, or the tracking comment on an issue.
    */
   async queued(task: Task, waitingReason?: string): Promise<SurfaceFields> {
-    const kind = task.trigger.kind;
-    if (task.trigger.commentId && (kind === 'pr_comment' || kind === 'review_comment')) {
-      await this.github.reactToComment(
-        kind === 'pr_comment' ? 'issue_comment' : 'review_comment',
-        task.trigger.commentId,
-        'eyes',
-      );
+    const acknowledgeIn = triggerKind(task.trigger.kind).acknowledgeIn;
+    if (task.trigger.commentId && acknowledgeIn) {
+      await this.github.reactToComment(acknowledgeIn, task.trigger.commentId, 'eyes');
     }
     const output = queuedOutput(task, waitingReason);
     if (task.target.kind === 'pull_request' && task.headSha) {

@@ -8,6 +8,7 @@ import type { Task } from '../task.js';
 import { formatDuration } from './format-duration.js';
 import { statusLabel, taskDurationMs } from './task-row.js';
 import { targetLabel } from '../task.js';
+import { describeTarget } from '../target-names.js';
 import { terminalSafe } from './terminal-safe.js';
 
 const LABEL_WIDTH = 14;
@@ -38,10 +39,9 @@ export function renderLog(log: readonly LogEntry[]): string {
 }
 
 export function renderTaskDetails(task: Task, log: readonly LogEntry[], now: Date): string {
-  const what = task.target.kind === 'issue' ? 'issue' : 'pull request';
   const lines = [
     ...field('Task', task.id),
-    ...field('Target', `${targetLabel(task)} (${what} #${task.target.number})`),
+    ...field('Target', `${targetLabel(task)} (${describeTarget(task.target)})`),
     ...field('Status', statusLabel(task)),
     ...field(
       'Trigger',

@@ -15,6 +15,7 @@ import { RetriesExhaustedError } from '../../core/store/retry.js';
 import type { SlotResult, TaskStore } from '../../core/store/task-store.js';
 import { withFreshTask } from '../../core/store/with-fresh-task.js';
 import { newTokenNonce } from '../../core/task-token.js';
+import { triggerKind } from '../../core/trigger-kinds/index.js';
 import { TaskSurface } from '../../core/github/task-surface.js';
 import { isTerminal, type Task } from '../../core/task.js';
 import { replyToRefusal } from './refusal-reply.js';
@@ -138,8 +139,10 @@ async function waitForSlot(
 }
 
 /**
- * Everything that may refuse the task before it takes the target: the permission gate, forks,
- * the config, the trigger label, the CI-fix budget. Returns the task with what was learned, or undefined when it ended here.
+ * Everything that may refuse the task before it takes the target: the permission gate (for kinds
+ * a person starts), forks, the config, and the trigger kind's own checks (the trigger label,
+ * review fixes, the CI-fix budget: `admit` in core/trigger-kinds). Returns the task with what was
+ * learned, or undefined when it ended here.
  */
 async function prepare(deps: DispatchDeps, reporter: GitHubReporter, task: Task): Promise<Task | undefined> {
   const { octokit, ref } = reporter;
@@ -151,7 +154,8 @@ async function prepare(deps: DispatchDeps, reporter: GitHubReporter, task: Task)
 
   // The gate first: someone without write access learns nothing about the repository's setup.
   const config = await loadRepoConfig(octokit, ref);
-  if (task.trigger.kind !== 'ci_failure') {
+  const kind = triggerKind(task.trigger.kind);
+  if (kind.startedBy === 'person') {
     const sender = task.trigger.sender ?? task.engineer;
     const { data: permission } = await octokit.rest.repos.getCollaboratorPermissionLevel({
       ...ref,
@@ -208,35 +212,8 @@ async function prepare(deps: DispatchDeps, reporter: GitHubReporter, task: Task)
   }
 
   await deps.store.rememberRepoLabel(task.repository, config.config.label);
-  const applied = task.trigger.label;
-  if (applied && applied.toLowerCase() !== config.config.label.toLowerCase()) {
-    return end('cancelled', {
-      conclusion: 'neutral',
-      headline: `"${applied}" is not this repository's trigger label ("${config.config.label}")`,
-    });
-  }
-
-  if (task.trigger.changesRequested && !task.trigger.text.trim() && !config.config.reviewFix) {
-    return end('cancelled', {
-      conclusion: 'neutral',
-      headline: 'Review fixes are turned off (reviewFix: false)',
-    });
-  }
-
-  if (task.trigger.kind === 'ci_failure') {
-    if (!config.config.ciFix.enabled) {
-      return end('cancelled', { conclusion: 'neutral', headline: 'Automatic CI fixes are turned off' });
-    }
-    const used = await deps.store.increment(`ci:${task.repository.toLowerCase()}#${task.target.number}`);
-    if (used > config.config.ciFix.maxAttempts) {
-      return end(
-        'cancelled',
-        { conclusion: 'neutral', headline: 'CI fix attempts used up' },
-        `Nightshift stopped trying to fix CI on this pull request: it used all ${config.config.ciFix.maxAttempts} ` +
-          `automatic attempts (\`ciFix.maxAttempts\`). Comment \`/agent fix\` to ask for another round.`,
-      );
-    }
-  }
+  const refusal = await kind.admit?.(task, config.config, deps.store);
+  if (refusal) return end(refusal.status, refusal.outcome, refusal.comment);
   const stored = configToStore(config.config);
   if (!stored)
     deps.log.warn({ taskId: task.id }, 'config too large to keep on the task: the agent reads it again');

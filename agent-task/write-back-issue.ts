@@ -1,0 +1,87 @@
+/**
+ * An issue task writes back through the pull request that closes the issue. An issue has no
+ * commit to hang a check run on, so `open` pushes a first commit and opens the draft pull request
+ * early ("Closes #n", assigned to the engineer), then the check run on that commit; at the end the
+ * pull request gets its title, its full body, and a review request.
+ */
+import { commitMessage, pullRequestBody } from './pull-request-text.js';
+import { requestReview, startCheckRun, type TargetWriteBack } from './write-back.js';
+
+export const issueWriteBack: TargetWriteBack = {
+  async open(ctx, prepared, repository, context, config) {
+    const task = ctx.record.task;
+    const { octokit, ref } = ctx.reporter;
+    const { own, branch, author } = prepared;
+    let pushedSha = prepared.remoteBranchSha;
+    if (!pushedSha) {
+      const message = commitMessage(
+        `Start work on #${task.target.number}`,
+        'Nightshift opened this branch to work on the issue.',
+        task.engineer,
+      );
+      await own.commitEmpty(branch, message, author);
+      pushedSha = await own.push(branch, undefined);
+    }
+    const existing = await octokit.rest.pulls.list({ ...ref, head: `${ref.owner}:${branch}`, state: 'open' });
+    let pull: { number: number; html_url: string } | undefined = existing.data[0];
+    if (!pull) {
+      const { data } = await octokit.rest.pulls.create({
+        ...ref,
+        head: branch,
+        base: repository.default_branch,
+        title: `[WIP] ${context.title}`,
+        body: ctx.reporter.redact(
+          pullRequestBody({
+            issueNumber: task.target.number,
+            summary: '',
+            files: [],
+            checks: [],
+            task,
+            working: true,
+          }),
+        ),
+        draft: config.pullRequest.draft,
+      });
+      pull = data;
+      await ctx.deps.store.claimEngineer(task.repository, data.number, task.engineer);
+      await octokit.rest.issues
+        .addAssignees({ ...ref, issue_number: data.number, assignees: [task.engineer] })
+        .catch((e: unknown) => ctx.log.warn({ err: e }, 'could not assign'));
+    }
+    await ctx.record.update({
+      result: { ...task.result, pullRequestNumber: pull.number, pullRequestUrl: pull.html_url },
+    });
+    await startCheckRun(ctx, pushedSha, `**Nightshift** · Working\n\nDraft pull request: ${pull.html_url}`);
+    return { pullNumber: pull.number, pushedSha };
+  },
+
+  subject: (task, context) => `${context.title} (#${task.target.number})`,
+
+  filesSince: (destination, prepared) => destination.pushedSha ?? prepared.baseSha,
+
+  // Nobody asked in a comment: the check run says it.
+  nothingToPush: async () => {},
+
+  async announce(ctx, destination, context, pushed) {
+    const { octokit, ref } = ctx.reporter;
+    const task = ctx.record.task;
+    const { data: pr } = await octokit.rest.pulls.update({
+      ...ref,
+      pull_number: destination.pullNumber,
+      title: context.title,
+      body: ctx.reporter.redact(
+        pullRequestBody({
+          issueNumber: task.target.number,
+          summary: pushed.summary,
+          files: pushed.files,
+          checks: pushed.checks,
+          task,
+        }),
+      ),
+    });
+    await requestReview(ctx, destination.pullNumber);
+    return pr.html_url;
+  },
+
+  headline: 'Pull request ready for review',
+};
