@@ -13,7 +13,7 @@ import { botAuthor, branchForIssue } from './pull-request-text.js';
 import { createSandbox, disposeSandbox, type ToolSandbox } from './sandbox/sandbox.js';
 import type { TaskContext } from './task-context.js';
 import { BashSession } from './tools/bash-session.js';
-import { say, type WorkContext } from './work-context.js';
+import { enterPhase, type WorkContext } from './work-context.js';
 
 export interface Repository {
   full_name: string;
@@ -59,7 +59,7 @@ export async function prepareWorkspace(
   await chmod(taskDir, 0o711); // the tools may pass through to their own folder, not list ours
   const ownDir = join(taskDir, 'own.git');
   ctx.cleanup.push(() => removeTaskDir(ctx, taskDir, ownDir));
-  await say(ctx, 'preparing', `Cloning ${repository.full_name} (${checkout})`);
+  await enterPhase(ctx, 'preparing', `Cloning ${repository.full_name} (${checkout})`);
   const own = await OwnRepository.clone(
     { dir: ownDir, cloneUrl: repository.clone_url, tokens: ctx.tokens },
     checkout,
@@ -82,7 +82,7 @@ export async function prepareWorkspace(
   const author = botAuthor(await ctx.tokens.appSlug().catch(() => 'nightshift'));
   let mergedSha: string | undefined;
   if (task.target.kind === 'pull_request' && context.mergeConflict && context.baseBranch) {
-    await say(ctx, 'preparing', `Merging ${context.baseBranch} into ${branch}`);
+    await enterPhase(ctx, 'preparing', `Merging ${context.baseBranch} into ${branch}`);
     mergedSha = await own.fetch(context.baseBranch, baseSha);
     const conflicted = await agentCheckout.merge(`refs/nightshift/${context.baseBranch}`, author);
     await deps.store.appendLog(
@@ -102,7 +102,7 @@ export async function prepareWorkspace(
       await deps.store.appendLog(task.id, 'setup', `${command} → skipped: the setup time limit was used up`);
       continue;
     }
-    await say(ctx, 'setup', `setup: ${command}`);
+    await enterPhase(ctx, 'setup', `setup: ${command}`);
     const result = await shell.run(command, { timeoutMs: left });
     await deps.store.appendLog(
       task.id,

@@ -12,7 +12,7 @@ import type { Prepared, Repository } from './prepare-workspace.js';
 import { checksSection, commitMessage, type CheckResult } from './pull-request-text.js';
 import { refuseSecrets } from './push-protection.js';
 import type { TaskContext } from './task-context.js';
-import { say, type Ended, type WorkContext } from './work-context.js';
+import { enterPhase, type Ended, type WorkContext } from './work-context.js';
 import { issueWriteBack } from './write-back-issue.js';
 import { pullRequestWriteBack } from './write-back-pull-request.js';
 import { startCheckRun, type Destination, type TargetWriteBack } from './write-back.js';
@@ -37,7 +37,7 @@ export async function openTarget(
   return writeBack(ctx).open(ctx, prepared, repository, context, config);
 }
 
-/** Commit what the agent did, push it, and say so where people look. */
+/** Commit what the agent did, push it, and enterPhase so where people look. */
 export async function publish(
   ctx: WorkContext,
   prepared: Prepared,
@@ -50,7 +50,7 @@ export async function publish(
   const { own, branch, author } = prepared;
   const target = writeBack(ctx);
   const task = ctx.record.task;
-  await say(ctx, 'publishing', 'Committing and pushing', run.usage.turns);
+  await enterPhase(ctx, 'publishing', 'Committing and pushing', run.usage.turns);
   const subject = target.subject(task, context);
   // The agent's work arrives as data (a patch the tools print), is checked, and is committed
   // and pushed from our own repository; nothing of the agent's checkout is trusted beyond that.

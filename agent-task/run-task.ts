@@ -24,7 +24,7 @@ import { gatherContext, type TaskContext } from './task-context.js';
 import { TaskRecord } from './task-record.js';
 import { bashTool } from './tools/bash-tool.js';
 import { textEditorTool } from './tools/text-editor.js';
-import { say, type AgentTaskDeps, type Ended, type WorkContext } from './work-context.js';
+import { enterPhase, type AgentTaskDeps, type Ended, type WorkContext } from './work-context.js';
 import {
   HeadMovedError,
   ProtectedBranchError,
@@ -117,7 +117,7 @@ export async function runTask(deps: AgentTaskDeps, taskId: string): Promise<Task
   });
   if (!final) {
     // Someone else ended it (the sweeper, after our heartbeat lapsed): a progress update of ours
-    // may have reopened its check run since, so say the stored end once more.
+    // may have reopened its check run since, so enterPhase the stored end once more.
     const stored = await deps.store.load(taskId);
     await new TaskSurface(reporter)
       .concludedAgain(stored, outcomeOf(stored))
@@ -132,7 +132,7 @@ export async function runTask(deps: AgentTaskDeps, taskId: string): Promise<Task
 /** The workflow: each step is its own module; this reads like the task. */
 async function work(ctx: WorkContext): Promise<Ended> {
   const { octokit, ref } = ctx.reporter;
-  await say(ctx, 'preparing', 'Reading the repository and its configuration');
+  await enterPhase(ctx, 'preparing', 'Reading the repository and its configuration');
   const { data: repository } = await octokit.rest.repos.get(ref);
   const config = await taskConfig(ctx.record.task, octokit, ref);
   if (!config.ok) {
@@ -163,7 +163,7 @@ async function runAndVerify(
   config: RepoConfig,
 ): Promise<{ run: AgentResult; checks: CheckResult[] }> {
   const { deps, record } = ctx;
-  await say(ctx, 'working', 'The agent is exploring the repository');
+  await enterPhase(ctx, 'working', 'The agent is exploring the repository');
   const deadline = Date.now() + config.limits.minutes * (deps.minuteMs ?? 60_000);
   const system = buildSystemPrompt({
     repository: record.task.repository,
@@ -239,7 +239,7 @@ async function workAndVerify(
       run = { ...run, outcome: 'limit', reason: `time limit (${config.limits.minutes} minutes) reached` };
       break;
     }
-    await say(ctx, 'verifying', `Running ${config.test}`, run.usage.turns);
+    await enterPhase(ctx, 'verifying', `Running ${config.test}`, run.usage.turns);
     const result = await prepared.shell.run(config.test, { timeoutMs: left }).catch(() => undefined);
     if (!result || brief.deadline <= Date.now()) {
       run = { ...run, outcome: 'limit', reason: `time limit (${config.limits.minutes} minutes) reached` };

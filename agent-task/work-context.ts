@@ -53,8 +53,11 @@ export interface Ended {
   outcome: Outcome;
 }
 
-/** Log a phase change and show it on the check run now. */
-export function say(ctx: WorkContext, phase: Phase, message: string, turn = 0): Promise<void> {
+/**
+ * The task enters `phase`: the message goes to the task's progress log in the store, and the
+ * phase shows on GitHub at once (through TaskSurface), whatever the progress throttle.
+ */
+export function enterPhase(ctx: WorkContext, phase: Phase, message: string, turn = 0): Promise<void> {
   const task = ctx.record.task;
   return ctx.progress.phase({ phase, turn, lastActions: [message], usage: task.usage }, message);
 }

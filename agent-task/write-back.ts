@@ -42,7 +42,7 @@ export interface TargetWriteBack {
   subject(task: Task, context: TaskContext): string;
   /** The commit the changed files are listed from. */
   filesSince(destination: Destination, prepared: Prepared): string;
-  /** The agent changed nothing and the checks pass: say so where someone waits for an answer. */
+  /** The agent changed nothing and the checks pass: enterPhase so where someone waits for an answer. */
   nothingToPush(ctx: WorkContext, summary: string): Promise<void>;
   /** After the push: the pull request's text, review requests, replies. Returns the PR's URL if it has one to report. */
   announce(

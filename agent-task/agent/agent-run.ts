@@ -57,7 +57,7 @@ export class AgentRun {
     this.actions = previous ? previous.actions.slice() : [];
   }
 
-  /** The first message, or what to say when the caller gave none. */
+  /** The first message, or what to enterPhase when the caller gave none. */
   get firstMessage(): string {
     return this.brief.firstMessage.trim() || (this.brief.resume ? 'Continue.' : 'Start the task.');
   }
