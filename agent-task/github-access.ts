@@ -9,7 +9,7 @@
  */
 import type { EndpointOptions, RequestInterface, RequestParameters, Route } from '@octokit/types';
 import { NightshiftOctokit } from '../core/github/octokit.js';
-import type { Octokit } from '../core/github/reporter.js';
+import type { Octokit } from '../core/github/repository-gateway.js';
 
 /** Renew this long before expiry, so a push never starts with a token about to lapse. */
 const RENEW_BEFORE_MS = 5 * 60 * 1000;

@@ -52,7 +52,7 @@ export async function prepareWorkspace(
       ? (task.branch ?? branchForIssue(task.target.number, context.title))
       : task.branch;
   if (!branch) throw new Error('the pull request has no head branch');
-  const remoteBranchSha = await branchSha(ctx, branch);
+  const remoteBranchSha = await ctx.gateway.branchHead(branch);
   const checkout = remoteBranchSha ? branch : repository.default_branch;
 
   const taskDir = await mkdtemp(join(deps.workRoot, 'nightshift-task-'));
@@ -136,15 +136,4 @@ async function removeTaskDir(ctx: WorkContext, taskDir: string, ownDir: string):
   await rmdir(taskDir).catch((error: unknown) =>
     ctx.log.warn({ err: error, taskDir }, 'the task folder was not empty after cleanup; left in place'),
   );
-}
-
-async function branchSha(ctx: WorkContext, branch: string): Promise<string | undefined> {
-  const { octokit, ref } = ctx.reporter;
-  try {
-    const { data } = await octokit.rest.git.getRef({ ...ref, ref: `heads/${branch}` });
-    return data.object.sha;
-  } catch (error) {
-    if ((error as { status?: number }).status === 404) return undefined;
-    throw error;
-  }
 }

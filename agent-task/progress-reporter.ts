@@ -3,7 +3,7 @@
  * the task record's usage, and the progress log that `nightshift show` prints. What reaches the
  * store is redacted as what reaches GitHub is.
  */
-import type { GitHubReporter } from '../core/github/reporter.js';
+import type { RepositoryGateway } from '../core/github/repository-gateway.js';
 import type { Progress } from '../core/progress.js';
 import { TaskSurface } from '../core/github/task-surface.js';
 import type { TaskStore } from '../core/store/task-store.js';
@@ -17,14 +17,14 @@ export class ProgressReporter {
   constructor(
     private readonly record: TaskRecord,
     private readonly store: TaskStore,
-    private readonly reporter: GitHubReporter,
+    private readonly gateway: RepositoryGateway,
     private readonly intervalMs = 10_000,
     private readonly now: () => number = Date.now,
   ) {}
 
   /** Record a phase change in the log now, whatever the throttle. */
   async phase(progress: Progress, message: string): Promise<void> {
-    await this.store.appendLog(this.record.task.id, progress.phase, this.reporter.redact(message));
+    await this.store.appendLog(this.record.task.id, progress.phase, this.gateway.redact(message));
     this.report(progress, true);
   }
 
@@ -32,7 +32,7 @@ export class ProgressReporter {
     const action = progress.lastActions.at(-1);
     if (action && action !== this.lastLogged) {
       this.lastLogged = action;
-      const logged = this.reporter.redact(action);
+      const logged = this.gateway.redact(action);
       void this.store.appendLog(this.record.task.id, progress.phase, logged).catch(() => undefined);
     }
     if (!force && this.now() - this.lastPost < this.intervalMs) return;
@@ -47,6 +47,6 @@ export class ProgressReporter {
 
   private async post(progress: Progress): Promise<void> {
     const task = await this.record.update({ usage: progress.usage });
-    await new TaskSurface(this.reporter).progress(task, progress);
+    await new TaskSurface(this.gateway).progress(task, progress);
   }
 }

@@ -2,7 +2,7 @@
  * Writing the result back to GitHub: the commit and push, the check run on the newest head, and
  * what the target's write-back does before and after (write-back.ts: the early draft pull request
  * of an issue task, replies on a pull request). Composed text comes from pull-request-text.ts; the
- * reporter redacts it.
+ * gateway redacts it.
  */
 import { join } from 'node:path';
 import type { RepoConfig } from '../core/config.js';
@@ -46,7 +46,7 @@ export async function publish(
   run: AgentResult,
   checks: CheckResult[],
 ): Promise<Ended> {
-  const { reporter } = ctx;
+  const { gateway } = ctx;
   const { own, branch, author } = prepared;
   const target = writeBack(ctx);
   const task = ctx.record.task;
@@ -57,7 +57,7 @@ export async function publish(
   const patchFile = join(prepared.taskDir, 'result.patch');
   await prepared.checkout.exportChanges(prepared.baseSha, patchFile);
   const tip = await own.tip(branch);
-  const message = reporter.redact(commitMessage(subject, run.summary, task.engineer));
+  const message = gateway.redact(commitMessage(subject, run.summary, task.engineer));
   const sha = await own.commitPatch({
     file: patchFile,
     base: prepared.baseSha,

@@ -1,6 +1,6 @@
 /**
  * What publishing says, as pure functions: branch names, commit messages and the pull request's
- * body. publish.ts posts it; the reporter redacts before anything leaves.
+ * body. publish.ts posts it; the gateway redacts before anything leaves.
  */
 import { usageLine } from '../core/report.js';
 import type { Task } from '../core/task.js';

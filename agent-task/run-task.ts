@@ -5,7 +5,7 @@
  */
 import type { RepoConfig } from '../core/config.js';
 import { taskConfig } from '../core/github/config.js';
-import { GitHubReporter, repoRef } from '../core/github/reporter.js';
+import { RepositoryGateway, repoRef } from '../core/github/repository-gateway.js';
 import { TaskSurface } from '../core/github/task-surface.js';
 import { finishTask, outcomeOf } from '../core/lifecycle.js';
 import { estimateCost } from '../core/pricing.js';
@@ -71,8 +71,8 @@ export async function runTask(deps: AgentTaskDeps, taskId: string): Promise<Task
   const tokens = new TokenSource({ minter: deps.github.minter, repositoryName: ref.repo });
   const secrets = () => [...deps.secrets, ...tokens.knownTokens()];
   const octokit = octokitWithTokens(tokens, deps.github.baseUrl);
-  const reporter = new GitHubReporter(octokit, claimed.repository, secrets);
-  const progress = new ProgressReporter(record, deps.store, reporter, deps.progressIntervalMs);
+  const gateway = new RepositoryGateway(octokit, claimed.repository, secrets);
+  const progress = new ProgressReporter(record, deps.store, gateway, deps.progressIntervalMs);
   const heartbeat = setInterval(() => {
     void record
       .update({ leaseExpiresAt: new Date(Date.now() + LEASE_MS).toISOString() })
@@ -82,7 +82,7 @@ export async function runTask(deps: AgentTaskDeps, taskId: string): Promise<Task
 
   let ended: Ended;
   try {
-    ended = await work({ deps, log, record, tokens, reporter, progress, cleanup, secrets });
+    ended = await work({ deps, log, record, tokens, gateway, progress, cleanup, secrets });
   } catch (error) {
     log.error({ err: error }, 'task failed');
     const reason = redactSecrets(error instanceof Error ? error.message : String(error), secrets());
@@ -107,7 +107,7 @@ export async function runTask(deps: AgentTaskDeps, taskId: string): Promise<Task
   // The store and the status page get the same redaction as GitHub.
   ended = { ...ended, outcome: redactOutcome(ended.outcome, secrets()) };
   const task = await record.settle();
-  const final = await finishTask(deps.store, reporter, task, ended.status, ended.outcome, {
+  const final = await finishTask(deps.store, gateway, task, ended.status, ended.outcome, {
     usage: task.usage,
     leaseExpiresAt: new Date().toISOString(),
   }).catch(async (error: unknown) => {
@@ -119,7 +119,7 @@ export async function runTask(deps: AgentTaskDeps, taskId: string): Promise<Task
     // Someone else ended it (the sweeper, after our heartbeat lapsed): a progress update of ours
     // may have reopened its check run since, so enterPhase the stored end once more.
     const stored = await deps.store.load(taskId);
-    await new TaskSurface(reporter)
+    await new TaskSurface(gateway)
       .concludedAgain(stored, outcomeOf(stored))
       .catch((error: unknown) => log.error({ err: error }, 'could not report the end on GitHub'));
     log.warn({ status: stored.status }, 'the task was ended elsewhere while this worker ran');
@@ -131,9 +131,9 @@ export async function runTask(deps: AgentTaskDeps, taskId: string): Promise<Task
 
 /** The workflow: each step is its own module; this reads like the task. */
 async function work(ctx: WorkContext): Promise<Ended> {
-  const { octokit, ref } = ctx.reporter;
+  const { octokit, ref } = ctx.gateway;
   await enterPhase(ctx, 'preparing', 'Reading the repository and its configuration');
-  const { data: repository } = await octokit.rest.repos.get(ref);
+  const repository = await ctx.gateway.repository();
   const config = await taskConfig(ctx.record.task, octokit, ref);
   if (!config.ok) {
     const summary = invalidConfigMessage(config.errors);
@@ -142,7 +142,7 @@ async function work(ctx: WorkContext): Promise<Ended> {
       outcome: { conclusion: 'failure', headline: 'Invalid .github/nightshift.yml', summary },
     };
   }
-  const context = await gatherContext(octokit, ref, ctx.record.task);
+  const context = await gatherContext(ctx.gateway, ctx.record.task);
   const prepared = await prepareWorkspace(ctx, repository, context, config.config);
   const target = await openTarget(ctx, prepared, repository, context, config.config);
   const { run, checks } = await runAndVerify(ctx, prepared, context, config.config);

@@ -3,7 +3,7 @@
  * (formatting). Everything here came from GitHub users: it is sanitized and later wrapped as
  * untrusted data in the prompt.
  */
-import type { Octokit, RepoRef } from '../core/github/reporter.js';
+import type { RepositoryGateway } from '../core/github/repository-gateway.js';
 import { sanitizeUntrusted } from '../core/sanitize.js';
 import type { Task } from '../core/task.js';
 import { triggerKind, type ReviewThreadSelection } from '../core/trigger-kinds/index.js';
@@ -38,11 +38,11 @@ function clean(text: string | null | undefined, max = MAX_BODY): string {
   return sanitizeUntrusted(text ?? '', { maxChars: max });
 }
 
-export async function gatherContext(octokit: Octokit, ref: RepoRef, task: Task): Promise<TaskContext> {
+export async function gatherContext(github: RepositoryGateway, task: Task): Promise<TaskContext> {
   const kind = triggerKind(task.trigger.kind);
   const instructions = clean(kind.instructions(task.trigger));
   if (task.target.kind === 'issue') {
-    const { data: issue } = await octokit.rest.issues.get({ ...ref, issue_number: task.target.number });
+    const issue = await github.issue(task.target.number);
     return {
       kind: 'issue',
       title: clean(issue.title, 500),
@@ -52,12 +52,12 @@ export async function gatherContext(octokit: Octokit, ref: RepoRef, task: Task):
       reviewThreads: [],
     };
   }
-  const { data: pr } = await octokit.rest.pulls.get({ ...ref, pull_number: task.target.number });
+  const pr = await github.pullRequest(task.target.number);
   const sections: string[] = [];
   const gathering = kind.gathers(task.trigger, instructions);
-  const threads = await unresolvedReviewThreads(octokit, ref, task.target.number, gathering.reviewThreads);
+  const threads = await unresolvedReviewThreads(github, task.target.number, gathering.reviewThreads);
   if (gathering.failingChecks) {
-    const failing = await failingChecks(octokit, ref, pr.head.sha);
+    const failing = await failingChecks(github, pr.head.sha);
     if (failing) sections.push(`## Failing checks on ${pr.head.sha.slice(0, 7)}\n\n${failing}`);
   }
   if (threads.length) {
@@ -93,17 +93,12 @@ export async function gatherContext(octokit: Octokit, ref: RepoRef, task: Task):
 
 /** Inline comments that start a thread: the ones `selection` names (see the trigger kind). */
 async function unresolvedReviewThreads(
-  octokit: Octokit,
-  ref: RepoRef,
+  github: RepositoryGateway,
   pullNumber: number,
   selection: ReviewThreadSelection,
 ): Promise<ReviewThread[]> {
   if (selection.select === 'none') return [];
-  const comments = await octokit.paginate(octokit.rest.pulls.listReviewComments, {
-    ...ref,
-    pull_number: pullNumber,
-    per_page: 100,
-  });
+  const comments = await github.reviewComments(pullNumber);
   const replied = new Set(
     comments.map((c) => c.in_reply_to_id).filter((id): id is number => typeof id === 'number'),
   );
@@ -125,8 +120,8 @@ async function unresolvedReviewThreads(
 }
 
 /** Other apps' failed check runs on `sha`: titles, summaries, annotations, and Actions log tails. */
-async function failingChecks(octokit: Octokit, ref: RepoRef, sha: string): Promise<string> {
-  const runs = await octokit.paginate(octokit.rest.checks.listForRef, { ...ref, ref: sha, per_page: 100 });
+async function failingChecks(github: RepositoryGateway, sha: string): Promise<string> {
+  const runs = await github.checkRunsOn(sha);
   const failed = runs.filter(
     (r) => r.name !== 'nightshift' && (r.conclusion === 'failure' || r.conclusion === 'timed_out'),
   );
@@ -136,33 +131,20 @@ async function failingChecks(octokit: Octokit, ref: RepoRef, sha: string): Promi
     if (run.output?.title) lines.push(clean(run.output.title, 500));
     if (run.output?.summary) lines.push(clean(run.output.summary, 4000));
     if (run.output?.annotations_count) {
-      const { data: annotations } = await octokit.rest.checks.listAnnotations({
-        ...ref,
-        check_run_id: run.id,
-        per_page: 50,
-      });
-      for (const a of annotations) {
+      for (const a of await github.annotations(run.id)) {
         lines.push(
           `- ${a.path}:${a.start_line} [${a.annotation_level}] ${clean(a.title ?? '', 200)} ${clean(a.message, 1000)}`,
         );
       }
     }
     if (run.app?.slug === 'github-actions') {
-      const log = await actionsLogTail(octokit, ref, run.id);
-      if (log) lines.push(`Log (tail):\n\`\`\`\n${log}\n\`\`\``);
+      const log = await github.jobLog(run.id);
+      const tail = log === undefined ? '' : trimLog(log);
+      if (tail) lines.push(`Log (tail):\n\`\`\`\n${tail}\n\`\`\``);
     }
     parts.push(lines.join('\n'));
   }
   return parts.join('\n\n');
-}
-
-async function actionsLogTail(octokit: Octokit, ref: RepoRef, jobId: number): Promise<string | undefined> {
-  try {
-    const { data } = await octokit.rest.actions.downloadJobLogsForWorkflowRun({ ...ref, job_id: jobId });
-    return trimLog(String(data));
-  } catch {
-    return undefined;
-  }
 }
 
 /** The end of a CI log is where failures are; drop timestamps and blank noise, keep the tail. */

@@ -1,6 +1,6 @@
 /** What every step of the agent task shares: its dependencies, its record, and how to report. */
 import type { Logger } from 'pino';
-import type { GitHubReporter } from '../core/github/reporter.js';
+import type { RepositoryGateway } from '../core/github/repository-gateway.js';
 import type { EndStatus } from '../core/lifecycle.js';
 import type { Phase } from '../core/progress.js';
 import type { Outcome } from '../core/report.js';
@@ -40,7 +40,7 @@ export interface WorkContext {
   log: Logger;
   record: TaskRecord;
   tokens: TokenSource;
-  reporter: GitHubReporter;
+  gateway: RepositoryGateway;
   progress: ProgressReporter;
   /** Every secret value known now (keys, the tokens issued so far), for redaction and push protection. */
   secrets: () => string[];

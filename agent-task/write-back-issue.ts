@@ -10,7 +10,6 @@ import { requestReview, startCheckRun, type TargetWriteBack } from './write-back
 export const issueWriteBack: TargetWriteBack = {
   async open(ctx, prepared, repository, context, config) {
     const task = ctx.record.task;
-    const { octokit, ref } = ctx.reporter;
     const { own, branch, author } = prepared;
     let pushedSha = prepared.remoteBranchSha;
     if (!pushedSha) {
@@ -22,30 +21,25 @@ export const issueWriteBack: TargetWriteBack = {
       await own.commitEmpty(branch, message, author);
       pushedSha = await own.push(branch, undefined);
     }
-    const existing = await octokit.rest.pulls.list({ ...ref, head: `${ref.owner}:${branch}`, state: 'open' });
-    let pull: { number: number; html_url: string } | undefined = existing.data[0];
+    let pull = await ctx.gateway.openPullRequestFrom(branch);
     if (!pull) {
-      const { data } = await octokit.rest.pulls.create({
-        ...ref,
+      pull = await ctx.gateway.openPullRequest({
         head: branch,
         base: repository.default_branch,
         title: `[WIP] ${context.title}`,
-        body: ctx.reporter.redact(
-          pullRequestBody({
-            issueNumber: task.target.number,
-            summary: '',
-            files: [],
-            checks: [],
-            task,
-            working: true,
-          }),
-        ),
+        body: pullRequestBody({
+          issueNumber: task.target.number,
+          summary: '',
+          files: [],
+          checks: [],
+          task,
+          working: true,
+        }),
         draft: config.pullRequest.draft,
       });
-      pull = data;
-      await ctx.deps.store.claimEngineer(task.repository, data.number, task.engineer);
-      await octokit.rest.issues
-        .addAssignees({ ...ref, issue_number: data.number, assignees: [task.engineer] })
+      await ctx.deps.store.claimEngineer(task.repository, pull.number, task.engineer);
+      await ctx.gateway
+        .assign(pull.number, [task.engineer])
         .catch((e: unknown) => ctx.log.warn({ err: e }, 'could not assign'));
     }
     await ctx.record.update({
@@ -63,21 +57,16 @@ export const issueWriteBack: TargetWriteBack = {
   nothingToPush: async () => {},
 
   async announce(ctx, destination, context, pushed) {
-    const { octokit, ref } = ctx.reporter;
     const task = ctx.record.task;
-    const { data: pr } = await octokit.rest.pulls.update({
-      ...ref,
-      pull_number: destination.pullNumber,
+    const pr = await ctx.gateway.updatePullRequest(destination.pullNumber, {
       title: context.title,
-      body: ctx.reporter.redact(
-        pullRequestBody({
-          issueNumber: task.target.number,
-          summary: pushed.summary,
-          files: pushed.files,
-          checks: pushed.checks,
-          task,
-        }),
-      ),
+      body: pullRequestBody({
+        issueNumber: task.target.number,
+        summary: pushed.summary,
+        files: pushed.files,
+        checks: pushed.checks,
+        task,
+      }),
     });
     await requestReview(ctx, destination.pullNumber);
     return pr.html_url;

@@ -19,7 +19,7 @@ export const pullRequestWriteBack: TargetWriteBack = {
   filesSince: (_destination, prepared) => prepared.baseSha,
 
   async nothingToPush(ctx, summary) {
-    await replyToTrigger(ctx.reporter, ctx.record.task, `no changes were needed.\n\n${summary}`);
+    await replyToTrigger(ctx.gateway, ctx.record.task, `no changes were needed.\n\n${summary}`);
   },
 
   async announce(ctx, destination, context, pushed) {
@@ -27,13 +27,13 @@ export const pullRequestWriteBack: TargetWriteBack = {
     const { newHead, summary } = pushed;
     await keepEngineer(ctx, destination.pullNumber);
     await replyToTrigger(
-      ctx.reporter,
+      ctx.gateway,
       task,
       `pushed ${newHead.slice(0, 7)}: ${firstLine(summary)}\n\n${summary}`,
     );
     for (const thread of context.reviewThreads) {
       if (thread.id === task.trigger.commentId) continue;
-      await ctx.reporter.replyToReviewComment(
+      await ctx.gateway.replyToReviewComment(
         destination.pullNumber,
         thread.id,
         `Addressed in ${newHead.slice(0, 7)}.\n\n${firstLine(summary)}`,
@@ -47,11 +47,10 @@ export const pullRequestWriteBack: TargetWriteBack = {
 
 /** The responsible engineer stays assigned to the pull request and is asked to review again. */
 async function keepEngineer(ctx: WorkContext, pullNumber: number): Promise<void> {
-  const { octokit, ref } = ctx.reporter;
   const engineer = ctx.record.task.engineer;
   if (!engineer) return;
-  await octokit.rest.issues
-    .addAssignees({ ...ref, issue_number: pullNumber, assignees: [engineer] })
+  await ctx.gateway
+    .assign(pullNumber, [engineer])
     .catch((e: unknown) => ctx.log.warn({ err: e }, 'could not assign'));
   await requestReview(ctx, pullNumber);
 }

@@ -6,7 +6,7 @@
  * (core/trigger-kinds), not on the target.
  */
 import type { RepoConfig } from '../core/config.js';
-import type { GitHubReporter } from '../core/github/reporter.js';
+import type { RepositoryGateway } from '../core/github/repository-gateway.js';
 import { TaskSurface } from '../core/github/task-surface.js';
 import type { Task } from '../core/task.js';
 import { triggerKind } from '../core/trigger-kinds/index.js';
@@ -57,25 +57,24 @@ export interface TargetWriteBack {
 
 /** The check run of this task, in progress on `sha` (see TaskSurface.workingOn). */
 export async function startCheckRun(ctx: WorkContext, sha: string, comment?: string): Promise<void> {
-  const shown = await new TaskSurface(ctx.reporter).workingOn(ctx.record.task, sha, comment);
+  const shown = await new TaskSurface(ctx.gateway).workingOn(ctx.record.task, sha, comment);
   if (Object.keys(shown).length > 0) await ctx.record.update(shown);
 }
 
 export async function requestReview(ctx: WorkContext, pullNumber: number): Promise<void> {
-  const { octokit, ref } = ctx.reporter;
-  await octokit.rest.pulls
-    .requestReviewers({ ...ref, pull_number: pullNumber, reviewers: [ctx.record.task.engineer] })
+  await ctx.gateway
+    .requestReview(pullNumber, [ctx.record.task.engineer])
     .catch((e: unknown) => ctx.log.warn({ err: e }, 'could not request review'));
 }
 
 /** Reply where the person asked: in the review thread, or on the pull request's conversation. */
-export async function replyToTrigger(reporter: GitHubReporter, task: Task, text: string): Promise<void> {
+export async function replyToTrigger(gateway: RepositoryGateway, task: Task, text: string): Promise<void> {
   const place = triggerKind(task.trigger.kind).replyTo(task.trigger);
   if (place.in === 'review_thread') {
-    await reporter.replyToReviewComment(task.target.number, place.commentId, text);
+    await gateway.replyToReviewComment(task.target.number, place.commentId, text);
     return;
   }
-  await reporter.upsertComment(
+  await gateway.upsertComment(
     task.target.number,
     task,
     'reply',

@@ -4,7 +4,7 @@
  * same write), the check run or tracking comment concluded, and the next task waiting on the
  * target, or for one of the installation's slots, started.
  */
-import type { GitHubReporter } from './github/reporter.js';
+import type { RepositoryGateway } from './github/repository-gateway.js';
 import type { Dispatcher } from './ports.js';
 import { TaskSurface } from './github/task-surface.js';
 import type { Outcome } from './report.js';
@@ -65,14 +65,14 @@ export function outcomeOf(task: Task): Outcome {
 /** End the task and tell GitHub; reporting failures are logged by the caller, never lose the end. */
 export async function finishTask(
   store: TaskStore,
-  reporter: GitHubReporter | undefined,
+  gateway: RepositoryGateway | undefined,
   task: Task,
   status: EndStatus,
   outcome: Outcome,
   changes: TaskChanges = {},
 ): Promise<Task | undefined> {
   const ended = await endTask(store, task, status, outcome, changes);
-  if (ended && reporter) await new TaskSurface(reporter).concluded(ended, outcome);
+  if (ended && gateway) await new TaskSurface(gateway).concluded(ended, outcome);
   return ended;
 }
 

@@ -1,6 +1,6 @@
 /**
  * What Nightshift says on GitHub: check run outputs and tracking comments, as pure functions of
- * the task. The adapter in core/github/reporter.ts posts them.
+ * the task. The adapter in core/github/repository-gateway.ts posts them.
  */
 import type { Progress } from './progress.js';
 import { describeTarget } from './target-names.js';

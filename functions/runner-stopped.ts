@@ -6,7 +6,7 @@
  * the one dispatch started): a second copy that found the task taken and exited changes nothing.
  */
 import type { Logger } from 'pino';
-import { GitHubReporter, type Octokit } from '../core/github/reporter.js';
+import { RepositoryGateway, type Octokit } from '../core/github/repository-gateway.js';
 import { finishTask, promoteNext } from '../core/lifecycle.js';
 import type { Dispatcher } from '../core/ports.js';
 import type { TaskStore } from '../core/store/task-store.js';
@@ -49,12 +49,12 @@ export async function onRunnerStopped(
   }
   if (!isTerminal(task.status)) {
     deps.log.warn({ taskId, reason }, 'runner stopped before the task ended: failing it');
-    const reporter = new GitHubReporter(
+    const gateway = new RepositoryGateway(
       await deps.octokitFor(task.installationId),
       task.repository,
       deps.secrets,
     );
-    await finishTask(deps.store, reporter, task, 'failed', {
+    await finishTask(deps.store, gateway, task, 'failed', {
       conclusion,
       headline:
         conclusion === 'timed_out' ? 'The agent stopped responding' : 'The agent stopped unexpectedly',

@@ -4,7 +4,7 @@
  */
 import { parseConfig, type RepoConfig } from '../config.js';
 import type { Task } from '../task.js';
-import type { Octokit, RepoRef } from './reporter.js';
+import type { Octokit, RepoRef } from './repository-gateway.js';
 
 export const CONFIG_PATH = '.github/nightshift.yml';
 

@@ -12,7 +12,7 @@ import type { Progress } from '../progress.js';
 import { finalOutput, progressOutput, queuedOutput, trackingComment, type Outcome } from '../report.js';
 import type { Task } from '../task.js';
 import { triggerKind } from '../trigger-kinds/index.js';
-import type { GitHubReporter } from './reporter.js';
+import type { RepositoryGateway } from './repository-gateway.js';
 
 /** What the surface owns on the task record. */
 export type SurfaceFields = Partial<Pick<Task, 'checkRunId' | 'trackingCommentId' | 'headSha'>>;
@@ -20,7 +20,7 @@ export type SurfaceFields = Partial<Pick<Task, 'checkRunId' | 'trackingCommentId
 type Output = { title: string; summary: string };
 
 export class TaskSurface {
-  constructor(private readonly github: GitHubReporter) {}
+  constructor(private readonly github: RepositoryGateway) {}
 
   /**
    * The task is on its way (or waits, saying why): 👀 on the comment that asked, then the queued

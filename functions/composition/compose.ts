@@ -6,7 +6,7 @@
  * NIGHTSHIFT_RUNNER names, child processes by default), and the handlers' dependencies.
  */
 import { ECSClient } from '@aws-sdk/client-ecs';
-import type { Octokit } from '../../core/github/reporter.js';
+import type { Octokit } from '../../core/github/repository-gateway.js';
 import type { Runner } from '../../core/ports.js';
 import type { DispatchDeps } from '../dispatch/dispatch.js';
 import { createProbot } from '../probot.js';

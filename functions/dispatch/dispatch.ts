@@ -6,7 +6,7 @@
  */
 import type { Logger } from 'pino';
 import { configToStore, loadRepoConfig } from '../../core/github/config.js';
-import { GitHubReporter, type Octokit } from '../../core/github/reporter.js';
+import { RepositoryGateway, type Octokit } from '../../core/github/repository-gateway.js';
 import { finishTask, promoteNext, promoteSlotWaiters } from '../../core/lifecycle.js';
 import { mayTrigger, refusalMessage } from '../../core/permissions.js';
 import type { DispatchMessage, Dispatcher, Runner } from '../../core/ports.js';
@@ -39,8 +39,8 @@ export async function handleDispatchMessage(deps: DispatchDeps, message: Dispatc
   else await cancelTasks(deps, message);
 }
 
-function reporterFor(deps: DispatchDeps, octokit: Octokit, task: Task): GitHubReporter {
-  return new GitHubReporter(octokit, task.repository, deps.secrets, deps.detailsUrl);
+function gatewayFor(deps: DispatchDeps, octokit: Octokit, task: Task): RepositoryGateway {
+  return new RepositoryGateway(octokit, task.repository, deps.secrets, deps.detailsUrl);
 }
 
 export async function dispatchTask(deps: DispatchDeps, taskId: string): Promise<void> {
@@ -51,19 +51,19 @@ export async function dispatchTask(deps: DispatchDeps, taskId: string): Promise<
   }
   const log = deps.log.child({ taskId, repository: task.repository });
   const octokit = await deps.octokitFor(task.installationId);
-  const reporter = reporterFor(deps, octokit, task);
-  const surface = new TaskSurface(reporter);
+  const gateway = gatewayFor(deps, octokit, task);
+  const surface = new TaskSurface(gateway);
   let lockTaken = false;
   let slotTaken = false;
   try {
     if (task.cancelRequested) {
-      await finishTask(deps.store, reporter, task, 'cancelled', {
+      await finishTask(deps.store, gateway, task, 'cancelled', {
         conclusion: 'cancelled',
         headline: 'Cancelled before it started',
       });
       return;
     }
-    const prepared = await prepare(deps, reporter, task);
+    const prepared = await prepare(deps, gateway, task);
     if (!prepared) return;
     task = prepared;
 
@@ -81,7 +81,7 @@ export async function dispatchTask(deps: DispatchDeps, taskId: string): Promise<
     const limit = deps.maxConcurrentTasks ?? DEFAULT_MAX_CONCURRENT_TASKS;
     const slot = await deps.store.acquireSlot(task, limit);
     if (!slot.acquired) {
-      await waitForSlot(deps, reporter, task, slot);
+      await waitForSlot(deps, gateway, task, slot);
       return;
     }
     slotTaken = true;
@@ -107,7 +107,7 @@ export async function dispatchTask(deps: DispatchDeps, taskId: string): Promise<
     const current = (await deps.store.get(taskId)) ?? task;
     if (!isTerminal(current.status)) {
       const reason = error instanceof Error ? error.message : String(error);
-      await finishTask(deps.store, reporter, current, 'failed', {
+      await finishTask(deps.store, gateway, current, 'failed', {
         conclusion: 'failure',
         headline: 'Nightshift could not start',
         summary: `Nightshift could not start the agent: ${reason}`,
@@ -125,14 +125,14 @@ export async function dispatchTask(deps: DispatchDeps, taskId: string): Promise<
  */
 async function waitForSlot(
   deps: DispatchDeps,
-  reporter: GitHubReporter,
+  gateway: RepositoryGateway,
   task: Task,
   slot: Extract<SlotResult, { acquired: false }>,
 ): Promise<void> {
   const reason =
     `Waiting for a free slot: ${slot.running} of this installation's tasks are running, the most at ` +
     `once (${slot.limit}, NIGHTSHIFT_MAX_CONCURRENT_TASKS). It starts when one of them ends.`;
-  const ack = await new TaskSurface(reporter).queued(task, reason);
+  const ack = await new TaskSurface(gateway).queued(task, reason);
   await deps.store.transition(task, 'waiting', { ...learned(task), ...ack, waitingFor: 'slot' });
   deps.log.info({ taskId: task.id, running: slot.running, limit: slot.limit }, 'no free slot: task waits');
   await promoteSlotWaiters(deps.store, deps.dispatcher, task.installationId);
@@ -144,10 +144,14 @@ async function waitForSlot(
  * review fixes, the CI-fix budget: `admit` in core/trigger-kinds). Returns the task with what was
  * learned, or undefined when it ended here.
  */
-async function prepare(deps: DispatchDeps, reporter: GitHubReporter, task: Task): Promise<Task | undefined> {
-  const { octokit, ref } = reporter;
+async function prepare(
+  deps: DispatchDeps,
+  gateway: RepositoryGateway,
+  task: Task,
+): Promise<Task | undefined> {
+  const { octokit, ref } = gateway;
   const end = async (status: 'failed' | 'cancelled', outcome: Outcome, comment?: string) => {
-    if (comment) await reporter.upsertComment(task.target.number, task, 'notice', comment);
+    if (comment) await gateway.upsertComment(task.target.number, task, 'notice', comment);
     await finishTask(deps.store, undefined, task, status, outcome);
     return undefined;
   };
@@ -157,18 +161,10 @@ async function prepare(deps: DispatchDeps, reporter: GitHubReporter, task: Task)
   const kind = triggerKind(task.trigger.kind);
   if (kind.startedBy === 'person') {
     const sender = task.trigger.sender ?? task.engineer;
-    const { data: permission } = await octokit.rest.repos.getCollaboratorPermissionLevel({
-      ...ref,
-      username: sender,
-    });
     const allowedUsers = config.ok ? config.config.allowedUsers : [];
-    const verdict = mayTrigger(
-      { permission: permission.permission, role_name: permission.role_name },
-      sender,
-      allowedUsers,
-    );
+    const verdict = mayTrigger(await gateway.permissionOf(sender), sender, allowedUsers);
     if (!verdict.allowed) {
-      await replyToRefusal(deps.store, reporter, deps.log, task, sender, refusalMessage(sender, 'this task'));
+      await replyToRefusal(deps.store, gateway, deps.log, task, sender, refusalMessage(sender, 'this task'));
       return end('failed', { conclusion: 'failure', headline: 'Not permitted', summary: verdict.reason });
     }
   }
@@ -176,7 +172,7 @@ async function prepare(deps: DispatchDeps, reporter: GitHubReporter, task: Task)
   let headSha: string | undefined;
   let branch: string | undefined;
   if (task.target.kind === 'pull_request') {
-    const { data: pr } = await octokit.rest.pulls.get({ ...ref, pull_number: task.target.number });
+    const pr = await gateway.pullRequest(task.target.number);
     if (pr.head.repo?.full_name?.toLowerCase() !== pr.base.repo.full_name.toLowerCase()) {
       return end(
         'failed',
@@ -203,10 +199,10 @@ async function prepare(deps: DispatchDeps, reporter: GitHubReporter, task: Task)
       summary: invalidConfigMessage(config.errors),
     };
     if (headSha) {
-      const shown = await new TaskSurface(reporter).openCheckRun(task, headSha);
-      await finishTask(deps.store, reporter, { ...task, ...shown }, 'failed', outcome, shown);
+      const shown = await new TaskSurface(gateway).openCheckRun(task, headSha);
+      await finishTask(deps.store, gateway, { ...task, ...shown }, 'failed', outcome, shown);
     } else {
-      await finishTask(deps.store, reporter, task, 'failed', outcome);
+      await finishTask(deps.store, gateway, task, 'failed', outcome);
     }
     return undefined;
   }
@@ -259,23 +255,20 @@ async function cancelTasks(
   );
   const first = live[0] ?? tasks[0];
   if (!first) return;
-  const reporter = reporterFor(deps, octokit, first);
-  const { data: permission } = await octokit.rest.repos.getCollaboratorPermissionLevel({
-    ...reporter.ref,
-    username: message.sender,
-  });
-  const config = await loadRepoConfig(octokit, reporter.ref);
+  const gateway = gatewayFor(deps, octokit, first);
+  const permission = await gateway.permissionOf(message.sender);
+  const config = await loadRepoConfig(octokit, gateway.ref);
   const verdict = mayTrigger(permission, message.sender, config.ok ? config.config.allowedUsers : []);
   if (!verdict.allowed) {
     if (message.commentId) {
       const reply = refusalMessage(message.sender, 'stopping a task');
-      await replyToRefusal(deps.store, reporter, deps.log, first, message.sender, reply);
+      await replyToRefusal(deps.store, gateway, deps.log, first, message.sender, reply);
     }
     return;
   }
   for (const task of live) {
     if (task.status === 'queued' || task.status === 'waiting') {
-      await finishTask(deps.store, reporter, task, 'cancelled', {
+      await finishTask(deps.store, gateway, task, 'cancelled', {
         conclusion: 'cancelled',
         headline: `Cancelled by @${message.sender}`,
       });
@@ -286,5 +279,5 @@ async function cancelTasks(
     }
     deps.log.info({ taskId: task.id, by: message.sender }, 'cancel requested');
   }
-  if (message.commentId) await reporter.reactToComment('issue_comment', message.commentId, '+1');
+  if (message.commentId) await gateway.reactToComment('issue_comment', message.commentId, '+1');
 }

@@ -5,7 +5,7 @@
  * agree on which one replies; the others are logged and answered with silence.
  */
 import type { Logger } from 'pino';
-import type { GitHubReporter } from '../../core/github/reporter.js';
+import type { RepositoryGateway } from '../../core/github/repository-gateway.js';
 import type { TaskStore } from '../../core/store/task-store.js';
 import type { Task } from '../../core/task.js';
 
@@ -19,7 +19,7 @@ export function refusalMemoKey(repository: string, targetNumber: number, login: 
 /** Post `body` on the task's target unless this person was answered there within the hour. */
 export async function replyToRefusal(
   store: TaskStore,
-  reporter: GitHubReporter,
+  gateway: RepositoryGateway,
   log: Logger,
   task: Task,
   login: string,
@@ -30,6 +30,6 @@ export async function replyToRefusal(
     log.info({ taskId: task.id, login }, 'refused again within the hour: not replying again');
     return false;
   }
-  await reporter.upsertComment(task.target.number, task, 'notice', body);
+  await gateway.upsertComment(task.target.number, task, 'notice', body);
   return true;
 }

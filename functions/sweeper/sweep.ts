@@ -7,7 +7,7 @@
  *  - running with a lapsed heartbeat (hung or vanished): concluded `timed_out`, runner stopped;
  *  - waiting on a target nobody holds, or for a slot of an installation with one free: promoted.
  */
-import { GitHubReporter } from '../../core/github/reporter.js';
+import { RepositoryGateway } from '../../core/github/repository-gateway.js';
 import { finishTask, promoteNext } from '../../core/lifecycle.js';
 import type { Runner } from '../../core/ports.js';
 import type { Task } from '../../core/task.js';
@@ -54,8 +54,8 @@ export async function sweep(
   for (const task of await deps.store.listStale('queued', ago(limits.queuedMs))) {
     await each(task, async () => {
       if (task.createdAt < ago(limits.giveUpMs)) {
-        const reporter = await reporterFor(deps, task);
-        await finishTask(deps.store, reporter, task, 'failed', {
+        const gateway = await gatewayFor(deps, task);
+        await finishTask(deps.store, gateway, task, 'failed', {
           conclusion: 'failure',
           headline: 'Nightshift could not start',
           summary: 'The task was recorded but never dispatched within an hour. Ask again to retry.',
@@ -105,9 +105,9 @@ export async function sweep(
   return report;
 }
 
-async function reporterFor(deps: SweepDeps, task: Task): Promise<GitHubReporter | undefined> {
+async function gatewayFor(deps: SweepDeps, task: Task): Promise<RepositoryGateway | undefined> {
   try {
-    return new GitHubReporter(await deps.octokitFor(task.installationId), task.repository, deps.secrets);
+    return new RepositoryGateway(await deps.octokitFor(task.installationId), task.repository, deps.secrets);
   } catch (error) {
     deps.log.warn({ err: error, taskId: task.id }, 'sweep: no GitHub access for the task; ending it quietly');
     return undefined;

@@ -7,7 +7,7 @@
 import { createAppAuth } from '@octokit/auth-app';
 import { request } from '@octokit/request';
 import type { Logger } from 'pino';
-import { repoRef } from '../../core/github/reporter.js';
+import { repoRef } from '../../core/github/repository-gateway.js';
 import type { TaskStore } from '../../core/store/task-store.js';
 import {
   AGENT_TOKEN_PERMISSIONS,

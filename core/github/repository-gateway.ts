@@ -1,5 +1,10 @@
 /**
- * Posts what core/report.ts composes: check runs, tracking comments, reactions and replies.
+ * One repository on GitHub, as Nightshift's orchestration needs it: a narrow gateway, so that
+ * dispatch, the agent task and the end of a task never call Octokit themselves. It reads (a
+ * person's permission, the repository, an issue, a pull request, a branch's head, review comments,
+ * other apps' check runs and logs) and writes (pull requests, assignees and reviewers, check runs,
+ * comments, reactions, replies). Which check run or comment shows a task is TaskSurface's choice.
+ *
  * Everything leaving here passes through redaction first. Comments carry a marker and check runs
  * the task id as `external_id`, so a create retried after a 5xx (which GitHub may have carried
  * out) finds the one it already made instead of adding a second.
@@ -25,6 +30,16 @@ const NO_HTTP_RETRIES = { retries: 0 };
 export const CREATE_ATTEMPTS = 4;
 const CREATE_RETRY_BASE_MS = 1000;
 
+type Rest = Octokit['rest'];
+type Data<F extends (...args: never[]) => Promise<{ data: unknown }>> = Awaited<ReturnType<F>>['data'];
+export type RepositoryInfo = Data<Rest['repos']['get']>;
+export type IssueInfo = Data<Rest['issues']['get']>;
+export type PullRequestInfo = Data<Rest['pulls']['get']>;
+export type PullRequestRef = { number: number; html_url: string };
+export type ReviewCommentInfo = Data<Rest['pulls']['listReviewComments']>[number];
+export type CheckRunInfo = Data<Rest['checks']['listForRef']>['check_runs'][number];
+export type AnnotationInfo = Data<Rest['checks']['listAnnotations']>[number];
+
 export type RepoRef = {
   owner: string;
   repo: string;
@@ -36,7 +51,7 @@ export function repoRef(repository: string): RepoRef {
   return { owner, repo };
 }
 
-export class GitHubReporter {
+export class RepositoryGateway {
   readonly ref: RepoRef;
 
   constructor(
@@ -51,6 +66,134 @@ export class GitHubReporter {
   redact(text: string): string {
     return redactSecrets(text, this.secrets());
   }
+
+  // ── reads ───────────────────────────────────────────────────────────────────────────────────
+
+  /** A person's role here (GitHub's collaborator permission): what the permission gate reads. */
+  async permissionOf(login: string): Promise<{ permission: string; role_name?: string }> {
+    const { data } = await this.octokit.rest.repos.getCollaboratorPermissionLevel({
+      ...this.ref,
+      username: login,
+    });
+    return { permission: data.permission, ...(data.role_name ? { role_name: data.role_name } : {}) };
+  }
+
+  async repository(): Promise<RepositoryInfo> {
+    return (await this.octokit.rest.repos.get(this.ref)).data;
+  }
+
+  async issue(number: number): Promise<IssueInfo> {
+    return (await this.octokit.rest.issues.get({ ...this.ref, issue_number: number })).data;
+  }
+
+  async pullRequest(number: number): Promise<PullRequestInfo> {
+    return (await this.octokit.rest.pulls.get({ ...this.ref, pull_number: number })).data;
+  }
+
+  /** The branch's head on GitHub, or undefined when there is no such branch. */
+  async branchHead(branch: string): Promise<string | undefined> {
+    try {
+      return (await this.octokit.rest.git.getRef({ ...this.ref, ref: `heads/${branch}` })).data.object.sha;
+    } catch (error) {
+      if ((error as { status?: number }).status === 404) return undefined;
+      throw error;
+    }
+  }
+
+  async reviewComments(pullNumber: number): Promise<ReviewCommentInfo[]> {
+    return this.octokit.paginate(this.octokit.rest.pulls.listReviewComments, {
+      ...this.ref,
+      pull_number: pullNumber,
+      per_page: 100,
+    });
+  }
+
+  /** Every app's check runs on `sha` (CI's failures are read from here). */
+  async checkRunsOn(sha: string): Promise<CheckRunInfo[]> {
+    return this.octokit.paginate(this.octokit.rest.checks.listForRef, {
+      ...this.ref,
+      ref: sha,
+      per_page: 100,
+    });
+  }
+
+  async annotations(checkRunId: number): Promise<AnnotationInfo[]> {
+    const { data } = await this.octokit.rest.checks.listAnnotations({
+      ...this.ref,
+      check_run_id: checkRunId,
+      per_page: 50,
+    });
+    return data;
+  }
+
+  /** A GitHub Actions job's log, or undefined when GitHub will not give it. */
+  async jobLog(jobId: number): Promise<string | undefined> {
+    try {
+      const { data } = await this.octokit.rest.actions.downloadJobLogsForWorkflowRun({
+        ...this.ref,
+        job_id: jobId,
+      });
+      return String(data);
+    } catch {
+      return undefined;
+    }
+  }
+
+  // ── pull requests ───────────────────────────────────────────────────────────────────────────
+
+  /** The open pull request whose head is `branch` in this repository, if any. */
+  async openPullRequestFrom(branch: string): Promise<PullRequestRef | undefined> {
+    const { data } = await this.octokit.rest.pulls.list({
+      ...this.ref,
+      head: `${this.ref.owner}:${branch}`,
+      state: 'open',
+    });
+    return data[0];
+  }
+
+  async openPullRequest(pull: {
+    head: string;
+    base: string;
+    title: string;
+    body: string;
+    draft: boolean;
+  }): Promise<PullRequestRef> {
+    const { data } = await this.octokit.rest.pulls.create({
+      ...this.ref,
+      ...pull,
+      title: this.redact(pull.title),
+      body: this.redact(pull.body),
+    });
+    return data;
+  }
+
+  async updatePullRequest(number: number, text: { title: string; body: string }): Promise<PullRequestRef> {
+    const { data } = await this.octokit.rest.pulls.update({
+      ...this.ref,
+      pull_number: number,
+      title: this.redact(text.title),
+      body: this.redact(text.body),
+    });
+    return data;
+  }
+
+  async assign(issueNumber: number, logins: string[]): Promise<void> {
+    await this.octokit.rest.issues.addAssignees({
+      ...this.ref,
+      issue_number: issueNumber,
+      assignees: logins,
+    });
+  }
+
+  async requestReview(pullNumber: number, logins: string[]): Promise<void> {
+    await this.octokit.rest.pulls.requestReviewers({
+      ...this.ref,
+      pull_number: pullNumber,
+      reviewers: logins,
+    });
+  }
+
+  // ── check runs, comments, reactions, replies ────────────────────────────────────────────────
 
   /** A new `nightshift` check run on `headSha`, tied to the task by its external id. */
   async createCheckRun(
