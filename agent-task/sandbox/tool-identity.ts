@@ -6,7 +6,7 @@
  * A uid is taken by creating `<lockDir>/<uid>` (mkdir is atomic), in a root-only folder, and only
  * when no process runs as it; it is given back when the task ends.
  */
-import { mkdir, readdir, readFile, rmdir } from 'node:fs/promises';
+import { lstat, mkdir, readdir, readFile, rmdir } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { SandboxError } from './tool-environment.js';
@@ -46,6 +46,7 @@ export async function allocateIdentity(
   lockDir = LOCK_DIR,
 ): Promise<TaskIdentity> {
   await mkdir(lockDir, { recursive: true, mode: 0o700 });
+  await assertPrivateFolder(lockDir);
   const busy = await uidsInUse();
   const size = range.last - range.first + 1;
   for (let attempt = 0; attempt < 64; attempt++) {
@@ -61,6 +62,20 @@ export async function allocateIdentity(
     return { uid, gid: uid, release: () => rmdir(lock).catch(() => undefined) };
   }
   throw new SandboxError(`no free uid in ${range.first}-${range.last}: widen NIGHTSHIFT_TOOL_UIDS`);
+}
+
+/**
+ * The lock folder sits in a shared temp folder that tools running with a uid alone can write: one
+ * they made (or a link they planted) would let them drop other tasks' locks and share a uid. Only
+ * a real folder of ours, closed to everyone else, is used.
+ */
+async function assertPrivateFolder(path: string): Promise<void> {
+  const info = await lstat(path);
+  if (!info.isDirectory() || info.uid !== process.getuid?.() || (info.mode & 0o077) !== 0) {
+    throw new SandboxError(
+      `${path} is not a private folder of this user (a link, another owner, or open to others): remove it and try again`,
+    );
+  }
 }
 
 /** The real uids of every process on the machine (as far as /proc shows them). */

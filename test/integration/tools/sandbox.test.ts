@@ -1,17 +1,20 @@
 import { spawn } from 'node:child_process';
-import { mkdtemp, readFile, rm, stat, writeFile } from 'node:fs/promises';
+import { chown, mkdir, mkdtemp, readdir, readFile, rm, stat, symlink, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import { sandboxCommand, type ToolSandbox } from '../../../agent-task/sandbox/sandbox.js';
 import { runTool } from '../../../agent-task/sandbox/run-tool.js';
-import { DEFAULT_UID_RANGE, parseUidRange } from '../../../agent-task/sandbox/tool-identity.js';
+import {
+  allocateIdentity,
+  DEFAULT_UID_RANGE,
+  parseUidRange,
+} from '../../../agent-task/sandbox/tool-identity.js';
 import { disposeTestSandbox, testSandbox } from '../../support/sandbox.js';
 
 const isRoot = process.getuid?.() === 0;
 
 async function processesOf(uid: number): Promise<number> {
-  const { readdir } = await import('node:fs/promises');
   let count = 0;
   for (const pid of (await readdir('/proc')).filter((n) => /^\d+$/.test(n))) {
     const status = await readFile(`/proc/${pid}/status`, 'utf8').catch(() => '');
@@ -48,6 +51,28 @@ describe('the tools sandbox', () => {
     expect(() => parseUidRange('0-10')).toThrow(/not a uid range/);
     expect(() => parseUidRange('nobody')).toThrow(/not a uid range/);
   });
+
+  it.runIf(isRoot)(
+    'refuses a uid lock folder that a tool could have planted (a link, or a folder of another owner)',
+    async () => {
+      const base = await mkdtemp(join(tmpdir(), 'nightshift-locks-'));
+      cleanup.push(base);
+      const outside = await mkdtemp(join(tmpdir(), 'nightshift-lock-target-'));
+      cleanup.push(outside);
+      await symlink(outside, join(base, 'linked'));
+      await expect(allocateIdentity(DEFAULT_UID_RANGE, join(base, 'linked'))).rejects.toThrow(
+        /not a private folder/,
+      );
+      await mkdir(join(base, 'theirs'), { mode: 0o777 });
+      await chown(join(base, 'theirs'), 3999999, 3999999);
+      await expect(allocateIdentity(DEFAULT_UID_RANGE, join(base, 'theirs'))).rejects.toThrow(
+        /not a private folder/,
+      );
+      expect(await readdir(outside)).toEqual([]);
+      const own = await allocateIdentity(DEFAULT_UID_RANGE, join(base, 'own'));
+      await own.release();
+    },
+  );
 
   it.runIf(isRoot)('gives each task a uid of its own, owning the tools’ folder from the start', async () => {
     const a = await testSandbox();
