@@ -26,9 +26,6 @@ const FARGATE_MEMORY: Record<number, (memory: number) => boolean> = {
   16384: (m) => m >= 32768 && m <= 122880 && m % 8192 === 0,
 };
 
-/** Enough for bursts of deliveries; small enough to protect the account's concurrency pool. */
-const DEFAULT_WEBHOOK_CONCURRENCY = 50;
-
 const text = z.string().trim().min(1);
 const bool = z.preprocess(
   (v) => (typeof v === 'string' ? v.trim().toLowerCase() : v),
@@ -45,6 +42,30 @@ const list = z.preprocess(
   z.array(z.string().trim().min(1)),
 );
 const int = (min: number, max: number) => z.coerce.number().int().min(min).max(max);
+/** A JSON object in `cdk.json`, or `key=value,key=value` on the command line. */
+const tagMap = z.preprocess(
+  (v) =>
+    typeof v === 'string'
+      ? Object.fromEntries(
+          v
+            .split(',')
+            .filter((pair) => pair.trim())
+            .map((pair) => {
+              const at = pair.indexOf('=');
+              return at < 0 ? [pair.trim(), ''] : [pair.slice(0, at).trim(), pair.slice(at + 1).trim()];
+            }),
+        )
+      : v,
+  z.record(
+    z
+      .string()
+      .regex(
+        /^(?!aws:)[\p{L}\p{N}\s_.:/=+@-]{1,128}$/u,
+        'a tag key (1–128 characters, not starting with aws:)',
+      ),
+    z.string().regex(/^[\p{L}\p{N}\s_.:/=+@-]{0,256}$/u, 'a tag value (up to 256 characters)'),
+  ),
+);
 
 const IPV4_CIDR = /^(\d{1,3}\.){3}\d{1,3}\/\d{1,2}$/;
 const IPV6_CIDR = /^[0-9a-f:]+\/\d{1,3}$/i;
@@ -72,11 +93,24 @@ const ConfigShape = z.object({
     })
     .default(30),
 
-  /** An existing VPC to use; unset creates one. Needs credentials at the first synth (a lookup). */
+  /**
+   * An existing VPC to use; unset creates one. Without `subnetIds` it is looked up (credentials at
+   * the first synth); with them nothing is looked up.
+   */
   vpcId: z
     .string()
     .regex(/^vpc-[0-9a-f]+$/, 'a VPC id (vpc-…)')
     .optional(),
+  /** The existing VPC's subnets the agent tasks run in (with `vpcId`); unset picks by `subnetType`. */
+  subnetIds: list.default([]),
+  /** Security groups of the agent tasks in an existing VPC; unset creates one (no inbound, HTTPS out). */
+  securityGroupIds: list.default([]),
+  /**
+   * Interface endpoints for ECR (api, dkr), CloudWatch Logs, Secrets Manager, STS and Lambda, and
+   * gateway endpoints for S3 and DynamoDB, so a narrowed egress still lets Fargate pull the image,
+   * read the secrets and write logs. Interface endpoints are billed per hour and per AZ.
+   */
+  vpcEndpoints: bool.default(false),
   /** `public`: tasks get a public IP in public subnets, no NAT. `private`: private subnets behind NAT. */
   subnetType: z.enum(['public', 'private']).default('public'),
   /** NAT gateways of a new VPC when `subnetType` is `private` (one is enough unless you need AZ redundancy). */
@@ -95,12 +129,15 @@ const ConfigShape = z.object({
   agentImage: text.optional(),
   containerInsights: bool.default(false),
 
-  /** Reserved concurrency of the webhook function; `none` leaves it unreserved. */
+  /**
+   * Reserved concurrency of the webhook function; `none` (the default) leaves it unreserved, since
+   * Lambda keeps 100 of the account's executions unreserved and a new account's limit may be 10.
+   */
   webhookReservedConcurrency: z
     .union([z.literal('none'), z.literal(false), int(1, 1000)], {
       error: 'a number of concurrent executions (1–1000), or "none" to leave the function unreserved',
     })
-    .default(DEFAULT_WEBHOOK_CONCURRENCY)
+    .default('none')
     .transform((v) => (typeof v === 'number' ? v : undefined)),
   /** How long a dispatch event may wait in Lambda's async queue (retries included), in minutes. */
   dispatchMaxEventAgeMinutes: int(1, 360).default(60),
@@ -114,6 +151,11 @@ const ConfigShape = z.object({
   alarmTopicArn: z.string().startsWith('arn:').optional(),
   /** Failed agent tasks within an hour that raise the alarm. */
   failedTasksAlarmThreshold: int(1, 1000).default(3),
+
+  /** Cost-allocation tags on every resource and every agent task (beside `nightshift:stack`). */
+  tags: tagMap.default({ application: 'nightshift' }),
+  /** A managed policy (name or ARN) set as the permissions boundary of every role the stack creates. */
+  permissionsBoundary: text.optional(),
 });
 
 const ConfigSchema = ConfigShape.superRefine((c, ctx) => {
@@ -143,6 +185,31 @@ const ConfigSchema = ConfigShape.superRefine((c, ctx) => {
         code: 'custom',
         path: ['egressPrefixLists', i],
         message: `${id} is not a prefix list id (pl-…)`,
+      });
+    }
+  });
+  if ((c.subnetIds.length || c.securityGroupIds.length) && !c.vpcId) {
+    ctx.addIssue({
+      code: 'custom',
+      path: [c.subnetIds.length ? 'subnetIds' : 'securityGroupIds'],
+      message: 'subnets and security groups of your own need the VPC they belong to: set vpcId too',
+    });
+  }
+  c.subnetIds.forEach((id, i) => {
+    if (!/^subnet-[0-9a-f]+$/.test(id)) {
+      ctx.addIssue({
+        code: 'custom',
+        path: ['subnetIds', i],
+        message: `${id} is not a subnet id (subnet-…)`,
+      });
+    }
+  });
+  c.securityGroupIds.forEach((id, i) => {
+    if (!/^sg-[0-9a-f]+$/.test(id)) {
+      ctx.addIssue({
+        code: 'custom',
+        path: ['securityGroupIds', i],
+        message: `${id} is not a security group id (sg-…)`,
       });
     }
   });

@@ -20,6 +20,7 @@ import { Alarms } from './constructs/alarms.js';
 import { AppSecrets } from './constructs/app-secrets.js';
 import { DeadLetterQueue } from './constructs/dead-letter-queue.js';
 import { Dispatch } from './constructs/dispatch.js';
+import { applyGovernance } from './constructs/governance.js';
 import { Network } from './constructs/network.js';
 import { Sweeper } from './constructs/sweeper.js';
 import { TaskEvents } from './constructs/task-events.js';
@@ -60,11 +61,18 @@ export class NightshiftStack extends Stack {
       );
     }
     const appId = config.appId ?? '';
+    applyGovernance(this, {
+      tags: config.tags,
+      ...(config.permissionsBoundary ? { permissionsBoundary: config.permissionsBoundary } : {}),
+    });
 
     this.tasks = new TasksTable(this, 'Tasks', { tableName: config.tableName });
     this.secrets = new AppSecrets(this, 'Secrets');
     this.network = new Network(this, 'Network', {
       ...(config.vpcId ? { vpcId: config.vpcId } : {}),
+      subnetIds: config.subnetIds,
+      securityGroupIds: config.securityGroupIds,
+      vpcEndpoints: config.vpcEndpoints,
       subnetType: config.subnetType,
       natGateways: config.natGateways,
       maxAzs: config.maxAzs,

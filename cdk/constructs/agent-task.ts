@@ -34,6 +34,14 @@ import type { TasksTable } from './tasks-table.js';
 export const AGENT_CONTAINER_NAME = 'agent';
 
 /**
+ * The only writable places of the container, each a volume on the task's ephemeral storage (the
+ * root filesystem is read-only, so neither the program nor a tool can change the image): the task
+ * folders (the supervisor's repository, the tools' checkout and the tools' home, all under
+ * NIGHTSHIFT_WORK_ROOT) and /tmp (the uid locks, Node's and the tools' temporary files).
+ */
+export const WRITABLE_VOLUMES = { workspace: '/workspace', tmp: '/tmp' } as const;
+
+/**
  * Docker's default capabilities that the supervisor does NOT need. Fargate lets a task drop any
  * capability but add none (except SYS_PTRACE), so "drop ALL, add what we need" is not possible:
  * the set is expressed as what to drop. Kept: CHOWN (give the tools' fresh folder to the task's
@@ -113,6 +121,7 @@ export class AgentTask extends Construct {
     props.tokenFunction.grantInvokeTo(this.taskRole);
 
     this.executionRole = new Role(this, 'ExecutionRole', {
+      // aws:SourceAccount is added to every service trust by cdk/constructs/governance.ts.
       assumedBy: new ServicePrincipal('ecs-tasks.amazonaws.com'),
       description: 'Nightshift agent task: ECS pulls the image, writes logs, injects the secrets',
     });
@@ -142,6 +151,7 @@ export class AgentTask extends Construct {
         ...(props.image ? { image: props.image } : {}),
       }),
       essential: true,
+      readonlyRootFilesystem: true,
       linuxParameters,
       logging: LogDrivers.awsLogs({ logGroup: this.logGroup, streamPrefix: 'agent' }),
       environment: {
@@ -149,11 +159,17 @@ export class AgentTask extends Construct {
         GITHUB_API_URL: props.githubApiUrl,
         NIGHTSHIFT_TOKEN_FUNCTION: props.tokenFunction.functionName,
         LOG_LEVEL: props.logLevel,
+        NIGHTSHIFT_WORK_ROOT: WRITABLE_VOLUMES.workspace,
       },
       secrets: {
         ANTHROPIC_API_KEY: EcsSecret.fromSecretsManager(props.secrets.anthropicApiKey),
       },
     });
+
+    for (const [name, containerPath] of Object.entries(WRITABLE_VOLUMES)) {
+      this.taskDefinition.addVolume({ name });
+      this.container.addMountPoints({ sourceVolume: name, containerPath, readOnly: false });
+    }
 
     Validations.of(this.taskDefinition).acknowledge({
       id: 'AwsSolutions-ECS2',

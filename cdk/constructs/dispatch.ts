@@ -54,7 +54,7 @@ export class Dispatch extends Construct {
         ECS_TASK_DEFINITION: agent.taskDefinition.taskDefinitionArn,
         ECS_CONTAINER_NAME: agent.container.containerName,
         ECS_SUBNETS: network.subnetIds().join(','),
-        ECS_SECURITY_GROUPS: network.securityGroup.securityGroupId,
+        ECS_SECURITY_GROUPS: network.securityGroupIds().join(','),
         ECS_ASSIGN_PUBLIC_IP: String(network.assignPublicIp),
       },
       async: {

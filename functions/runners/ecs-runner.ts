@@ -135,6 +135,8 @@ export class EcsRunner implements Runner {
         containerOverrides: [{ name: this.options.containerName, environment }],
       },
       tags: [{ key: 'nightshift:task', value: task.id }],
+      // The task definition carries the deployment's cost-allocation tags (cdk: nightshift:tags).
+      propagateTags: 'TASK_DEFINITION',
     });
   }
 }

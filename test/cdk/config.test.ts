@@ -7,7 +7,7 @@ const from =
     context[key];
 
 describe('readConfig', () => {
-  it('defaults: public subnets, HTTPS anywhere, 2 vCPU / 4 GiB, 30-day logs, webhook concurrency 50', () => {
+  it('defaults: public subnets, HTTPS anywhere, 2 vCPU / 4 GiB, 30-day logs, the webhook unreserved', () => {
     expect(readConfig(from({}))).toEqual({
       stackName: 'Nightshift',
       githubApiUrl: 'https://api.github.com',
@@ -20,16 +20,43 @@ describe('readConfig', () => {
       maxAzs: 2,
       egressCidrs: ['0.0.0.0/0'],
       egressPrefixLists: [],
+      subnetIds: [],
+      securityGroupIds: [],
+      vpcEndpoints: false,
       agentCpu: 2048,
       agentMemoryMiB: 4096,
       agentArchitecture: 'x86_64',
       containerInsights: false,
-      webhookReservedConcurrency: 50,
+      webhookReservedConcurrency: undefined,
       dispatchMaxEventAgeMinutes: 60,
       maxConcurrentTasks: 5,
       sweepIntervalMinutes: 5,
       failedTasksAlarmThreshold: 3,
+      tags: { application: 'nightshift' },
     });
+  });
+
+  it('reads tags as key=value pairs on the command line, and refuses AWS-reserved keys', () => {
+    expect(readConfig(from({ 'nightshift:tags': 'team=platform, cost-center=42' })).tags).toEqual({
+      team: 'platform',
+      'cost-center': '42',
+    });
+    expect(() => readConfig(from({ 'nightshift:tags': { 'aws:owner': 'x' } }))).toThrow(/nightshift:tags/);
+  });
+
+  it('wants the VPC of explicit subnets and security groups, and ids of the right kind', () => {
+    expect(() => readConfig(from({ 'nightshift:subnetIds': 'subnet-0a1b' }))).toThrow(
+      /nightshift:subnetIds: .*set vpcId too/,
+    );
+    expect(() =>
+      readConfig(
+        from({
+          'nightshift:vpcId': 'vpc-0a1b',
+          'nightshift:subnetIds': 'subnet-0a1b,sg-1',
+          'nightshift:securityGroupIds': 'x',
+        }),
+      ),
+    ).toThrow(/subnetIds.1: sg-1 is not a subnet id[\s\S]*securityGroupIds.0: x is not a security group id/);
   });
 
   it('reads -c strings: numbers, booleans, comma-separated lists, "none"', () => {

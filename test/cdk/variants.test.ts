@@ -89,7 +89,7 @@ group('narrowed egress', () => {
     const separate = Object.values(s.template.findResources('AWS::EC2::SecurityGroupEgress'));
     expect(separate.map((r) => r.Properties)).toEqual([
       {
-        GroupId: { 'Fn::GetAtt': [s.id(s.stack.network.securityGroup), 'GroupId'] },
+        GroupId: { 'Fn::GetAtt': [s.id(s.stack.network.securityGroups[0]!), 'GroupId'] },
         DestinationPrefixListId: 'pl-0123abcd',
         Description: 'HTTPS to pl-0123abcd',
         FromPort: 443,
