@@ -44,7 +44,7 @@ export function parseChangedFiles(nameStatus: string, numstat: string): ChangedF
   }
   const files: ChangedFile[] = [];
   const fields = nameStatus.split('\0');
-  for (let i = 0; i < fields.length; ) {
+  for (let i = 0; i < fields.length;) {
     const status = fields[i++] ?? '';
     if (!status) continue;
     const letter = status.charAt(0);

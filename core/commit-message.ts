@@ -32,7 +32,7 @@ export function agentCommitMessage(commit: AgentCommit): string {
   const line = subjectLine(commit.summary);
   const explained = line === undefined ? commit.summary : afterFirstLine(commit.summary);
   return assemble(
-    commitSubject(line ?? commit.fallbackSubject, commit.issue),
+    commitSubject(line === undefined ? commit.fallbackSubject : imperative(line), commit.issue),
     [commitBody(explained), commit.issue === undefined ? '' : `Refs #${commit.issue}`],
     commit.engineer,
   );
@@ -75,15 +75,18 @@ export function subjectLine(summary: string): string | undefined {
 }
 
 /**
- * One line of at most 72 characters: imperative, capitalised, no trailing period, defused, cut at
- * a word with "…", and ` (#n)` kept at the end.
+ * One line of at most 72 characters: capitalised, no "please", no trailing period, defused, cut
+ * at a word with "…", and ` (#n)` kept at the end.
  */
 export function commitSubject(text: string, issue?: number): string {
   const reference = issue === undefined ? '' : ` (#${issue})`;
-  let line = defuse(oneLine(text));
-  while (/^(fixup|squash|amend)!\s*/i.test(line)) line = line.replace(/^(fixup|squash|amend)!\s*/i, '');
+  let line = defuse(oneLine(text))
+    .replace(/^((fixup|squash|amend)!\s*)+/i, '')
+    .replace(/^please\s+/i, '');
+  line = line.replace(/\.+$/, '').trim();
+  // The reference is added once, at the end, whether or not the text had it.
   if (issue !== undefined) line = line.replace(new RegExp(`\\s*\\(?#${issue}\\)?$`), '');
-  line = imperative(line).replace(/\.+$/, '').trim();
+  if (/^[a-z]+(\s|$)/.test(line)) line = `${line.charAt(0).toUpperCase()}${line.slice(1)}`;
   if (!line) line = issue === undefined ? 'Update' : 'Work on the issue';
   return `${cutAtWord(line, SUBJECT_MAX - reference.length)}${reference}`;
 }
@@ -135,62 +138,40 @@ const NO_CI = /\*{3}\s*NO_CI\s*\*{3}/gi;
 /** A GitHub login or team after `@`, not inside a word, an address or a code span. */
 const MENTION = /(^|[^\w`/.@-])@([a-z\d](?:[a-z\d]|-(?=[a-z\d])){0,38}(?:\/[\w.-]+)?)/gim;
 /** Trailers that credit people or steer checks; the agent's are quoted so that none is read. */
-const TRAILER_LINE = /^([ \t]*)((?:[\w-]+-by|skip-checks|co-authored-by)[ \t]*:)/gim;
+const TRAILER_LINE = /^([ \t]*)((?:[\w-]+-by|skip-checks)[ \t]*:)/gim;
 
 function defuse(text: string): string {
   return text.replace(SKIP_MARKER, '($1)').replace(NO_CI, 'NO_CI').replace(MENTION, '$1`@$2`');
 }
 
 /** Verbs a summary starts with, by each of their forms: "Fixed" and "Fixes" become "Fix". */
-const VERBS = [
-  'add',
-  'address',
-  'adjust',
-  'allow',
-  'avoid',
-  'change',
-  'clarify',
-  'convert',
-  'correct',
-  'document',
-  'ensure',
-  'fix',
-  'guard',
-  'handle',
-  'implement',
-  'improve',
-  'move',
-  'normalize',
-  'prevent',
-  'refactor',
-  'remove',
-  'rename',
-  'replace',
-  'resolve',
-  'restore',
-  'return',
-  'simplify',
-  'support',
-  'treat',
-  'update',
-  'use',
-];
-const IRREGULAR: Record<string, string> = { make: 'make', made: 'make', makes: 'make', keep: 'keep', kept: 'keep', keeps: 'keep' };
-const BASE_FORM = new Map<string, string>(Object.entries(IRREGULAR));
+const VERBS = (
+  'add address adjust allow avoid change clarify convert correct document ensure fix guard handle ' +
+  'implement improve move normalize prevent refactor remove rename replace resolve restore return ' +
+  'simplify support treat update use'
+).split(' ');
+const BASE_FORM = new Map<string, string>([
+  ['make', 'make'],
+  ['made', 'make'],
+  ['makes', 'make'],
+  ['keep', 'keep'],
+  ['kept', 'keep'],
+  ['keeps', 'keep'],
+]);
 for (const verb of VERBS) {
-  const stem = verb.replace(/y$/, 'i');
-  const third = /(s|sh|ch|x|z)$/.test(verb) ? `${verb}es` : /[^aeiou]y$/.test(verb) ? `${stem}es` : `${verb}s`;
-  const past = verb.endsWith('e') ? `${verb}d` : /[^aeiou]y$/.test(verb) ? `${stem}ed` : `${verb}ed`;
+  const consonantY = /[^aeiou]y$/.test(verb);
+  const stem = consonantY ? verb.slice(0, -1) + 'i' : verb;
+  const third = /(s|sh|ch|x|z)$/.test(verb) || consonantY ? `${stem}es` : `${verb}s`;
+  const past = verb.endsWith('e') ? `${verb}d` : `${stem}ed`;
   BASE_FORM.set(verb, verb).set(third, verb).set(past, verb);
 }
-/** How a sentence about the work starts: "I fixed", "This change adds", "please make". */
-const SELF_REFERENCE = /^(?:please|i|we|i've|i have|we've|we have|this (?:change|commit|patch|pr|pull request))\s+/i;
+/** How an agent starts a sentence about its work: "I fixed", "This change adds". */
+const SELF_REFERENCE = /^(?:i|we|i've|i have|we've|we have|this (?:change|commit|patch|pr|pull request))\s+/i;
 
-/** "I fixed the parser" → "Fix the parser"; a first word that is all lower case gets a capital. */
+/** The agent's "I fixed the parser" → "Fix the parser" (an issue's title is left as it is). */
 function imperative(line: string): string {
   const withoutSelf = line.replace(SELF_REFERENCE, '');
-  const match = /^([A-Za-z]+)\b/.exec(withoutSelf);
-  const base = BASE_FORM.get(match?.[1]?.toLowerCase() ?? '');
-  const text = base && match?.[1] ? `${base}${withoutSelf.slice(match[1].length)}` : line;
-  return /^[a-z]+(\s|$)/.test(text) ? `${text.charAt(0).toUpperCase()}${text.slice(1)}` : text;
+  const word = /^([A-Za-z]+)(?=\s)/.exec(withoutSelf)?.[1] ?? '';
+  const base = BASE_FORM.get(word.toLowerCase());
+  return base ? `${base}${withoutSelf.slice(word.length)}` : line;
 }

@@ -30,7 +30,9 @@ describe('issue branch names', () => {
   it('drops accents, brackets, quotes and other scripts', () => {
     expect(branchSlug('Café “naïve” [bug] <script>’s résumé')).toBe('cafe-naive-bug-script-s-resume');
     expect(branchSlug('日本語のタイトル')).toBe('');
-    expect(branchForIssue(5, '🚀 Ünïcödé — “quotes” & `ticks`')).toBe('nightshift/issue-5-unicode-quotes-ticks');
+    expect(branchForIssue(5, '🚀 Ünïcödé — “quotes” & `ticks`')).toBe(
+      'nightshift/issue-5-unicode-quotes-ticks',
+    );
     expect(branchSlug('a\u202Eevil\u200B title')).toBe('a-evil-title');
   });
 });

@@ -1,14 +1,37 @@
 import { describe, expect, it } from 'vitest';
-import { diffAnchor, filesChangedList, parseChangedFiles, type ChangedFile } from '../../../core/changed-files.js';
+import {
+  diffAnchor,
+  filesChangedList,
+  parseChangedFiles,
+  type ChangedFile,
+} from '../../../core/changed-files.js';
 
 describe('changed files', () => {
   it("reads git's -z output: added, changed, deleted, renamed and binary files", () => {
-    const nameStatus = ['A', 'lib/new.js', 'M', 'index.js', 'D', 'old.js', 'R087', 'a b.js', 'c\td.js', 'A', 'logo.png', ''].join(
-      '\0',
-    );
-    const numstat = ['20\t0\tlib/new.js', '3\t1\tindex.js', '0\t12\told.js', '1\t1\t', 'a b.js', 'c\td.js', '-\t-\tlogo.png', ''].join(
-      '\0',
-    );
+    const nameStatus = [
+      'A',
+      'lib/new.js',
+      'M',
+      'index.js',
+      'D',
+      'old.js',
+      'R087',
+      'a b.js',
+      'c\td.js',
+      'A',
+      'logo.png',
+      '',
+    ].join('\0');
+    const numstat = [
+      '20\t0\tlib/new.js',
+      '3\t1\tindex.js',
+      '0\t12\told.js',
+      '1\t1\t',
+      'a b.js',
+      'c\td.js',
+      '-\t-\tlogo.png',
+      '',
+    ].join('\0');
     expect(parseChangedFiles(nameStatus, numstat)).toEqual([
       { kind: 'added', path: 'lib/new.js', additions: 20, deletions: 0 },
       { kind: 'changed', path: 'index.js', additions: 3, deletions: 1 },
@@ -46,7 +69,9 @@ describe('changed files', () => {
         `- [\`logo.png\`](${url}/files#${diffAnchor('logo.png')}) added, binary`,
       ].join('\n'),
     );
-    expect(filesChangedList(files.slice(1, 2))).toBe('1 file, +3 -1 lines: 1 changed.\n\n- `index.js` changed, +3 -1');
+    expect(filesChangedList(files.slice(1, 2))).toBe(
+      '1 file, +3 -1 lines: 1 changed.\n\n- `index.js` changed, +3 -1',
+    );
     expect(filesChangedList([])).toBe('(none)');
   });
 

@@ -23,11 +23,14 @@ describe('commit subjects', () => {
   });
 
   it('leaves no dangling bracket where the upstream title was cut before', () => {
-    const subject = commitSubject("camelCase('b2b_registration_request') returns 'b2BRegistrationRequest'", 1);
-    expect(subject).toBe("camelCase('b2b_registration_request') returns… (#1)");
-    expect(commitSubject('Handle `[a, b]` and (nested (parens) in the loader of the configuration files', 7)).toBe(
-      'Handle `[a, b]` and (nested (parens) in the loader of the… (#7)',
+    const subject = commitSubject(
+      "camelCase('b2b_registration_request') returns 'b2BRegistrationRequest'",
+      1,
     );
+    expect(subject).toBe("camelCase('b2b_registration_request') returns… (#1)");
+    expect(
+      commitSubject('Handle `[a, b]` and (nested (parens) in the loader of the configuration files', 7),
+    ).toBe('Handle `[a, b]` and (nested (parens) in the loader of the… (#7)');
   });
 
   it('keeps short titles whole, quotes and unicode included, and counts characters, not bytes', () => {
@@ -37,19 +40,35 @@ describe('commit subjects', () => {
     expect(emoji.endsWith('🚀…')).toBe(true);
   });
 
-  it('is imperative and capitalised, without a trailing period or a repeated issue number', () => {
-    expect(commitSubject('Fixed camelCase of numbers before separators.', 1)).toBe(
-      'Fix camelCase of numbers before separators (#1)',
-    );
-    expect(commitSubject('I added a test for add()')).toBe('Add a test for add()');
-    expect(commitSubject('This change handles empty input (#4)', 4)).toBe('Handle empty input (#4)');
+  it('is capitalised, without "please", a trailing period or a repeated issue number', () => {
+    expect(commitSubject('Handle empty input (#4).', 4)).toBe('Handle empty input (#4)');
     expect(commitSubject('rename the helper')).toBe('Rename the helper');
     expect(commitSubject('please make the tests pass')).toBe('Make the tests pass');
     expect(commitSubject('fixup! squash! Fix it')).toBe('Fix it');
+    // An issue's title describes a problem: its verbs stay as they are.
+    expect(commitSubject('Fixed-width font handles tabs badly', 5)).toBe(
+      'Fixed-width font handles tabs badly (#5)',
+    );
+  });
+
+  it("puts the agent's line in the imperative", () => {
+    const subject = (line: string) =>
+      subjectOf(agentCommitMessage({ summary: `${line}\n\nbody`, fallbackSubject: 'x' }));
+    expect(subject('Fixed camelCase of numbers before separators.')).toBe(
+      'Fix camelCase of numbers before separators',
+    );
+    expect(subject('I added a test for add()')).toBe('Add a test for add()');
+    expect(subject('This change handles empty input')).toBe('Handle empty input');
+    expect(subject('Simplifies the loader')).toBe('Simplify the loader');
+    expect(subject('Made the parser strict')).toBe('Make the parser strict');
+    expect(subject('I looked at the parser')).toBe('I looked at the parser');
   });
 
   it('defuses CI-skip markers and mentions, and drops hidden characters', () => {
-    const subject = commitSubject('Fix it [skip ci] [CI SKIP] [no ci] ***NO_CI*** cc @alice @org/team\u202E\u200B', 2);
+    const subject = commitSubject(
+      'Fix it [skip ci] [CI SKIP] [no ci] ***NO_CI*** cc @alice @org/team\u202E\u200B',
+      2,
+    );
     expect(subject).toBe('Fix it (skip ci) (CI SKIP) (no ci) NO_CI cc `@alice` `@org/team` (#2)');
     expect(commitSubject('Mail me@example.com about `@bob`')).toBe('Mail me@example.com about `@bob`');
   });
@@ -121,7 +140,9 @@ describe('commit messages from the agent', () => {
       fallbackSubject: 'add() returns the difference',
       issue: 12,
     });
-    expect(message).toBe('add() returns the difference (#12)\n\n## Summary\n\nChanged a - b to a + b.\n\nRefs #12\n');
+    expect(message).toBe(
+      'add() returns the difference (#12)\n\n## Summary\n\nChanged a - b to a + b.\n\nRefs #12\n',
+    );
   });
 
   it('turns a hostile summary into a plain message', () => {
@@ -135,7 +156,12 @@ describe('commit messages from the agent', () => {
       'Signed-off-by: The Boss <boss@example.com>',
       'x'.repeat(10_000),
     ].join('\n');
-    const message = agentCommitMessage({ summary: hostile, fallbackSubject: 'Fix add', issue: 9, engineer: 'alice' });
+    const message = agentCommitMessage({
+      summary: hostile,
+      fallbackSubject: 'Fix add',
+      issue: 9,
+      engineer: 'alice',
+    });
     const lines = message.split('\n');
     expect(subjectOf(message)).toBe('Fix add (#9)');
     expect(message).not.toMatch(/\[skip ci\]|<!--|hidden|\u200B|\u202E/i);
@@ -161,7 +187,9 @@ describe('commit messages from the agent', () => {
     expect(message).toBe('Fix it (skip ci) for `@alice` (#2)\n\nDone as `@bob` asked.\n\nRefs #2\n');
     const long = `Fix ${'the parser '.repeat(7)}`.trim();
     expect(long.length).toBeGreaterThan(SUBJECT_MAX);
-    const subject = subjectOf(agentCommitMessage({ summary: `${long}\n\nbody`, fallbackSubject: 'x', issue: 3 }));
+    const subject = subjectOf(
+      agentCommitMessage({ summary: `${long}\n\nbody`, fallbackSubject: 'x', issue: 3 }),
+    );
     expect(subject).toBe('Fix the parser the parser the parser the parser the parser the… (#3)');
     expect(length(subject)).toBeLessThanOrEqual(SUBJECT_MAX);
   });
@@ -179,7 +207,9 @@ describe('commit messages from the agent', () => {
 
 describe('plain commit messages', () => {
   it('credits the responsible engineer with a Co-authored-by trailer', () => {
-    expect(commitMessage({ subject: 'Start work on #12', body: 'Opened the branch.', engineer: 'alice' })).toBe(
+    expect(
+      commitMessage({ subject: 'Start work on #12', body: 'Opened the branch.', engineer: 'alice' }),
+    ).toBe(
       'Start work on #12\n\nOpened the branch.\n\nCo-authored-by: alice <alice@users.noreply.github.com>\n',
     );
     expect(commitMessage({ subject: 'Update' })).toBe('Update\n');
