@@ -11,6 +11,7 @@
  */
 import { rm, stat } from 'node:fs/promises';
 import { join } from 'node:path';
+import { parseChangedFiles, type ChangedFile } from '../core/changed-files.js';
 import { gitCredentialSetting, type TokenSource } from './github-access.js';
 import { GitError, runGit, type RunGitOptions } from './git.js';
 
@@ -218,10 +219,16 @@ export class OwnRepository {
     return (await this.git(args)).stdout;
   }
 
-  /** Files changed between two commits, with git's status letters. */
-  async changedFiles(from: string, to: string): Promise<string[]> {
-    const { stdout } = await this.git(['diff', '--name-status', '--no-renames', `${from}..${to}`]);
-    return stdout.split('\n').filter(Boolean);
+  /**
+   * Files changed between two commits, renames found, with the lines added and removed. Run here,
+   * on commits, never in the agent's checkout; with the token, because reading line counts may
+   * need a blob this partial clone has not fetched yet.
+   */
+  async changedFiles(from: string, to: string): Promise<ChangedFile[]> {
+    const diff = (format: string) =>
+      this.withToken(['diff', '-z', '-M', format, '--no-color', '--no-ext-diff', '--no-textconv', from, to]);
+    const [nameStatus, numstat] = await Promise.all([diff('--name-status'), diff('--numstat')]);
+    return parseChangedFiles(nameStatus.stdout, numstat.stdout);
   }
 
   /** The branch's sha on the remote and the remote's default branch (its HEAD), in one request. */

@@ -6,10 +6,11 @@
  */
 import { chmod, mkdtemp, rm, rmdir } from 'node:fs/promises';
 import { join } from 'node:path';
+import { branchForIssue } from '../core/branch-name.js';
 import type { RepoConfig } from '../core/config.js';
 import { AgentCheckout, toolsGitConfig } from './agent-checkout.js';
 import { OwnRepository, type Author } from './own-repository.js';
-import { botAuthor, branchForIssue } from './pull-request-text.js';
+import { botAuthor } from './pull-request-text.js';
 import { createSandbox, disposeSandbox, type ToolSandbox } from './sandbox/sandbox.js';
 import type { TaskContext } from './task-context.js';
 import { BashSession } from './tools/bash-session.js';

@@ -5,11 +5,13 @@
  * gateway redacts it.
  */
 import { join } from 'node:path';
+import { filesChangedList } from '../core/changed-files.js';
+import { agentCommitMessage } from '../core/commit-message.js';
 import type { RepoConfig } from '../core/config.js';
 import type { TargetKind } from '../core/task.js';
 import type { AgentResult } from './agent/port.js';
 import type { Prepared, Repository } from './prepare-workspace.js';
-import { checksSection, commitMessage, type CheckResult } from './pull-request-text.js';
+import { checksSection, type CheckResult } from './pull-request-text.js';
 import { refuseSecrets } from './push-protection.js';
 import type { TaskContext } from './task-context.js';
 import { enterPhase, type Ended, type WorkContext } from './work-context.js';
@@ -51,13 +53,20 @@ export async function publish(
   const target = writeBack(ctx);
   const task = ctx.record.task;
   await enterPhase(ctx, 'publishing', 'Committing and pushing', run.usage.turns);
-  const subject = target.subject(task, context);
   // The agent's work arrives as data (a patch the tools print), is checked, and is committed
   // and pushed from our own repository; nothing of the agent's checkout is trusted beyond that.
   const patchFile = join(prepared.taskDir, 'result.patch');
   await prepared.checkout.exportChanges(prepared.baseSha, patchFile);
   const tip = await own.tip(branch);
-  const message = gateway.redact(commitMessage(subject, run.summary, task.engineer));
+  const { fallback, issue } = target.subject(task, context);
+  const message = gateway.redact(
+    agentCommitMessage({
+      summary: gateway.redact(run.summary),
+      fallbackSubject: fallback,
+      ...(issue !== undefined ? { issue } : {}),
+      engineer: task.engineer,
+    }),
+  );
   const sha = await own.commitPatch({
     file: patchFile,
     base: prepared.baseSha,
@@ -95,10 +104,10 @@ export async function publish(
     outcome: {
       conclusion: testsFail ? 'failure' : 'success',
       headline: testsFail ? 'Pushed, but the checks fail' : target.headline,
-      summary: `${run.summary}\n\n**Checks**\n\n${checksSection(checks)}`,
+      summary: `${run.summary}\n\n**Checks**\n\n${checksSection(checks)}\n\n**Files changed**\n\n${filesChangedList(files, destination.pullRequestUrl)}`,
       commitSha: newHead,
       ...(pullRequestUrl ? { pullRequestUrl } : {}),
-      details: `Files changed:\n${files.join('\n')}${lastOutput ? `\n\nLast test output:\n${lastOutput}` : ''}`,
+      ...(lastOutput ? { details: `Last test output:\n${lastOutput}` } : {}),
     },
   };
 }

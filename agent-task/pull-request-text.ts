@@ -1,30 +1,15 @@
 /**
- * What publishing says, as pure functions: branch names, commit messages and the pull request's
- * body. publish.ts posts it; the gateway redacts before anything leaves.
+ * What publishing says, as pure functions: the commit's author and the pull request's body
+ * (branch names and commit messages are core/branch-name.ts and core/commit-message.ts).
+ * publish.ts posts it; the gateway redacts before anything leaves.
  */
+import { filesChangedList, type ChangedFile } from '../core/changed-files.js';
 import { usageLine } from '../core/report.js';
 import type { Task } from '../core/task.js';
 import type { Author } from './own-repository.js';
 
 export function botAuthor(slug: string): Author {
   return { name: `${slug}[bot]`, email: `${slug}[bot]@users.noreply.github.com` };
-}
-
-export function commitMessage(subject: string, body: string, engineer: string): string {
-  const trailer = engineer ? `\n\nCo-authored-by: ${engineer} <${engineer}@users.noreply.github.com>` : '';
-  const text = body.trim() ? `\n\n${body.trim().slice(0, 4000)}` : '';
-  return `${subject.slice(0, 72)}${text}${trailer}\n`;
-}
-
-export function branchForIssue(number: number, title: string): string {
-  const slug = title
-    .toLowerCase()
-    .normalize('NFKD')
-    .replace(/[^a-z0-9]+/g, '-')
-    .replace(/^-+|-+$/g, '')
-    .slice(0, 40)
-    .replace(/-+$/, '');
-  return `nightshift/issue-${number}${slug ? `-${slug}` : ''}`;
 }
 
 export interface CheckResult {
@@ -41,7 +26,9 @@ export function checksSection(checks: CheckResult[]): string {
 export function pullRequestBody(input: {
   issueNumber: number;
   summary: string;
-  files: string[];
+  files: ChangedFile[];
+  /** The pull request's page, to link each file to its diff. */
+  pullRequestUrl?: string;
   checks: CheckResult[];
   task: Task;
   working?: boolean;
@@ -54,12 +41,7 @@ export function pullRequestBody(input: {
     return lines.join('\n');
   }
   lines.push('## Summary', '', input.summary.trim() || '(no summary)', '');
-  lines.push(
-    '## Files changed',
-    '',
-    ...(input.files.length ? input.files.map((f) => `- \`${f.replace(/\t/g, ' ')}\``) : ['(none)']),
-    '',
-  );
+  lines.push('## Files changed', '', filesChangedList(input.files, input.pullRequestUrl), '');
   lines.push('## Checks', '', checksSection(input.checks), '');
   lines.push('## Usage', '', usageLine(input.task.usage), '');
   lines.push(

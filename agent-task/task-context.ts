@@ -31,6 +31,8 @@ export interface TaskContext {
   reviewThreads: ReviewThread[];
   /** Pull request only. */
   baseBranch?: string;
+  /** Pull request only: its page, as GitHub gives it. */
+  pullRequestUrl?: string;
   mergeConflict?: boolean;
 }
 
@@ -87,6 +89,7 @@ export async function gatherContext(github: RepositoryGateway, task: Task): Prom
     context: sections.join('\n\n'),
     reviewThreads: threads,
     baseBranch: pr.base.ref,
+    pullRequestUrl: pr.html_url,
     mergeConflict,
   };
 }

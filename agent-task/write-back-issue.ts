@@ -4,7 +4,8 @@
  * early ("Closes #n", assigned to the engineer), then the check run on that commit; at the end the
  * pull request gets its title, its full body, and a review request.
  */
-import { commitMessage, pullRequestBody } from './pull-request-text.js';
+import { commitMessage } from '../core/commit-message.js';
+import { pullRequestBody } from './pull-request-text.js';
 import { requestReview, startCheckRun, type TargetWriteBack } from './write-back.js';
 
 export const issueWriteBack: TargetWriteBack = {
@@ -13,11 +14,11 @@ export const issueWriteBack: TargetWriteBack = {
     const { own, branch, author } = prepared;
     let pushedSha = prepared.remoteBranchSha;
     if (!pushedSha) {
-      const message = commitMessage(
-        `Start work on #${task.target.number}`,
-        'Nightshift opened this branch to work on the issue.',
-        task.engineer,
-      );
+      const message = commitMessage({
+        subject: `Start work on #${task.target.number}`,
+        body: 'Nightshift opened this branch to work on the issue.',
+        engineer: task.engineer,
+      });
       await own.commitEmpty(branch, message, author);
       pushedSha = await own.push(branch, undefined);
     }
@@ -46,10 +47,10 @@ export const issueWriteBack: TargetWriteBack = {
       result: { ...task.result, pullRequestNumber: pull.number, pullRequestUrl: pull.html_url },
     });
     await startCheckRun(ctx, pushedSha, `**Nightshift** · Working\n\nDraft pull request: ${pull.html_url}`);
-    return { pullNumber: pull.number, pushedSha };
+    return { pullNumber: pull.number, pullRequestUrl: pull.html_url, pushedSha };
   },
 
-  subject: (task, context) => `${context.title} (#${task.target.number})`,
+  subject: (task, context) => ({ fallback: context.title, issue: task.target.number }),
 
   filesSince: (destination, prepared) => destination.pushedSha ?? prepared.baseSha,
 
@@ -64,6 +65,7 @@ export const issueWriteBack: TargetWriteBack = {
         issueNumber: task.target.number,
         summary: pushed.summary,
         files: pushed.files,
+        ...(destination.pullRequestUrl ? { pullRequestUrl: destination.pullRequestUrl } : {}),
         checks: pushed.checks,
         task,
       }),

@@ -3,18 +3,28 @@
  * from the start, the push, the engineer kept assigned and asked to review again, a reply where
  * the person asked, and "Addressed in …" in each review thread the agent was given.
  */
+import { triggerKind } from '../core/trigger-kinds/index.js';
 import { firstLine } from './pull-request-text.js';
 import { replyToTrigger, requestReview, startCheckRun, type TargetWriteBack } from './write-back.js';
 import type { WorkContext } from './work-context.js';
 
 export const pullRequestWriteBack: TargetWriteBack = {
-  async open(ctx, prepared) {
+  async open(ctx, prepared, _repository, context) {
     const task = ctx.record.task;
     await startCheckRun(ctx, task.headSha ?? prepared.baseSha);
-    return { pullNumber: task.target.number, pushedSha: prepared.remoteBranchSha };
+    return {
+      pullNumber: task.target.number,
+      ...(context.pullRequestUrl ? { pullRequestUrl: context.pullRequestUrl } : {}),
+      pushedSha: prepared.remoteBranchSha,
+    };
   },
 
-  subject: (_task, context) => `Nightshift: ${firstLine(context.instructions)}`,
+  // What the person asked for, in their words; what the kind is about when they gave none.
+  subject: (task, context) => {
+    const kind = triggerKind(task.trigger.kind);
+    const asked = context.instructions === kind.defaultInstructions ? '' : firstLine(context.instructions);
+    return { fallback: asked || kind.defaultSubject };
+  },
 
   filesSince: (_destination, prepared) => prepared.baseSha,
 

@@ -5,6 +5,7 @@
  * share and picks one by `task.target.kind`. Where a reply goes depends on the trigger kind
  * (core/trigger-kinds), not on the target.
  */
+import type { ChangedFile } from '../core/changed-files.js';
 import type { RepoConfig } from '../core/config.js';
 import type { RepositoryGateway } from '../core/github/repository-gateway.js';
 import { TaskSurface } from '../core/github/task-surface.js';
@@ -18,13 +19,15 @@ import type { WorkContext } from './work-context.js';
 /** Where the task publishes: the pull request, and the branch's sha as last pushed. */
 export interface Destination {
   pullNumber: number;
+  /** The pull request's page as GitHub gives it (the deployment's own host). */
+  pullRequestUrl?: string;
   pushedSha: string | undefined;
 }
 
 /** What was pushed, for the announcement. */
 export interface Pushed {
   newHead: string;
-  files: string[];
+  files: ChangedFile[];
   summary: string;
   checks: CheckResult[];
 }
@@ -38,8 +41,11 @@ export interface TargetWriteBack {
     context: TaskContext,
     config: RepoConfig,
   ): Promise<Destination>;
-  /** The commit's subject line. */
-  subject(task: Task, context: TaskContext): string;
+  /**
+   * What the commit's subject says when the agent's summary gives no subject line, and the issue
+   * it names (see core/commit-message.ts).
+   */
+  subject(task: Task, context: TaskContext): { fallback: string; issue?: number };
   /** The commit the changed files are listed from. */
   filesSince(destination: Destination, prepared: Prepared): string;
   /** The agent changed nothing and the checks pass: enterPhase so where someone waits for an answer. */

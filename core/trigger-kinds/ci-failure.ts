@@ -12,6 +12,7 @@ export const ciFailure: TriggerKindSpec<'ci_failure'> = {
   engineer: { existingOnly: 'CI failed on a pull request Nightshift never worked on' },
   gathers: () => ({ failingChecks: true, reviewThreads: { select: 'none' } }),
   defaultInstructions: 'Make the failing checks pass.',
+  defaultSubject: 'Fix failing checks',
   async admit(task, config, counters) {
     if (!config.ciFix.enabled) {
       return {

@@ -79,6 +79,8 @@ export interface TriggerKindSpec<K extends TriggerKind = TriggerKind> {
   gathers(trigger: Trigger, instructions: string): Gathering;
   /** What the agent is asked on a pull request when the trigger gives no instructions. */
   readonly defaultInstructions: string;
+  /** The commit's subject then, when the agent's summary does not give one (core/commit-message.ts). */
+  readonly defaultSubject: string;
   /** Where the end is answered on a pull request. */
   replyTo(trigger: Trigger): ReplyPlace;
 }
@@ -93,5 +95,6 @@ export const PERSON_ASKS = {
   instructions: (trigger: Trigger) => trigger.text,
   gathers: () => ({ failingChecks: false, reviewThreads: { select: 'none' } }),
   defaultInstructions: FIX_EVERYTHING,
+  defaultSubject: 'Fix failing checks and review comments',
   replyTo: () => ({ in: 'conversation' }),
 } as const satisfies Omit<TriggerKindSpec, 'kind'>;

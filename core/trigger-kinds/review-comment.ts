@@ -8,6 +8,7 @@ export const reviewComment: TriggerKindSpec<'review_comment'> = {
   ...PERSON_ASKS,
   kind: 'review_comment',
   acknowledgeIn: 'review_comment',
+  defaultSubject: 'Address a review comment',
   gathers: (trigger) => ({
     failingChecks: false,
     reviewThreads: { select: 'comment', commentId: trigger.commentId },

@@ -11,6 +11,7 @@ export const review: TriggerKindSpec<'review'> = {
   ...PERSON_ASKS,
   kind: 'review',
   admit: async (task, config) => refuseReviewFix(task.trigger, config),
+  defaultSubject: 'Address review comments',
   gathers: (trigger) => ({
     failingChecks: false,
     reviewThreads: trigger.reviewId

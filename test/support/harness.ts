@@ -77,10 +77,12 @@ export interface HarnessOptions {
   runner?: Runner;
   /** Tasks per installation at once; the harness lifts the cap unless a test sets it. */
   maxConcurrentTasks?: number;
+  /** The fake GitHub's web host (its `html_url`s), as a GitHub Enterprise Server has its own. */
+  webUrl?: string;
 }
 
 export async function startHarness(options: HarnessOptions = {}): Promise<Harness> {
-  const github = await startFakeGitHub();
+  const github = await startFakeGitHub(options.webUrl ? { webUrl: options.webUrl } : {});
   const model = await startScriptedModel();
   const db = await startTestStore();
   await github.addRepo({ owner: 'acme', name: 'calc', files: options.files ?? CALC_FILES });

@@ -97,6 +97,8 @@ describe('feedback loops on a Nightshift pull request', () => {
     await ciFails(first, 'add(1, 5) broke');
     const second = await head();
     expect(second).not.toBe(first);
+    // The agent gave no subject line: the commit says what the CI fix was for.
+    expect((await h.github.log(REPO, pr.headRef))[0]?.message.split('\n')[0]).toBe('Fix failing checks');
 
     h.model.push(
       editor({ command: 'create', path: 'fix-2.txt', file_text: 'two\n' }),

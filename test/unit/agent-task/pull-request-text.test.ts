@@ -1,21 +1,23 @@
 import { describe, expect, it } from 'vitest';
-import { branchForIssue, commitMessage } from '../../../agent-task/pull-request-text.js';
+import { diffAnchor } from '../../../core/changed-files.js';
+import { pullRequestBody } from '../../../agent-task/pull-request-text.js';
 import { trimLog } from '../../../agent-task/task-context.js';
+import { task } from '../../support/task-fixture.js';
 
 describe('publishing text', () => {
-  it('names issue branches nightshift/issue-<n>-<slug>', () => {
-    expect(branchForIssue(12, 'Fix: add() returns the DIFFERENCE!')).toBe(
-      'nightshift/issue-12-fix-add-returns-the-difference',
+  it("lists the pull request's files as a person reads them, linked to its files view", () => {
+    const body = pullRequestBody({
+      issueNumber: 1,
+      summary: 'Fix camelCase\n\nDetails.',
+      files: [{ kind: 'changed', path: 'index.js', additions: 2, deletions: 1 }],
+      pullRequestUrl: 'https://github.example.com/acme/calc/pull/4',
+      checks: [],
+      task: task(),
+    });
+    expect(body).toContain(
+      `## Files changed\n\n1 file, +2 -1 lines: 1 changed.\n\n- [\`index.js\`](https://github.example.com/acme/calc/pull/4/files#${diffAnchor('index.js')}) changed, +2 -1\n`,
     );
-    expect(branchForIssue(3, '')).toBe('nightshift/issue-3');
-    expect(branchForIssue(4, 'x'.repeat(100)).length).toBeLessThanOrEqual('nightshift/issue-4-'.length + 40);
-  });
-
-  it('credits the responsible engineer with a Co-authored-by trailer', () => {
-    const message = commitMessage('Fix add (#12)', 'Changed a - b to a + b.', 'alice');
-    expect(message).toMatch(
-      /^Fix add \(#12\)\n\nChanged a - b to a \+ b\.\n\nCo-authored-by: alice <alice@users\.noreply\.github\.com>\n$/,
-    );
+    expect(body).not.toMatch(/\bM\t/);
   });
 
   it('keeps the end of a CI log without timestamps or group markers', () => {
