@@ -11,7 +11,7 @@
  * Wiring only: the flow is scripts/demo/run-demo.ts, what it starts scripts/demo/world.ts.
  */
 import { parseArgs } from 'node:util';
-import { Printer } from './demo/report.js';
+import { Printer, printWhereToLook } from './demo/report.js';
 import { runDemo } from './demo/run-demo.js';
 import { startWorld } from './demo/world.js';
 
@@ -29,6 +29,9 @@ function options(): { exit: boolean; verbose: boolean } {
   }
 }
 
+/** What waits for Ctrl-C: `stop` ends the process. */
+const untilStopped = new Promise<number>(() => undefined);
+
 async function main(): Promise<number> {
   const { exit, verbose } = options();
   process.env.AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED ??= 'true';
@@ -36,24 +39,30 @@ async function main(): Promise<number> {
   out.line('Starting the demo: the stand-ins of GitHub and of the model, then the app…');
   const starting = startWorld(verbose ? { serverLog: process.stderr } : {});
   // Ctrl-C at any moment, the start included, takes down whatever was started.
-  let stopping = false;
+  const stopping = new AbortController();
   const stop = (code: number) => {
-    if (stopping) return;
-    stopping = true;
-    out.line('\nStopping the demo: the app, its tasks and the stand-ins; removing its folders…');
+    if (stopping.signal.aborted) return;
+    out.line('\nStopping the demo: the app and its task, the stand-ins; removing its folders…');
+    out.mute();
+    stopping.abort();
     void starting
       .then((world) => world.close())
       .catch(() => undefined)
-      .then(() => process.exit(code));
+      .then(() => {
+        process.stdout.write('Stopped.\n');
+        process.exit(code);
+      });
   };
   process.on('SIGINT', () => stop(130));
   process.on('SIGTERM', () => stop(143));
 
   const world = await starting;
-  const outcome = await runDemo(world, out).catch(async (error: unknown) => {
+  const outcome = await runDemo(world, out, stopping.signal).catch(async (error: unknown) => {
+    if (stopping.signal.aborted) return undefined; // stopped mid-flow: stop() ends the process
     await world.close();
     throw error;
   });
+  if (!outcome || stopping.signal.aborted) return untilStopped;
   if (exit) {
     await world.close();
     out.line(
@@ -61,8 +70,9 @@ async function main(): Promise<number> {
     );
     return outcome.ok ? 0 : 1;
   }
+  printWhereToLook(out, world, outcome);
   out.line(`The app keeps running. Ctrl-C stops it and the stand-ins, and removes ${world.root}.`);
-  return new Promise<number>(() => undefined); // the servers keep the process alive until Ctrl-C
+  return untilStopped; // the servers keep the process alive
 }
 
 main().then(

@@ -9,8 +9,7 @@ import { formatDuration } from '../../core/status/format-duration.js';
 import { statusLabel, taskDurationMs } from '../../core/status/task-row.js';
 import { terminalSafe } from '../../core/status/terminal-safe.js';
 import type { Task } from '../../core/task.js';
-import type { IssueRecord } from '../../test/support/fake-github/index.js';
-import type { PullRequestView } from './pull-request.js';
+import type { DemoOutcome } from './run-demo.js';
 import type { World } from './world.js';
 
 export const DEMO_BANNER = 'DEMO: GitHub and Claude are simulated on this machine; nothing leaves it.';
@@ -18,7 +17,21 @@ export const DEMO_BANNER = 'DEMO: GitHub and Claude are simulated on this machin
 /** Numbered steps and plain lines on one output. */
 export class Printer {
   private steps = 0;
-  constructor(readonly stream: Output) {}
+  private muted = false;
+  /** Writes only until `mute()`: once the demo is stopping, the flow's lines would mislead. */
+  readonly stream: Output;
+
+  constructor(out: Output) {
+    this.stream = {
+      write: (text: string) => this.muted || out.write(text),
+      ...(out.isTTY === undefined ? {} : { isTTY: out.isTTY }),
+      ...(out.columns === undefined ? {} : { columns: out.columns }),
+    };
+  }
+
+  mute(): void {
+    this.muted = true;
+  }
 
   line(text = ''): void {
     this.stream.write(`${text}\n`);
@@ -48,10 +61,7 @@ export function printBanner(out: Printer, world: World): void {
   out.line();
 }
 
-export function printOutcome(
-  out: Printer,
-  outcome: { task: Task; pullRequest: PullRequestView | undefined; ok: boolean },
-): void {
+export function printOutcome(out: Printer, outcome: Pick<DemoOutcome, 'task' | 'pullRequest'>): void {
   const { task, pullRequest: pr } = outcome;
   const took = formatDuration(taskDurationMs(task, new Date()));
   out.step(`Task ${task.id} ${statusLabel(task)} in ${took}: ${usageLine(task.usage)} (simulated usage)`);
@@ -84,13 +94,8 @@ export function printProblem(out: Printer, world: World, task: Task): void {
   out.line();
 }
 
-export function printWhereToLook(
-  out: Printer,
-  world: World,
-  task: Task,
-  pr: PullRequestView | undefined,
-  issue: IssueRecord | undefined,
-): void {
+export function printWhereToLook(out: Printer, world: World, outcome: DemoOutcome): void {
+  const { task, pullRequest: pr, issue } = outcome;
   const status = world.server.statusUrl();
   const token = new URL(status).searchParams.get('token') ?? '';
   const rows: Array<[string, string]> = [

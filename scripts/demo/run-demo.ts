@@ -7,13 +7,14 @@ import { follow } from '../../cli/follow.js';
 import { createProgressDisplay } from '../../cli/progress-display.js';
 import { sleep } from '../../core/sleep.js';
 import type { Task } from '../../core/task.js';
-import { payloadFor } from '../../test/support/fake-github/index.js';
+import { payloadFor, type IssueRecord } from '../../test/support/fake-github/index.js';
 import { newestPullRequest, readPullRequest, type PullRequestView } from './pull-request.js';
-import { printBanner, printOutcome, printProblem, printWhereToLook, type Printer } from './report.js';
+import { printBanner, printOutcome, printProblem, type Printer } from './report.js';
 import { DEMO_ISSUE, DEMO_REPO_NAME, ENGINEER, LABEL, REPORTER } from './story.js';
 import type { World } from './world.js';
 
 export interface DemoOutcome {
+  issue: IssueRecord;
   task: Task;
   pullRequest: PullRequestView | undefined;
   /** Whether the whole flow did what it shows: task succeeded, draft PR, check run concluded. */
@@ -33,7 +34,8 @@ async function until<T>(what: string, timeoutMs: number, probe: () => Promise<T 
   }
 }
 
-export async function runDemo(world: World, out: Printer): Promise<DemoOutcome> {
+/** `signal` aborts the flow (Ctrl-C): the task is left to the server's shutdown. */
+export async function runDemo(world: World, out: Printer, signal?: AbortSignal): Promise<DemoOutcome> {
   const { github, server } = world;
   printBanner(out, world);
 
@@ -63,6 +65,7 @@ export async function runDemo(world: World, out: Printer): Promise<DemoOutcome> 
     onUpdate: (update) => display.update(update),
   });
   display.done();
+  if (signal?.aborted) return { issue, task, pullRequest: undefined, ok: false };
 
   // The store is the source of truth and ends first; GitHub is told right after.
   const checkRun =
@@ -80,8 +83,7 @@ export async function runDemo(world: World, out: Printer): Promise<DemoOutcome> 
     pullRequest?.draft === true &&
     checkRun?.conclusion === 'success' &&
     world.model.errors.length === 0;
-  printOutcome(out, { task, pullRequest, ok });
+  printOutcome(out, { task, pullRequest });
   if (!ok) printProblem(out, world, task);
-  printWhereToLook(out, world, task, pullRequest, github.issue(DEMO_REPO_NAME, issue.number));
-  return { task, pullRequest, ok };
+  return { issue, task, pullRequest, ok };
 }

@@ -39,8 +39,10 @@ ${refresh ? '<meta http-equiv="refresh" content="2">' : ''}<title>${esc(title)}<
 ${body}</body></html>`;
 }
 
+/** Markdown shown as written, less its HTML comments, which GitHub does not show either. */
 function text(body: string | null): string {
-  return body ? `<pre>${esc(body)}</pre>` : '<p class="meta">No description.</p>';
+  const shown = body?.replace(/<!--[\s\S]*?-->\n?/g, '').trim();
+  return shown ? `<pre>${esc(shown)}</pre>` : '<p class="meta">No description.</p>';
 }
 
 function diffHtml(diff: string): string {

@@ -5,8 +5,9 @@
  * as `npm start` runs it, pointed at the stand-ins by its environment.
  *
  * The server is isolated from the user's own setup: its working folder is an empty folder of the
- * demo's (so no `.env` of theirs is read), its data folder is the demo's too (never `.data/`), and
- * every variable it needs is set here, with a generated App key and webhook secret.
+ * demo's (so no `.env` of theirs is read), its data folder and its tasks' workspaces are the
+ * demo's too (never `.data/`), and every variable it needs is set here, with a generated App key
+ * and webhook secret. Removing the demo's folder removes everything it made.
  */
 import { randomBytes } from 'node:crypto';
 import { chmod, mkdir, mkdtemp, rm } from 'node:fs/promises';
@@ -19,7 +20,7 @@ import { DEMO_FILES, DEMO_REPO, DEMO_REPO_NAME, ENGINEER, REPORTER, demoScript }
 import { startWebView, type WebView } from './web-view.js';
 
 /** How long the server lets a running task finish when the demo is stopped mid-task. */
-const SHUTDOWN_GRACE_MS = 5_000;
+const SHUTDOWN_GRACE_MS = 3_000;
 
 export interface World {
   /** The demo's own folder: the server's data and working folders; removed at the end. */
@@ -77,6 +78,9 @@ export async function startWorld(options: WorldOptions = {}): Promise<World> {
     const dataDir = join(root, 'data');
     const appDir = join(root, 'app');
     await mkdir(appDir);
+    // The tasks' workspaces too: what a task stopped mid-way leaves goes with the demo's folder.
+    const tasksDir = join(root, 'tasks');
+    await mkdir(tasksDir, { mode: 0o711 });
 
     // The fake hands out its pages' addresses (`html_url`), so the pages listen first.
     const shown: { github?: FakeGitHub } = {};
@@ -101,6 +105,7 @@ export async function startWorld(options: WorldOptions = {}): Promise<World> {
       cwd: appDir,
       env: {
         TMPDIR: tmpdir(),
+        NIGHTSHIFT_WORK_ROOT: tasksDir,
         NIGHTSHIFT_RUNNER: 'local',
         NIGHTSHIFT_PROGRESS_INTERVAL_MS: '500',
         NIGHTSHIFT_SHUTDOWN_GRACE_MS: String(SHUTDOWN_GRACE_MS),
