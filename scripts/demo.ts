@@ -9,6 +9,9 @@
  *   npm run demo -- --verbose    also print the server's log as it comes
  *
  * Wiring only: the flow is scripts/demo/run-demo.ts, what it starts scripts/demo/world.ts.
+ * package.json runs it with `node --import tsx`, not tsx's CLI: the CLI relays Ctrl-C to its child
+ * and SIGKILLs it unless it answers within tens of milliseconds, which a busy machine misses, and
+ * then nothing would be cleaned up.
  */
 import { parseArgs } from 'node:util';
 import { Printer, printWhereToLook } from './demo/report.js';
@@ -42,7 +45,9 @@ async function main(): Promise<number> {
   const stopping = new AbortController();
   const stop = (code: number) => {
     if (stopping.signal.aborted) return;
-    out.line('\nStopping the demo: the app and its task, the stand-ins; removing its folders…');
+    out.line(
+      '\nStopping the demo: cancelling the task, then the app and the stand-ins; removing its folders…',
+    );
     out.mute();
     stopping.abort();
     void starting

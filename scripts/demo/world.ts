@@ -13,14 +13,20 @@ import { randomBytes } from 'node:crypto';
 import { chmod, mkdir, mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { cancelTask } from '../../cli/cancel.js';
+import { isTerminal } from '../../core/task.js';
 import { startFakeGitHub, type FakeGitHub } from '../../test/support/fake-github/index.js';
 import { startLocalServer, type LocalServer } from '../../test/support/local-server.js';
 import { startScriptedModel, type ScriptedModel } from '../../test/support/scripted-model/index.js';
 import { DEMO_FILES, DEMO_REPO, DEMO_REPO_NAME, ENGINEER, REPORTER, demoScript } from './story.js';
 import { startWebView, type WebView } from './web-view.js';
 
-/** How long the server lets a running task finish when the demo is stopped mid-task. */
-const SHUTDOWN_GRACE_MS = 3_000;
+/**
+ * How long the server lets a running task finish when the demo is stopped mid-task. The demo
+ * cancels it first, so it ends at its next turn, by itself: its tools stopped, its workspace and
+ * its tools' uid given back. Only past this does the server end the agent process by signal.
+ */
+const SHUTDOWN_GRACE_MS = 20_000;
 
 export interface World {
   /** The demo's own folder: the server's data and working folders; removed at the end. */
@@ -51,6 +57,13 @@ class Teardown {
     })();
     return this.done;
   }
+}
+
+/** Sets the cancel flag of every task not yet ended, as `nightshift cancel` does. */
+async function cancelUnfinished(server: LocalServer): Promise<void> {
+  const { store } = await server.store();
+  const unfinished = (await store.listRecent(50)).filter((task) => !isTerminal(task.status));
+  await Promise.all(unfinished.map((task) => cancelTask(store, task.id)));
 }
 
 async function stopServer(server: LocalServer): Promise<void> {
@@ -113,6 +126,7 @@ export async function startWorld(options: WorldOptions = {}): Promise<World> {
       },
     });
     teardown.push(() => stopServer(server));
+    teardown.push(() => cancelUnfinished(server));
     if (options.serverLog) {
       const sink = options.serverLog;
       sink.write(server.output());
