@@ -41,7 +41,7 @@ export async function runDemo(world: World, out: Printer, signal?: AbortSignal):
 
   const issue = github.addIssue(DEMO_REPO_NAME, { ...DEMO_ISSUE, user: REPORTER });
   out.step(`${REPORTER} opens issue #${issue.number}: ${issue.title}`);
-  issue.labels.push(LABEL);
+  issue.labels.push(LABEL); // GitHub labels the issue, then tells the app
   const payload = await payloadFor(github, DEMO_REPO_NAME, 'issues', 'labeled', {
     issue: { number: issue.number },
     label: { name: LABEL },
@@ -63,6 +63,7 @@ export async function runDemo(world: World, out: Printer, signal?: AbortSignal):
   const task = await follow(store, queued.id, {
     intervalMs: 250,
     onUpdate: (update) => display.update(update),
+    ...(signal ? { signal } : {}),
   });
   display.done();
   if (signal?.aborted) return { issue, task, pullRequest: undefined, ok: false };
