@@ -15,6 +15,8 @@ import { afterEach, describe, expect, it } from 'vitest';
 import { DEMO_BANNER } from '../../scripts/demo/report.js';
 
 const PROJECT = resolve(import.meta.dirname, '../..');
+/** About half a minute each on an idle 2-core machine; several times that on a busy one. */
+const TIMEOUT_MS = 180_000;
 
 interface Run {
   tmp: string;
@@ -103,43 +105,51 @@ afterEach(async () => {
 });
 
 describe('npm run demo', () => {
-  it('--exit: labels the issue, the task opens a draft PR with the fix, then exits 0 leaving nothing', async () => {
-    const run = await startDemo(['--exit']);
-    const { code } = await run.exited;
-    const output = run.output();
-    expect(code, output).toBe(0);
+  it(
+    '--exit: labels the issue, the task opens a draft PR with the fix, then exits 0 leaving nothing',
+    async () => {
+      const run = await startDemo(['--exit']);
+      const { code } = await run.exited;
+      const output = run.output();
+      expect(code, output).toBe(0);
 
-    expect(output).toContain(DEMO_BANNER);
-    expect(output).toMatch(/ada \(write access\) labels it `agent`.*answers 20\d/);
-    expect(output).toMatch(/Task \w+ succeeded in \d+s/);
-    expect(output).toContain('Draft pull request #2: pluralize(0, "file") says "0 file"');
-    expect(output).toMatch(
-      /nightshift\/issue-1-[\w-]+ → main · assigned to ada · check run nightshift: success/,
-    );
-    // The pull request's text as Nightshift wrote it, and the fix in its diff.
-    expect(output).toContain('│ Closes #1');
-    expect(output).toContain('│ - `npm test`: passed');
-    expect(output).toContain("│ -  return `${count} ${count > 1 ? noun + 's' : noun}`;");
-    expect(output).toContain("│ +  return `${count} ${count === 1 ? noun : noun + 's'}`;");
+      expect(output).toContain(DEMO_BANNER);
+      expect(output).toMatch(/ada \(write access\) labels it `agent`.*answers 20\d/);
+      expect(output).toMatch(/Task \w+ succeeded in \d+s/);
+      expect(output).toContain('Draft pull request #2: pluralize(0, "file") says "0 file"');
+      expect(output).toMatch(
+        /nightshift\/issue-1-[\w-]+ → main · assigned to ada · check run nightshift: success/,
+      );
+      // The pull request's text as Nightshift wrote it, and the fix in its diff.
+      expect(output).toContain('│ Closes #1');
+      expect(output).toContain('│ - `npm test`: passed');
+      expect(output).toContain("│ -  return `${count} ${count > 1 ? noun + 's' : noun}`;");
+      expect(output).toContain("│ +  return `${count} ${count === 1 ? noun : noun + 's'}`;");
 
-    expect(existsSync(demoFolder(output))).toBe(false);
-    expect(await leftIn(run)).toEqual([]);
-    expect(await processesOf(run)).toEqual([]);
-  });
+      expect(existsSync(demoFolder(output))).toBe(false);
+      expect(await leftIn(run)).toEqual([]);
+      expect(await processesOf(run)).toEqual([]);
+    },
+    TIMEOUT_MS,
+  );
 
-  it('Ctrl-C while the task runs: the app, its task and the stand-ins stop, and nothing is left', async () => {
-    const run = await startDemo([]);
-    await waitForOutput(run, 'running · working');
-    run.interrupt();
-    const { code, signal } = await run.exited;
-    const output = run.output();
-    expect({ code, signal }, output).not.toEqual({ code: 0, signal: null });
-    expect(output).toContain('Stopping the demo');
-    expect(output).toContain('Stopped.');
-    expect(output).not.toContain('The app keeps running');
+  it(
+    'Ctrl-C while the task runs: the app, its task and the stand-ins stop, and nothing is left',
+    async () => {
+      const run = await startDemo([]);
+      await waitForOutput(run, 'running · working');
+      run.interrupt();
+      const { code, signal } = await run.exited;
+      const output = run.output();
+      expect({ code, signal }, output).not.toEqual({ code: 0, signal: null });
+      expect(output).toContain('Stopping the demo');
+      expect(output).toContain('Stopped.');
+      expect(output).not.toContain('The app keeps running');
 
-    expect(existsSync(demoFolder(output))).toBe(false);
-    expect(await leftIn(run)).toEqual([]);
-    expect(await processesOf(run)).toEqual([]);
-  });
+      expect(existsSync(demoFolder(output))).toBe(false);
+      expect(await leftIn(run)).toEqual([]);
+      expect(await processesOf(run)).toEqual([]);
+    },
+    TIMEOUT_MS,
+  );
 });
