@@ -80,7 +80,14 @@ export class LocalRunner implements Runner {
   constructor(private readonly options: LocalRunnerOptions) {}
 
   async start(task: Task): Promise<string> {
-    const [file, ...args] = this.options.command ?? [process.execPath, '--import', 'tsx', AGENT_TASK_ENTRY];
+    // tsx by its own address: a bare `--import tsx` is looked up from the working folder, which
+    // need not be this project's (npm start run from elsewhere, or the demo's empty folder).
+    const [file, ...args] = this.options.command ?? [
+      process.execPath,
+      '--import',
+      import.meta.resolve('tsx'),
+      AGENT_TASK_ENTRY,
+    ];
     if (!file) throw new Error('LocalRunner: empty command');
     const child = spawn(file, args, {
       env: { ...agentProcessEnv(this.options.env), TASK_ID: task.id },
