@@ -56,12 +56,16 @@ export async function compose(
     log,
     secrets,
     maxConcurrentTasks: options.maxConcurrentTasks ?? env.NIGHTSHIFT_MAX_CONCURRENT_TASKS,
+    ...(env.NIGHTSHIFT_MAX_DEPLOYMENT_TASKS !== undefined
+      ? { maxDeploymentTasks: env.NIGHTSHIFT_MAX_DEPLOYMENT_TASKS }
+      : {}),
   };
   return {
     ...intake,
     octokitFor,
     deps,
     ...(local ? { local } : {}),
-    sweep: (sweepOptions = {}) => sweep({ ...deps, ...sweepOptions }),
+    sweep: (sweepOptions = {}) =>
+      sweep({ ...deps, maxTaskMinutes: env.NIGHTSHIFT_MAX_TASK_MINUTES, ...sweepOptions }),
   };
 }
