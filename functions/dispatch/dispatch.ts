@@ -6,8 +6,10 @@
  * carries out cancel requests (`/agent stop`, Cancel button).
  *
  * The same task may be dispatched twice at once (an async invoke is delivered at least once, and
- * the sweeper sends a task queued for minutes again): both take the same-holder lock and slot,
- * only one moves the task to `dispatched`, and the other, finding it moved on, does nothing.
+ * the sweeper sends a task queued for minutes again). The first to claim the task's current
+ * version goes on, and a second copy stops before it writes anything to GitHub; should both get
+ * past (the claim lapsed), only one moves the task to `dispatched`, and the other, finding it
+ * moved on, does nothing.
  */
 import type { Logger } from 'pino';
 import { configToStore, loadRepoConfig } from '../../core/github/config.js';
@@ -44,6 +46,13 @@ export interface DispatchDeps {
 
 export const DEFAULT_MAX_CONCURRENT_TASKS = 5;
 
+/**
+ * How long one dispatch holds its claim on a version of a task: longer than a dispatch runs (the
+ * function's timeout is 2 minutes), short enough that a dispatch that died holding it delays the
+ * sweeper's next try by minutes only.
+ */
+export const DISPATCH_CLAIM_SECONDS = 5 * 60;
+
 export async function handleDispatchMessage(deps: DispatchDeps, message: DispatchMessage): Promise<void> {
   if (message.type === 'dispatch') await dispatchTask(deps, message.taskId);
   else await cancelTasks(deps, message);
@@ -60,6 +69,10 @@ export async function dispatchTask(deps: DispatchDeps, taskId: string): Promise<
     return;
   }
   const log = deps.log.child({ taskId, repository: task.repository });
+  if (!(await deps.store.claimMemo(`dispatch#${task.id}#${task.version}`, DISPATCH_CLAIM_SECONDS))) {
+    log.info({ version: task.version }, 'dispatch: another dispatch of the task is under way');
+    return;
+  }
   const octokit = await deps.octokitFor(task.installationId);
   const gateway = gatewayFor(deps, octokit, task);
   const surface = new TaskSurface(gateway);
