@@ -27,6 +27,8 @@ describe('readConfig', () => {
       webhookReservedConcurrency: 50,
       dispatchMaxEventAgeMinutes: 60,
       maxConcurrentTasks: 5,
+      maxDeploymentTasks: 20,
+      maxTaskMinutes: 120,
       sweepIntervalMinutes: 5,
       failedTasksAlarmThreshold: 3,
     });
