@@ -34,6 +34,8 @@ const Env = z.object({
     .default(10 * 60_000),
   /** How long a configured "minute" is (limits.minutes, setupTimeoutMinutes); tests shorten it. */
   NIGHTSHIFT_MINUTE_MS: z.coerce.number().int().positive().default(60_000),
+  /** The deployment's maximum of a repository's `limits.minutes`. */
+  NIGHTSHIFT_MAX_TASK_MINUTES: z.coerce.number().int().positive().optional(),
   LOG_LEVEL: z.string().default('info'),
 });
 
@@ -87,6 +89,7 @@ async function main(): Promise<void> {
         progressIntervalMs: env.NIGHTSHIFT_PROGRESS_INTERVAL_MS,
         commandTimeoutMs: env.NIGHTSHIFT_COMMAND_TIMEOUT_MS,
         minuteMs: env.NIGHTSHIFT_MINUTE_MS,
+        ...(env.NIGHTSHIFT_MAX_TASK_MINUTES ? { maxTaskMinutes: env.NIGHTSHIFT_MAX_TASK_MINUTES } : {}),
       },
       env.TASK_ID,
     );

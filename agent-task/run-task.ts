@@ -134,7 +134,7 @@ async function work(ctx: WorkContext): Promise<Ended> {
   const { octokit, ref } = ctx.gateway;
   await enterPhase(ctx, 'preparing', 'Reading the repository and its configuration');
   const repository = await ctx.gateway.repository();
-  const config = await taskConfig(ctx.record.task, octokit, ref);
+  const config = await taskConfig(ctx.record.task, octokit, ref, ctx.deps.maxTaskMinutes);
   if (!config.ok) {
     const summary = invalidConfigMessage(config.errors);
     return {

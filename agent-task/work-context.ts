@@ -31,6 +31,8 @@ export interface AgentTaskDeps {
   progressIntervalMs?: number;
   /** How long a configured minute is; default 60,000 (tests shorten it). */
   minuteMs?: number;
+  /** The deployment's maximum of `limits.minutes` (NIGHTSHIFT_MAX_TASK_MINUTES). */
+  maxTaskMinutes?: number;
   /** Per-command time limit for the agent's shell. */
   commandTimeoutMs?: number;
 }

@@ -143,6 +143,13 @@ const ConfigShape = z.object({
   dispatchMaxEventAgeMinutes: int(1, 360).default(60),
   /** Agent tasks of one GitHub App installation running at once; more wait for a free slot. */
   maxConcurrentTasks: int(1, 1000).default(5),
+  /**
+   * Agent tasks of the whole deployment running at once (NIGHTSHIFT_MAX_DEPLOYMENT_TASKS); more
+   * wait. Keep it under the account's Fargate vCPU quota divided by `agentCpu`'s vCPUs.
+   */
+  maxDeploymentTasks: int(1, 10000).default(20),
+  /** The most minutes a task may run, whatever a repository's `limits.minutes` says. */
+  maxTaskMinutes: int(5, 24 * 60).default(120),
   /** How often the sweeper runs, in minutes (an EventBridge schedule). */
   sweepIntervalMinutes: int(1, 60).default(5),
 

@@ -22,6 +22,7 @@ import { DeadLetterQueue } from './constructs/dead-letter-queue.js';
 import { Dispatch } from './constructs/dispatch.js';
 import { applyGovernance } from './constructs/governance.js';
 import { Network } from './constructs/network.js';
+import { RuntimeGuards } from './constructs/runtime-guards.js';
 import { Sweeper } from './constructs/sweeper.js';
 import { TaskEvents } from './constructs/task-events.js';
 import { TasksTable } from './constructs/tasks-table.js';
@@ -44,6 +45,7 @@ export class NightshiftStack extends Stack {
   readonly taskEvents: TaskEvents;
   readonly sweeper: Sweeper;
   readonly alarms: Alarms;
+  readonly guards: RuntimeGuards;
 
   constructor(scope: Construct, id: string, props: NightshiftStackProps) {
     super(scope, id, {
@@ -168,6 +170,25 @@ export class NightshiftStack extends Stack {
       failedTasksThreshold: config.failedTasksAlarmThreshold,
       ...(config.alarmEmail ? { alarmEmail: config.alarmEmail } : {}),
       ...(config.alarmTopicArn ? { alarmTopicArn: config.alarmTopicArn } : {}),
+    });
+
+    this.guards = new RuntimeGuards(this, 'Guards', {
+      environment: {
+        APP_ID: appId,
+        TABLE_NAME: this.tasks.table.tableName,
+        GITHUB_API_URL: config.githubApiUrl,
+        LOG_LEVEL: config.logLevel,
+      },
+      tasks: this.tasks,
+      secrets: this.secrets,
+      agent: this.agent,
+      dispatch: this.dispatch.handler,
+      sweeper: this.sweeper.handler,
+      webhook: this.webhook.handler,
+      maxDeploymentTasks: config.maxDeploymentTasks,
+      maxTaskMinutes: config.maxTaskMinutes,
+      ...(this.alarms.topic ? { topic: this.alarms.topic } : {}),
+      logRetention,
     });
 
     new CfnOutput(this, 'WebhookUrl', {

@@ -142,6 +142,16 @@ export type RepoConfig = z.output<typeof configSchema>;
 
 export const DEFAULT_CONFIG: RepoConfig = configSchema.parse({});
 
+/**
+ * The config as the deployment allows it: `limits.minutes` at most `maxMinutes`
+ * (NIGHTSHIFT_MAX_TASK_MINUTES), whatever the repository asks; the sweeper stops a runner that
+ * outlives that maximum and a grace.
+ */
+export function withinDeploymentLimits(config: RepoConfig, maxMinutes: number | undefined): RepoConfig {
+  if (maxMinutes === undefined || config.limits.minutes <= maxMinutes) return config;
+  return { ...config, limits: { ...config.limits, minutes: maxMinutes } };
+}
+
 export type ParseResult = { ok: true; config: RepoConfig } | { ok: false; errors: string[] };
 
 /** The JSON schema of the file as people write it (defaults applied, so nothing is required). */

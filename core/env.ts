@@ -27,6 +27,10 @@ const EnvSchema = z.object({
   NIGHTSHIFT_LABEL: z._default(nonEmpty, 'agent'),
   /** Tasks of one installation dispatched or running at once; more wait for a free slot. */
   NIGHTSHIFT_MAX_CONCURRENT_TASKS: z._default(positiveInt, 5),
+  /** Tasks of the whole deployment dispatched or running at once (the account's quota); unset: no cap. */
+  NIGHTSHIFT_MAX_DEPLOYMENT_TASKS: z.optional(positiveInt),
+  /** The most `limits.minutes` any repository may set; runners older than it (+ grace) are stopped. */
+  NIGHTSHIFT_MAX_TASK_MINUTES: z._default(positiveInt, 120),
   PORT: z._default(positiveInt, 3000),
   LOG_LEVEL: z._default(z.enum(['trace', 'debug', 'info', 'warn', 'error', 'fatal']), 'info'),
 });

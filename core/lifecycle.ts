@@ -88,7 +88,17 @@ export async function promoteNext(
 ): Promise<string | undefined> {
   const onTarget = await promoteOnTarget(store, dispatcher, ended.repository, ended.target.number);
   const forSlot = await promoteSlotWaiters(store, dispatcher, ended.installationId);
-  return onTarget ?? forSlot[0];
+  const forCapacity = await promoteCapacityWaiters(store, dispatcher, await freeDeploymentSlots(store));
+  return onTarget ?? forSlot[0] ?? forCapacity[0];
+}
+
+/**
+ * How many tasks waiting for capacity an ended task makes room for: the deployment's free slots
+ * under its cap, or one (its runner's share of the capacity) when there is no cap.
+ */
+async function freeDeploymentSlots(store: TaskStore): Promise<number> {
+  const usage = await store.slotUsage('deployment');
+  return usage.limit === undefined ? 1 : usage.limit - usage.running;
 }
 
 async function promoteOnTarget(
@@ -129,6 +139,30 @@ export async function promoteSlotWaiters(
       started.push(next.id);
       free--;
     }
+  }
+  return started;
+}
+
+/**
+ * Send up to `count` tasks waiting for capacity (the deployment's cap, or the runner's capacity or
+ * quota) back to dispatch, oldest first, among those waiting since before `before`. Dispatch tries
+ * again; one still without capacity waits again, saying so. The sweeper calls this every run, an
+ * ended task for the room it made.
+ */
+export async function promoteCapacityWaiters(
+  store: TaskStore,
+  dispatcher: Dispatcher,
+  count: number,
+  before: string = END_OF_TIME,
+): Promise<string[]> {
+  if (count <= 0) return [];
+  const waiting = (await store.listStale('waiting', before))
+    .filter((t) => t.waitingFor === 'capacity')
+    .sort((a, b) => (a.createdAt < b.createdAt ? -1 : a.createdAt > b.createdAt ? 1 : 0));
+  const started: string[] = [];
+  for (const next of waiting) {
+    if (started.length >= count) break;
+    if (await promote(store, dispatcher, next)) started.push(next.id);
   }
   return started;
 }

@@ -36,12 +36,33 @@ export interface RunnerStartHooks {
   tokenNonce?: string;
 }
 
+/** A runner alive now, as the runner itself knows it (not as the store says). */
+export interface LiveRunner {
+  runnerId: string;
+  startedAt: Date;
+  /** The task it was started for, where the runner knows it. */
+  taskId?: string;
+}
+
 export interface Runner {
   start(task: Task, hooks?: RunnerStartHooks): Promise<string>;
   /** Stop a runner that hangs (its heartbeat lapsed); a runner already gone is not an error. */
   stop(runnerId: string, reason: string): Promise<void>;
+  /**
+   * Every agent runner of this deployment alive now (ECS tasks of the cluster, local children), so
+   * the sweeper can stop one that has run past the hard maximum whatever the store says.
+   */
+  listLive?(): Promise<LiveRunner[]>;
 }
 
 export class RunnerStartError extends Error {
-  override readonly name = 'RunnerStartError';
+  override readonly name: string = 'RunnerStartError';
+}
+
+/**
+ * No runner now for want of capacity or quota (Fargate capacity, the account's vCPU limit): not the
+ * task's fault, so it waits and is tried again rather than failed. The message says why.
+ */
+export class RunnerCapacityError extends RunnerStartError {
+  override readonly name = 'RunnerCapacityError';
 }

@@ -11,11 +11,15 @@ export type TaskStatus =
 
 export const TERMINAL_STATUSES: readonly TaskStatus[] = ['succeeded', 'failed', 'cancelled'];
 
-/** Which statuses may follow which. `waiting` is a task queued behind another on the same target. */
+/**
+ * Which statuses may follow which. `waiting` is a task queued behind another on the same target,
+ * for one of its installation's slots, or for capacity (a dispatched task whose runner was refused
+ * for capacity or quota goes back to wait rather than fail).
+ */
 const TRANSITIONS: Record<TaskStatus, readonly TaskStatus[]> = {
   queued: ['dispatched', 'waiting', 'failed', 'cancelled'],
   waiting: ['queued', 'failed', 'cancelled'],
-  dispatched: ['running', 'failed', 'cancelled'],
+  dispatched: ['running', 'waiting', 'failed', 'cancelled'],
   running: ['succeeded', 'failed', 'cancelled'],
   succeeded: [],
   failed: [],
@@ -44,6 +48,8 @@ export function canTransition(from: TaskStatus, to: TaskStatus): boolean {
 export function assertTransition(taskId: string, from: TaskStatus, to: TaskStatus): void {
   if (!canTransition(from, to)) throw new IllegalTransitionError(taskId, from, to);
 }
+
+export type WaitingFor = 'slot' | 'capacity';
 
 export type TargetKind = 'issue' | 'pull_request';
 
@@ -142,9 +148,10 @@ export interface Task {
   config?: RepoConfig;
   /**
    * Why a `waiting` task waits: unset, behind another task on its target; `slot`, for one of its
-   * installation's slots (it holds its target's lock meanwhile).
+   * installation's slots (it holds its target's lock meanwhile); `capacity`, for the deployment's
+   * cap or for the runner's capacity (it holds what it took; the sweeper sends it back to dispatch).
    */
-  waitingFor?: 'slot';
+  waitingFor?: WaitingFor;
   usage: Usage;
   result?: TaskResult;
   error?: string;

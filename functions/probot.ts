@@ -1,14 +1,15 @@
 /** One place that builds the Probot instance (GitHub App auth) from the validated environment. */
 import type { Logger } from 'pino';
 import { Probot } from 'probot';
-import type { AppEnv } from '../core/env.js';
+import type { AppCredentialsEnv } from '../core/env.js';
 import { NightshiftOctokit } from '../core/github/octokit.js';
 
-export function createProbot(env: AppEnv, log: Logger): Probot {
+/** The webhook secret only where webhooks are verified with it (the redelivery acts as the App). */
+export function createProbot(env: AppCredentialsEnv & { WEBHOOK_SECRET?: string }, log: Logger): Probot {
   return new Probot({
     appId: env.APP_ID,
     privateKey: env.privateKey,
-    secret: env.WEBHOOK_SECRET,
+    ...(env.WEBHOOK_SECRET ? { secret: env.WEBHOOK_SECRET } : {}),
     baseUrl: env.GITHUB_API_URL,
     log: log.child({ name: 'probot' }),
     Octokit: NightshiftOctokit,

@@ -2,7 +2,7 @@
  * Reads `.github/nightshift.yml` through Probot's config plugin (so an organisation-wide default in
  * the org's `.github` repository works) and validates it.
  */
-import { parseConfig, type RepoConfig } from '../config.js';
+import { parseConfig, withinDeploymentLimits, type RepoConfig } from '../config.js';
 import type { Task } from '../task.js';
 import type { Octokit, RepoRef } from './repository-gateway.js';
 
@@ -35,8 +35,14 @@ export function configToStore(config: RepoConfig): RepoConfig | undefined {
 /**
  * The task's configuration: the one dispatch resolved with the installation's access and stored
  * on the task (validated again: it is data read back from the store), else read from the
- * repository now.
+ * repository now; within the deployment's maximum of minutes.
  */
-export async function taskConfig(task: Task, octokit: Octokit, ref: RepoRef): Promise<ConfigResult> {
-  return task.config ? parseConfig(task.config) : loadRepoConfig(octokit, ref);
+export async function taskConfig(
+  task: Task,
+  octokit: Octokit,
+  ref: RepoRef,
+  maxMinutes?: number,
+): Promise<ConfigResult> {
+  const result = task.config ? parseConfig(task.config) : await loadRepoConfig(octokit, ref);
+  return result.ok ? { ok: true, config: withinDeploymentLimits(result.config, maxMinutes) } : result;
 }

@@ -44,6 +44,7 @@ import type {
   CreateResult,
   LockResult,
   LogEntry,
+  SlotPool,
   SlotResult,
   SlotUsage,
   TaskChanges,
@@ -130,8 +131,12 @@ export class DynamoTaskStore implements TaskStore {
     return acquireSlot(this.table, task, limit);
   }
 
-  slotUsage(installationId: number): Promise<SlotUsage> {
-    return slotUsage(this.table, installationId);
+  acquireDeploymentSlot(task: Task, limit: number): Promise<SlotResult> {
+    return acquireSlot(this.table, task, limit, 'deployment');
+  }
+
+  slotUsage(pool: SlotPool): Promise<SlotUsage> {
+    return slotUsage(this.table, pool);
   }
 
   // ── lists ───────────────────────────────────────────────────────────────────────────────────

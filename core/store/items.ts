@@ -13,6 +13,7 @@
  * | engineer | ENGINEER#<repo>#<n>         | ENGINEER              | login (first writer wins)         |
  * | label    | REPO#<repo>                 | LABEL                 | label (from the repo's config)    |
  * | slots    | SLOTS#<installation id>     | SLOTS                 | holders (string set), limit       |
+ * | slots    | SLOTS#deployment            | SLOTS                 | the same, for the whole deployment |
  * | memo     | MEMO#<key>                  | MEMO                  | expiresAt: as claimed (e.g. 1 h)  |
  */
 import type { Task, TaskStatus } from '../task.js';
@@ -34,8 +35,11 @@ export const lockKey = (repository: string, targetNumber: number): Key => ({
   pk: `LOCK#${repository.toLowerCase()}#${targetNumber}`,
   sk: 'LOCK',
 });
-/** One per installation: the tasks holding one of its slots (installation-slots.ts). */
-export const slotsKey = (installationId: number): Key => ({ pk: `SLOTS#${installationId}`, sk: 'SLOTS' });
+/**
+ * One per installation, and one for the whole deployment: the tasks holding one of its slots
+ * (installation-slots.ts). An installation id is a number, so `deployment` never collides with one.
+ */
+export const slotsKey = (pool: number | 'deployment'): Key => ({ pk: `SLOTS#${pool}`, sk: 'SLOTS' });
 export const memoKey = (key: string): Key => ({ pk: `MEMO#${key}`, sk: 'MEMO' });
 export const counterKey = (key: string): Key => ({ pk: `COUNTER#${key}`, sk: 'COUNTER' });
 export const repoLabelKey = (repository: string): Key => ({

@@ -47,6 +47,9 @@ export interface SlotUsage {
   limit?: number;
 }
 
+/** Whose slots: one installation's (by its id), or the whole deployment's. */
+export type SlotPool = number | 'deployment';
+
 export type SlotResult = { acquired: true } | ({ acquired: false } & Required<SlotUsage>);
 
 /** Fields any update may change; status changes go through `transition`. */
@@ -113,7 +116,12 @@ export interface TaskStore {
    * same transaction. Throws TaskFinishedError if the stored task is already finished.
    */
   acquireSlot(task: Task, limit: number): Promise<SlotResult>;
-  slotUsage(installationId: number): Promise<SlotUsage>;
+  /**
+   * The same for one of the deployment's slots (NIGHTSHIFT_MAX_DEPLOYMENT_TASKS), so that the
+   * whole deployment stays under the account's quota; given back by the same terminal write.
+   */
+  acquireDeploymentSlot(task: Task, limit: number): Promise<SlotResult>;
+  slotUsage(pool: SlotPool): Promise<SlotUsage>;
   /** Who holds the target's lock, if anyone. */
   lockHolder(repository: string, targetNumber: number): Promise<string | undefined>;
   /** Tasks of one target, oldest first. */

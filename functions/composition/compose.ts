@@ -11,6 +11,7 @@ import type { Runner } from '../../core/ports.js';
 import type { DispatchDeps } from '../dispatch/dispatch.js';
 import { createProbot } from '../probot.js';
 import { ecsRunnerFromEnv } from '../runners/ecs-runner.js';
+import { redeliverFailed, type RedeliveryReport } from '../redelivery/redeliver.js';
 import { sweep, type SweepDeps, type SweepReport } from '../sweeper/sweep.js';
 import { composeIntake, type CompositionOptions, type IntakeComposition } from './compose-intake.js';
 import { composeLocal, type LocalParts } from './compose-local.js';
@@ -29,6 +30,8 @@ export interface Composition extends IntakeComposition {
   local?: LocalParts;
   /** One sweep, stopping runners through `deps.runner`. */
   sweep(options?: Pick<SweepDeps, 'now'>): Promise<SweepReport>;
+  /** Ask GitHub again for the webhook deliveries that failed (functions/redelivery/). */
+  redeliver(): Promise<RedeliveryReport>;
 }
 
 export async function compose(
@@ -56,12 +59,17 @@ export async function compose(
     log,
     secrets,
     maxConcurrentTasks: options.maxConcurrentTasks ?? env.NIGHTSHIFT_MAX_CONCURRENT_TASKS,
+    ...(env.NIGHTSHIFT_MAX_DEPLOYMENT_TASKS !== undefined
+      ? { maxDeploymentTasks: env.NIGHTSHIFT_MAX_DEPLOYMENT_TASKS }
+      : {}),
   };
   return {
     ...intake,
     octokitFor,
     deps,
     ...(local ? { local } : {}),
-    sweep: (sweepOptions = {}) => sweep({ ...deps, ...sweepOptions }),
+    redeliver: () => redeliverFailed({ store, log, appOctokit: () => probot.auth() as Promise<Octokit> }),
+    sweep: (sweepOptions = {}) =>
+      sweep({ ...deps, maxTaskMinutes: env.NIGHTSHIFT_MAX_TASK_MINUTES, ...sweepOptions }),
   };
 }

@@ -1,18 +1,25 @@
 /**
  * Dispatch: the slow half of intake, after GitHub has its answer. For one task: permission gate,
  * repository config, the target's lock (or a place in its queue), one of the installation's slots
- * (or a place among the tasks waiting for one), an acknowledgement where a person looks, and the
- * runner. Also carries out cancel requests (`/agent stop`, Cancel button).
+ * (or a place among the tasks waiting for one), one of the deployment's slots and the runner's
+ * capacity (or a wait for them), an acknowledgement where a person looks, and the runner. Also
+ * carries out cancel requests (`/agent stop`, Cancel button).
+ *
+ * The same task may be dispatched twice at once (an async invoke is delivered at least once, and
+ * the sweeper sends a task queued for minutes again). The first to claim the task's current
+ * version goes on, and a second copy stops before it writes anything to GitHub; should both get
+ * past (the claim lapsed), only one moves the task to `dispatched`, and the other, finding it
+ * moved on, does nothing.
  */
 import type { Logger } from 'pino';
 import { configToStore, loadRepoConfig } from '../../core/github/config.js';
 import { RepositoryGateway, type Octokit } from '../../core/github/repository-gateway.js';
 import { finishTask, promoteNext, promoteSlotWaiters } from '../../core/lifecycle.js';
 import { mayTrigger, refusalMessage } from '../../core/permissions.js';
-import type { DispatchMessage, Dispatcher, Runner } from '../../core/ports.js';
+import { RunnerCapacityError, type DispatchMessage, type Dispatcher, type Runner } from '../../core/ports.js';
 import { invalidConfigMessage, refusalForFork, type Outcome } from '../../core/report.js';
 import { RetriesExhaustedError } from '../../core/store/retry.js';
-import type { SlotResult, TaskStore } from '../../core/store/task-store.js';
+import { VersionConflictError, type SlotResult, type TaskStore } from '../../core/store/task-store.js';
 import { withFreshTask } from '../../core/store/with-fresh-task.js';
 import { newTokenNonce } from '../../core/task-token.js';
 import { triggerKind } from '../../core/trigger-kinds/index.js';
@@ -30,9 +37,21 @@ export interface DispatchDeps {
   detailsUrl?: (task: Task) => string | undefined;
   /** Tasks of one installation dispatched or running at once (NIGHTSHIFT_MAX_CONCURRENT_TASKS). */
   maxConcurrentTasks?: number;
+  /**
+   * Tasks of the whole deployment dispatched or running at once (NIGHTSHIFT_MAX_DEPLOYMENT_TASKS),
+   * to keep the account under its quota; unset, no deployment-wide cap.
+   */
+  maxDeploymentTasks?: number;
 }
 
 export const DEFAULT_MAX_CONCURRENT_TASKS = 5;
+
+/**
+ * How long one dispatch holds its claim on a version of a task: longer than a dispatch runs (the
+ * function's timeout is 2 minutes), short enough that a dispatch that died holding it delays the
+ * sweeper's next try by minutes only.
+ */
+export const DISPATCH_CLAIM_SECONDS = 5 * 60;
 
 export async function handleDispatchMessage(deps: DispatchDeps, message: DispatchMessage): Promise<void> {
   if (message.type === 'dispatch') await dispatchTask(deps, message.taskId);
@@ -50,11 +69,16 @@ export async function dispatchTask(deps: DispatchDeps, taskId: string): Promise<
     return;
   }
   const log = deps.log.child({ taskId, repository: task.repository });
+  if (!(await deps.store.claimMemo(`dispatch#${task.id}#${task.version}`, DISPATCH_CLAIM_SECONDS))) {
+    log.info({ version: task.version }, 'dispatch: another dispatch of the task is under way');
+    return;
+  }
   const octokit = await deps.octokitFor(task.installationId);
   const gateway = gatewayFor(deps, octokit, task);
   const surface = new TaskSurface(gateway);
   let lockTaken = false;
   let slotTaken = false;
+  let dispatchedHere = false;
   try {
     if (task.cancelRequested) {
       await finishTask(deps.store, gateway, task, 'cancelled', {
@@ -85,6 +109,16 @@ export async function dispatchTask(deps: DispatchDeps, taskId: string): Promise<
       return;
     }
     slotTaken = true;
+    if (deps.maxDeploymentTasks !== undefined) {
+      const room = await deps.store.acquireDeploymentSlot(task, deps.maxDeploymentTasks);
+      if (!room.acquired) {
+        const reason =
+          `Waiting for capacity: ${room.running} tasks of this Nightshift deployment are running, the most ` +
+          `at once (${room.limit}, NIGHTSHIFT_MAX_DEPLOYMENT_TASKS). It starts when one of them ends.`;
+        await waitForCapacity(deps, gateway, task, reason);
+        return;
+      }
+    }
     const ack = await surface.queued(task);
     // A new nonce per dispatch: the agent shows it to get tokens; the record keeps its hash.
     const { nonce, hash } = newTokenNonce();
@@ -94,17 +128,34 @@ export async function dispatchTask(deps: DispatchDeps, taskId: string): Promise<
       tokenNonceHash: hash,
       ...(task.config ? { config: task.config } : {}),
     });
+    dispatchedHere = true;
     const dispatched = task;
-    const runnerId = await deps.runner.start(task, {
-      onRetry: (reason, attempt) =>
-        surface.waiting(dispatched, `Waiting for a runner (attempt ${attempt}): ${reason}`),
-      tokenNonce: nonce,
-    });
+    let runnerId: string;
+    try {
+      runnerId = await deps.runner.start(task, {
+        onRetry: (reason, attempt) =>
+          surface.waiting(dispatched, `Waiting for a runner (attempt ${attempt}): ${reason}`),
+        tokenNonce: nonce,
+      });
+    } catch (error) {
+      if (!(error instanceof RunnerCapacityError)) throw error;
+      // No capacity (or the account's quota) now: the task waits, as for a slot, and the sweeper
+      // (or the next task to end) sends it back here.
+      await waitForCapacity(deps, gateway, task, `Waiting for capacity: ${error.message}`);
+      return;
+    }
     await recordRunner(deps.store, task.id, runnerId);
     log.info({ runnerId }, 'runner started');
   } catch (error) {
-    log.error({ err: error }, 'dispatch failed');
     const current = (await deps.store.get(taskId)) ?? task;
+    if (!dispatchedHere && movedOn(current, error)) {
+      // Another dispatch of the same task got there first: its runner is the task's. A conflict
+      // that left the task queued (a cancel request landed meanwhile) is dispatched once more.
+      log.info({ status: current.status, err: error }, 'dispatch: another dispatch has the task');
+      if (current.status === 'queued') await deps.dispatcher.send({ type: 'dispatch', taskId });
+      return;
+    }
+    log.error({ err: error }, 'dispatch failed');
     if (!isTerminal(current.status)) {
       const reason = error instanceof Error ? error.message : String(error);
       await finishTask(deps.store, gateway, current, 'failed', {
@@ -136,6 +187,32 @@ async function waitForSlot(
   await deps.store.transition(task, 'waiting', { ...learned(task), ...ack, waitingFor: 'slot' });
   deps.log.info({ taskId: task.id, running: slot.running, limit: slot.limit }, 'no free slot: task waits');
   await promoteSlotWaiters(deps.store, deps.dispatcher, task.installationId);
+}
+
+/**
+ * No capacity: the deployment's slots are all taken, or the runner was refused for capacity or
+ * quota. The task waits with what it holds (it stays next on its target and in its installation),
+ * says why where the person looks, and goes back to dispatch when the sweeper next runs or a task
+ * ends (lifecycle.ts `promoteCapacityWaiters`).
+ */
+async function waitForCapacity(
+  deps: DispatchDeps,
+  gateway: RepositoryGateway,
+  task: Task,
+  reason: string,
+): Promise<void> {
+  const ack = await new TaskSurface(gateway).queued(task, reason);
+  await deps.store.transition(task, 'waiting', { ...learned(task), ...ack, waitingFor: 'capacity' });
+  deps.log.info({ taskId: task.id, reason }, 'no capacity: task waits');
+}
+
+/**
+ * Whether the task moved on under a dispatch that did not move it: dispatched or running (by
+ * another dispatch), or any live status after a lost race on its record.
+ */
+function movedOn(current: Task, error: unknown): boolean {
+  if (current.status === 'dispatched' || current.status === 'running') return true;
+  return error instanceof VersionConflictError && !isTerminal(current.status);
 }
 
 /**

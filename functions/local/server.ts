@@ -22,6 +22,8 @@ import { webhookHandler } from '../webhook/node-webhooks.js';
 
 const GRACE_MS = Number(process.env.NIGHTSHIFT_SHUTDOWN_GRACE_MS ?? 60_000);
 const SWEEP_INTERVAL_MS = Number(process.env.NIGHTSHIFT_SWEEP_INTERVAL_MS ?? 60_000);
+/** Deliveries GitHub could not make while this server was down are asked for again (as on AWS). */
+const REDELIVERY_INTERVAL_MS = 10 * 60_000;
 const WEBHOOK_PATH = '/api/github/webhooks';
 
 export function dataDir(): string {
@@ -80,6 +82,10 @@ async function main(): Promise<void> {
   const sweeper = setInterval(() => {
     void composition.sweep().catch((error: unknown) => log.error({ err: error }, 'sweep failed'));
   }, SWEEP_INTERVAL_MS);
+  const redeliver = () =>
+    void composition.redeliver().catch((error: unknown) => log.warn({ err: error }, 'redelivery failed'));
+  redeliver();
+  const redelivery = setInterval(redeliver, REDELIVERY_INTERVAL_MS);
   const pageHost = host === '0.0.0.0' || host === '::' ? '127.0.0.1' : host;
   log.info(
     { port: env.PORT },
@@ -92,6 +98,7 @@ async function main(): Promise<void> {
     if (stopping) return;
     stopping = true;
     clearInterval(sweeper);
+    clearInterval(redelivery);
     log.info({ signal, running: runner.running }, 'stopping: no new webhooks; letting running tasks finish');
     await new Promise((resolve) => server.close(resolve));
     await dispatcher.idle();

@@ -9,7 +9,7 @@
 import { spawn, type ChildProcess } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
 import type { Logger } from 'pino';
-import type { Runner } from '../../core/ports.js';
+import type { LiveRunner, Runner } from '../../core/ports.js';
 import type { TokenAnswer, TokenIpcAnswer, TokenIpcRequest } from '../../core/task-token.js';
 import type { Task } from '../../core/task.js';
 
@@ -75,6 +75,7 @@ export interface LocalRunnerOptions {
 
 export class LocalRunner implements Runner {
   private readonly children = new Map<string, ChildProcess>();
+  private readonly started = new Map<string, LiveRunner>();
   private readonly exitHandlers = new Set<Promise<void>>();
 
   constructor(private readonly options: LocalRunnerOptions) {}
@@ -104,12 +105,14 @@ export class LocalRunner implements Runner {
     child.stderr?.on('data', (chunk: Buffer) => log.info(chunk.toString().trimEnd()));
     child.on('message', (message: unknown) => this.answerToken(child, task, message, log));
     this.children.set(runnerId, child);
+    this.started.set(runnerId, { runnerId, startedAt: new Date(), taskId: task.id });
     await new Promise<void>((resolve, reject) => {
       child.once('spawn', resolve);
       child.once('error', reject);
     });
     child.once('exit', (code, signal) => {
       this.children.delete(runnerId);
+      this.started.delete(runnerId);
       const reason = signal ? `killed by ${signal}` : `exit code ${code}`;
       const handled = Promise.resolve()
         .then(() => this.options.onExit(task.id, reason, runnerId))
@@ -142,6 +145,11 @@ export class LocalRunner implements Runner {
 
   async stop(runnerId: string): Promise<void> {
     this.children.get(runnerId)?.kill('SIGKILL');
+  }
+
+  /** The children alive now, with when each started. */
+  async listLive(): Promise<LiveRunner[]> {
+    return [...this.started.values()];
   }
 
   get running(): number {

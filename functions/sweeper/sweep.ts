@@ -5,18 +5,27 @@
  *    person told where they look (the tracking comment);
  *  - dispatched but never claimed by a runner: failed, and the target's queue moves on;
  *  - running with a lapsed heartbeat (hung or vanished): concluded `timed_out`, runner stopped;
- *  - waiting on a target nobody holds, or for a slot of an installation with one free: promoted.
+ *  - waiting on a target nobody holds, or for a slot of an installation with one free: promoted;
+ *  - waiting for capacity (the deployment's cap, Fargate capacity or quota): sent back to dispatch;
+ *  - any agent runner alive past the deployment's hard maximum: stopped (stop-overdue.ts).
+ * A stop that fails is an alarm (stop-runner.ts), never swallowed.
  */
 import { RepositoryGateway } from '../../core/github/repository-gateway.js';
-import { finishTask, promoteNext } from '../../core/lifecycle.js';
+import { finishTask, promoteCapacityWaiters, promoteNext } from '../../core/lifecycle.js';
 import type { Runner } from '../../core/ports.js';
 import type { Task } from '../../core/task.js';
 import { onRunnerStopped, type RunnerStoppedDeps } from '../runner-stopped.js';
+import { stopOverdue } from './stop-overdue.js';
+import { stopRunner } from './stop-runner.js';
 
 export interface SweepDeps extends RunnerStoppedDeps {
-  runner: Pick<Runner, 'stop'>;
+  runner: Pick<Runner, 'stop' | 'listLive'>;
   now?: () => Date;
+  /** The deployment's maximum of `limits.minutes` (NIGHTSHIFT_MAX_TASK_MINUTES). */
+  maxTaskMinutes?: number;
 }
+
+export const DEFAULT_MAX_TASK_MINUTES = 120;
 
 export interface SweepLimits {
   queuedMs: number;
@@ -35,6 +44,8 @@ export interface SweepReport {
   failed: string[];
   timedOut: string[];
   promoted: string[];
+  /** Runners stopped for running past the hard maximum. */
+  stopped: string[];
 }
 
 export async function sweep(
@@ -43,7 +54,7 @@ export async function sweep(
 ): Promise<SweepReport> {
   const now = (deps.now ?? (() => new Date()))();
   const ago = (ms: number) => new Date(now.getTime() - ms).toISOString();
-  const report: SweepReport = { redispatched: [], failed: [], timedOut: [], promoted: [] };
+  const report: SweepReport = { redispatched: [], failed: [], timedOut: [], promoted: [], stopped: [] };
   /** One task's trouble (GitHub down for it, a lost race) must not stop the sweep of the others. */
   const each = async (task: Task, step: () => Promise<void>) => {
     await step().catch((error: unknown) =>
@@ -71,8 +82,7 @@ export async function sweep(
     await each(task, async () => {
       // Ended first, so a runner that starts late finds its task gone and exits without work.
       await onRunnerStopped(deps, task.id, 'the runner never started the task');
-      if (task.runnerId)
-        await deps.runner.stop(task.runnerId, 'never claimed its task').catch(() => undefined);
+      if (task.runnerId) await stopRunner(deps.runner, deps.log, task.runnerId, 'never claimed its task');
       report.failed.push(task.id);
     });
   }
@@ -92,16 +102,30 @@ export async function sweep(
         'its heartbeat lapsed: the agent hung or its container vanished',
         'timed_out',
       );
-      if (task.runnerId) await deps.runner.stop(task.runnerId, 'heartbeat lapsed').catch(() => undefined);
+      if (task.runnerId) await stopRunner(deps.runner, deps.log, task.runnerId, 'heartbeat lapsed');
       report.timedOut.push(task.id);
     });
   }
   for (const task of await deps.store.listStale('waiting', ago(limits.queuedMs))) {
+    if (task.waitingFor === 'capacity') continue; // below, all at once
     await each(task, async () => {
       const promoted = await promoteNext(deps.store, deps.dispatcher, task);
       if (promoted) report.promoted.push(promoted);
     });
   }
+  // Capacity may have come back (or the quota been raised): each waiter tries again.
+  const retried = await promoteCapacityWaiters(
+    deps.store,
+    deps.dispatcher,
+    Number.POSITIVE_INFINITY,
+    ago(limits.queuedMs),
+  ).catch((error: unknown) => {
+    deps.log.error({ err: error }, 'sweep: could not retry the tasks waiting for capacity');
+    return [];
+  });
+  report.promoted.push(...retried);
+  // Last, and not caught: a runner list that cannot be read fails the sweep, which is an alarm.
+  report.stopped = await stopOverdue(deps, now, deps.maxTaskMinutes ?? DEFAULT_MAX_TASK_MINUTES);
   return report;
 }
 

@@ -30,6 +30,8 @@ describe('readConfig', () => {
       webhookReservedConcurrency: undefined,
       dispatchMaxEventAgeMinutes: 60,
       maxConcurrentTasks: 5,
+      maxDeploymentTasks: 20,
+      maxTaskMinutes: 120,
       sweepIntervalMinutes: 5,
       failedTasksAlarmThreshold: 3,
       tags: { application: 'nightshift' },

@@ -13,6 +13,7 @@ import { afterAll, beforeAll, describe as group, expect, it } from 'vitest';
 import { PROJECT_ROOT } from '../../cdk/bundling.js';
 import { DROPPED_CAPABILITIES } from '../../cdk/constructs/agent-task.js';
 import { FAILED_TASK_LOG_LINES } from '../../cdk/constructs/alarms.js';
+import { METRIC_SERVICE, RUNNER_STOP_FAILURES } from '../../functions/alarm-metrics.js';
 import { DELETABLE_KEY_PREFIXES } from '../../cdk/constructs/task-access.js';
 import { intentKey, lockKey } from '../../core/store/items.js';
 import { TABLE } from '../../core/store/table.js';
@@ -59,6 +60,10 @@ function logicalIds({ stack, id }: Synthesized) {
     token: id(stack.token.handler.function),
     tokenRole: id(stack.token.handler.role),
     tokenLogs: id(stack.token.handler.logGroup),
+    redelivery: id(stack.guards.redelivery.function),
+    redeliveryRole: id(stack.guards.redelivery.role),
+    redeliveryLogs: id(stack.guards.redelivery.logGroup),
+    redeliveryRule: id(stack.guards.schedule),
   };
 }
 
@@ -221,9 +226,10 @@ group('Lambda functions', () => {
   it('run Node 22 on arm64, each with its own log group (30 days) and role', () => {
     const functions = withoutCdkProvider(resources('AWS::Lambda::Function'));
     expect(Object.keys(functions).sort()).toEqual(
-      [ids.dispatch, ids.taskEvents, ids.webhook, ids.sweeper, ids.token].sort(),
+      [ids.dispatch, ids.taskEvents, ids.webhook, ids.sweeper, ids.token, ids.redelivery].sort(),
     );
     const roles: Record<string, string> = {
+      [ids.redelivery]: ids.redeliveryRole,
       [ids.webhook]: ids.webhookRole,
       [ids.dispatch]: ids.dispatchRole,
       [ids.taskEvents]: ids.taskEventsRole,
@@ -231,6 +237,7 @@ group('Lambda functions', () => {
       [ids.token]: ids.tokenRole,
     };
     const logs: Record<string, string> = {
+      [ids.redelivery]: ids.redeliveryLogs,
       [ids.webhook]: ids.webhookLogs,
       [ids.dispatch]: ids.dispatchLogs,
       [ids.taskEvents]: ids.taskEventsLogs,
@@ -284,6 +291,7 @@ group('Lambda functions', () => {
       ECS_SECURITY_GROUPS: { 'Fn::GetAtt': [ids.securityGroup, 'GroupId'] },
       ECS_ASSIGN_PUBLIC_IP: 'true',
       NIGHTSHIFT_MAX_CONCURRENT_TASKS: '5',
+      NIGHTSHIFT_MAX_DEPLOYMENT_TASKS: '20',
     });
   });
 
@@ -349,6 +357,42 @@ group('Lambda functions', () => {
       ...common(),
       DISPATCH_FUNCTION_NAME: { Ref: ids.dispatch },
       ECS_CLUSTER: { 'Fn::GetAtt': [ids.cluster, 'Arn'] },
+      NIGHTSHIFT_MAX_TASK_MINUTES: '120',
+      POWERTOOLS_METRICS_NAMESPACE: 'Nightshift/Nightshift',
+    });
+  });
+
+  it('redelivery: every 10 minutes on an EventBridge schedule, never retried; the App key but no webhook secret', () => {
+    expect(resources('AWS::Events::Rule')[ids.redeliveryRule]!.Properties).toEqual({
+      Description: 'Nightshift: redeliver failed webhook deliveries',
+      ScheduleExpression: 'rate(10 minutes)',
+      State: 'ENABLED',
+      Targets: [
+        {
+          Arn: { 'Fn::GetAtt': [ids.redelivery, 'Arn'] },
+          Id: 'Target0',
+          RetryPolicy: { MaximumRetryAttempts: 0, MaximumEventAgeInSeconds: 600 },
+        },
+      ],
+    });
+    s.template.hasResourceProperties('AWS::Lambda::Permission', {
+      Action: 'lambda:InvokeFunction',
+      FunctionName: { 'Fn::GetAtt': [ids.redelivery, 'Arn'] },
+      Principal: 'events.amazonaws.com',
+      SourceArn: { 'Fn::GetAtt': [ids.redeliveryRule, 'Arn'] },
+    });
+    s.template.hasResourceProperties('AWS::Lambda::EventInvokeConfig', {
+      FunctionName: { Ref: ids.redelivery },
+      MaximumRetryAttempts: 0,
+      MaximumEventAgeInSeconds: 600,
+    });
+    expect(lambdaEnv(ids.redelivery)).toEqual({
+      APP_ID: '123456',
+      TABLE_NAME: { Ref: ids.table },
+      PRIVATE_KEY_SECRET_ARN: { Ref: ids.privateKey },
+      GITHUB_API_URL: 'https://api.github.com',
+      LOG_LEVEL: 'info',
+      NODE_OPTIONS: '--enable-source-maps',
     });
   });
 
@@ -448,6 +492,7 @@ group('agent task', () => {
       { Name: 'NIGHTSHIFT_TOKEN_FUNCTION', Value: { Ref: ids.token } },
       { Name: 'LOG_LEVEL', Value: 'info' },
       { Name: 'NIGHTSHIFT_WORK_ROOT', Value: '/workspace' },
+      { Name: 'NIGHTSHIFT_MAX_TASK_MINUTES', Value: '120' },
     ]);
     // No App private key: the agent asks the token function for installation tokens.
     expect(container.Secrets).toEqual([{ Name: 'ANTHROPIC_API_KEY', ValueFrom: { Ref: ids.anthropicKey } }]);
@@ -605,16 +650,30 @@ group('dead-letter queue and alarms', () => {
     });
   });
 
-  it('alarms on dispatch errors, webhook errors, sweeper errors, dead letters and failed tasks', () => {
+  it('alarms on dispatch, webhook, sweeper and redelivery errors, webhook throttles, failed stops, dead letters and failed tasks', () => {
     const alarms = Object.values(resources('AWS::CloudWatch::Alarm')).map((a) => a.Properties);
-    expect(alarms).toHaveLength(5);
+    expect(alarms).toHaveLength(8);
     const byMetric = (namespace: string, name: string) =>
       alarms.filter((a) => a.Namespace === namespace && a.MetricName === name);
     const lambdaErrors = byMetric('AWS/Lambda', 'Errors').map(
       (a) => (a.Dimensions as Array<{ Value: { Ref: string } }>)[0]!.Value.Ref,
     );
-    expect(lambdaErrors.sort()).toEqual([ids.dispatch, ids.sweeper, ids.webhook].sort());
-    for (const alarm of byMetric('AWS/Lambda', 'Errors')) {
+    expect(lambdaErrors.sort()).toEqual([ids.dispatch, ids.sweeper, ids.webhook, ids.redelivery].sort());
+    // The webhook throttled: GitHub got an error for those deliveries (the redelivery asks again).
+    expect(byMetric('AWS/Lambda', 'Throttles')).toEqual([
+      expect.objectContaining({ Dimensions: [{ Name: 'FunctionName', Value: { Ref: ids.webhook } }] }),
+    ]);
+    // A runner the sweeper could not stop: the EMF metric it writes (functions/alarm-metrics.ts).
+    expect(byMetric('Nightshift/Nightshift', RUNNER_STOP_FAILURES)).toEqual([
+      expect.objectContaining({
+        Dimensions: [{ Name: 'service', Value: METRIC_SERVICE }],
+        Threshold: 1,
+        Period: 300,
+        Statistic: 'Sum',
+        ComparisonOperator: 'GreaterThanOrEqualToThreshold',
+      }),
+    ]);
+    for (const alarm of [...byMetric('AWS/Lambda', 'Errors'), ...byMetric('AWS/Lambda', 'Throttles')]) {
       expect(alarm).toMatchObject({
         Threshold: 1,
         Period: 300,
@@ -722,6 +781,7 @@ group('IAM: exact permissions of each role', () => {
         ids.taskEventsRole,
         ids.sweeperRole,
         ids.tokenRole,
+        ids.redeliveryRole,
         ids.taskRole,
         ids.executionRole,
         flowLogRole,
@@ -791,6 +851,19 @@ group('IAM: exact permissions of each role', () => {
           resources: [`${ECS_ARN}:task/{${ids.cluster}}/*`],
           condition: { ArnEquals: { 'ecs:cluster': `{${ids.cluster}.Arn}` } },
         },
+        // Finding agent tasks past the hard maximum, whatever the table says.
+        {
+          effect: 'Allow',
+          actions: ['ecs:ListTasks'],
+          resources: ['*'],
+          condition: { ArnEquals: { 'ecs:cluster': `{${ids.cluster}.Arn}` } },
+        },
+        {
+          effect: 'Allow',
+          actions: ['ecs:DescribeTasks'],
+          resources: [`${ECS_ARN}:task/{${ids.cluster}}/*`],
+          condition: { ArnEquals: { 'ecs:cluster': `{${ids.cluster}.Arn}` } },
+        },
       ]),
     );
     // listStale queries the byStatus index.
@@ -799,6 +872,16 @@ group('IAM: exact permissions of each role', () => {
     );
     expect(queries.flatMap((p) => p.resources)).toContain(
       `${TABLE_ARN()}/index/${TABLE.indexes.byStatus.name}`,
+    );
+  });
+
+  it('redelivery: tasks (its claims) and the App private key, nothing else', () => {
+    expect(rolePermissions(s.template, ids.redeliveryRole)).toEqual(
+      sortPermissions([
+        writeLogs(ids.redeliveryLogs),
+        ...taskAccess(),
+        { effect: 'Allow', actions: ['secretsmanager:GetSecretValue'], resources: [`{${ids.privateKey}}`] },
+      ]),
     );
   });
 
@@ -826,7 +909,14 @@ group('IAM: exact permissions of each role', () => {
       ),
     );
     expect(readers.sort()).toEqual(
-      [ids.webhookRole, ids.dispatchRole, ids.taskEventsRole, ids.sweeperRole, ids.tokenRole].sort(),
+      [
+        ids.webhookRole,
+        ids.dispatchRole,
+        ids.taskEventsRole,
+        ids.sweeperRole,
+        ids.tokenRole,
+        ids.redeliveryRole,
+      ].sort(),
     );
     for (const role of [ids.taskRole, ids.executionRole]) {
       const secretAccess = rolePermissions(s.template, role).filter((p) =>
@@ -950,6 +1040,7 @@ group('cdk-nag (AwsSolutions)', () => {
         ['Agent/ExecutionRole', 'AwsSolutions-IAM5[Resource::*]'],
         ['Agent/TaskDefinition', 'AwsSolutions-ECS2'],
         ['DeadLetters/Queue', 'AwsSolutions-SQS3'],
+        ['Guards/Redelivery/Function', 'AwsSolutions-L1'],
         ['Dispatch/Dispatch/Function', 'AwsSolutions-L1'],
         ['Dispatch/Dispatch/Role', `AwsSolutions-IAM5[Resource::${ecsArn}:task-definition/${family}:*]`],
         ['Dispatch/Dispatch/Role', `AwsSolutions-IAM5[Resource::${ecsArn}:task/<${ids.cluster}>/*]`],
@@ -958,6 +1049,7 @@ group('cdk-nag (AwsSolutions)', () => {
         ['Secrets/WebhookSecret', 'AwsSolutions-SMG4'],
         ['Sweeper/Sweeper/Function', 'AwsSolutions-L1'],
         ['Sweeper/Sweeper/Role', `AwsSolutions-IAM5[Resource::${ecsArn}:task/<${ids.cluster}>/*]`],
+        ['Sweeper/Sweeper/Role', 'AwsSolutions-IAM5[Resource::*]'],
         ['TaskEvents/TaskEvents/Function', 'AwsSolutions-L1'],
         ['Token/Token/Function', 'AwsSolutions-L1'],
         ['Webhook/Webhook/Function', 'AwsSolutions-L1'],

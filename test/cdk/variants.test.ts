@@ -170,7 +170,7 @@ group('webhook concurrency and alarms', () => {
     });
     const topic = Object.keys(s.template.findResources('AWS::SNS::Topic'))[0]!;
     const alarms = Object.values(s.template.findResources('AWS::CloudWatch::Alarm'));
-    expect(alarms).toHaveLength(5);
+    expect(alarms).toHaveLength(8);
     for (const alarm of alarms) expect(alarm.Properties.AlarmActions).toEqual([{ Ref: topic }]);
     expect(nagErrors(s)).toEqual([]);
   });

@@ -12,7 +12,7 @@ import { commentMarker } from '../../core/report.js';
 import { isTerminal, type Task } from '../../core/task.js';
 import { createProbot } from '../../functions/probot.js';
 import { onRunnerStopped } from '../../functions/runner-stopped.js';
-import { EcsRunner, clientToken } from '../../functions/runners/ecs-runner.js';
+import { EcsRunner } from '../../functions/runners/ecs-runner.js';
 import { sweep } from '../../functions/sweeper/sweep.js';
 import { signedDelivery } from '../support/fake-github/index.js';
 import { REPO, WEBHOOK_SECRET, startHarness, type Harness } from '../support/harness.js';
@@ -281,7 +281,7 @@ describe('reliability: intake and dispatch', () => {
     expect(runner.started.length).toBe(startedBefore);
   });
 
-  it('case 12: RunTask throttled or answering with `failures` → retried with the same clientToken; the check run stays queued; persistent failure → failed with the reason', async () => {
+  it('case 12: RunTask throttled or answering with `failures` → retried, each refusal with the next clientToken; the check run stays queued; a persistent refusal that is not for capacity → failed with the reason', async () => {
     const ecs = mockClient(ECSClient);
     const throttled = Object.assign(new Error('Rate exceeded'), { name: 'ThrottlingException' });
     ecs
@@ -323,7 +323,10 @@ describe('reliability: intake and dispatch', () => {
       expect(task.runnerId).toBe('arn:aws:ecs:us-east-1:1:task/nightshift/abc');
       const calls = ecs.commandCalls(RunTaskCommand);
       expect(calls).toHaveLength(3);
-      expect(new Set(calls.map((c) => c.args[0].input.clientToken))).toEqual(new Set([clientToken(task.id)]));
+      // ECS answers a reused token with its first answer for 24 hours: a refusal takes a new one.
+      const tokens = calls.map((c) => c.args[0].input.clientToken ?? '');
+      expect(new Set(tokens).size).toBe(3);
+      for (const token of tokens) expect(token.startsWith(`ns-${task.id}-`)).toBe(true);
       expect(seenWhileRetrying).toEqual(['queued', 'queued']);
       // …and says why it has not started yet.
       expect(toldWhileRetrying[0]).toMatch(
@@ -334,25 +337,21 @@ describe('reliability: intake and dispatch', () => {
       );
       await endLiveOn(prNumber);
 
-      // Capacity that never comes: failed with the reason, on the task and its check run.
+      // A refusal that is not for capacity, every time: failed with the reason (capacity waits:
+      // test/reliability/capacity.test.ts).
       ecs.reset();
       ecs
         .on(RunTaskCommand)
-        .resolves({ tasks: [], failures: [{ reason: 'Capacity is unavailable at this time' }] });
+        .resolves({ tasks: [], failures: [{ reason: 'AGENT: the agent is disconnected' }] });
       h.deps.runner = ecsRunner(3);
       const second = await comment('alice', '/agent fix again with ecs');
       await h.dispatcher.idle();
       const failed = (await tasksFor(prNumber)).find((t) => t.trigger.commentId === second.id) as Task;
       expect(failed.status).toBe('failed');
-      expect(failed.error).toMatch(
-        /Capacity is unavailable.*after 3 attempts|after 3 attempts.*Capacity is unavailable/,
-      );
+      expect(failed.error).toMatch(/after 3 attempts: AGENT: the agent is disconnected/);
       const run = h.github.checkRuns(REPO).find((r) => r.id === failed.checkRunId);
       expect(run).toMatchObject({ status: 'completed', conclusion: 'failure' });
-      expect(run?.output.summary).toMatch(/Capacity is unavailable/);
-      expect(new Set(ecs.commandCalls(RunTaskCommand).map((c) => c.args[0].input.clientToken))).toEqual(
-        new Set([clientToken(failed.id)]),
-      );
+      expect(run?.output.summary).toMatch(/the agent is disconnected/);
       expect(await h.db.store.lockHolder(REPO, prNumber)).toBeUndefined();
     } finally {
       h.deps.runner = original;

@@ -1,6 +1,7 @@
 /**
  * The installation's slots item (`SLOTS#<installation id>`): which tasks hold one of its slots
- * (a string set, `holders`), and the limit dispatch last applied. Taking a slot is one conditional
+ * (a string set, `holders`), and the limit dispatch last applied. The deployment's slots item
+ * (`SLOTS#deployment`, NIGHTSHIFT_MAX_DEPLOYMENT_TASKS) works the same way across installations. Taking a slot is one conditional
  * update (holders fewer than the limit, or already a holder) in a transaction on a live task
  * (live-task.ts); giving it back is part of the task's terminal transaction (task-end.ts), so a
  * task never ends still holding one. The set, not a number, is what makes both idempotent: a
@@ -8,31 +9,30 @@
  */
 import type { Task } from '../../task.js';
 import { slotsKey } from '../items.js';
-import type { SlotResult, SlotUsage } from '../task-store.js';
+import type { SlotPool, SlotResult, SlotUsage } from '../task-store.js';
 import { onLiveTask } from './live-task.js';
 import type { StoreTable } from './store-table.js';
 
 const NAMES = { '#holders': 'holders' };
 
 /** The update that adds the task to the holders while there is room; its condition says "room". */
-export function takeSlotUpdate(tableName: string, installationId: number, taskId: string, limit: number) {
+export function takeSlotUpdate(tableName: string, pool: SlotPool, taskId: string, limit: number) {
   return {
     TableName: tableName,
-    Key: slotsKey(installationId),
-    UpdateExpression:
-      'SET #entity = :entity, #limit = :limit, #installationId = :installation ADD #holders :me',
+    Key: slotsKey(pool),
+    UpdateExpression: 'SET #entity = :entity, #limit = :limit, #pool = :pool ADD #holders :me',
     ConditionExpression:
       'attribute_not_exists(#holders) OR contains(#holders, :id) OR size(#holders) < :limit',
     ExpressionAttributeNames: {
       ...NAMES,
       '#entity': 'entity',
       '#limit': 'limit',
-      '#installationId': 'installationId',
+      '#pool': typeof pool === 'number' ? 'installationId' : 'pool',
     },
     ExpressionAttributeValues: {
       ':entity': 'slots',
       ':limit': limit,
-      ':installation': installationId,
+      ':pool': pool,
       ':me': new Set([taskId]),
       ':id': taskId,
     },
@@ -43,8 +43,8 @@ export function takeSlotUpdate(tableName: string, installationId: number, taskId
  * In a terminal transaction: "mine: give it back" (fails if it is no longer the task's) or "not
  * mine" (fails if it became the task's since it was read); see task-end.ts.
  */
-export function releaseSlotAction(tableName: string, installationId: number, taskId: string, mine: boolean) {
-  const Key = slotsKey(installationId);
+export function releaseSlotAction(tableName: string, pool: SlotPool, taskId: string, mine: boolean) {
+  const Key = slotsKey(pool);
   return mine
     ? {
         Update: {
@@ -82,12 +82,17 @@ export function slotUsageOf(item: Record<string, unknown> | undefined): SlotUsag
  * still take), and the slots item must have room or hold the task already. A refusal is answered
  * from the slots item as the condition saw it: full, so a definite "no".
  */
-export function acquireSlot(table: StoreTable, task: Task, limit: number): Promise<SlotResult> {
-  return table.retrying<SlotResult>(`acquireSlot ${task.id}`, () =>
+export function acquireSlot(
+  table: StoreTable,
+  task: Task,
+  limit: number,
+  pool: SlotPool = task.installationId,
+): Promise<SlotResult> {
+  return table.retrying<SlotResult>(`acquireSlot ${task.id} ${pool}`, () =>
     onLiveTask<SlotResult>(
       table,
       task.id,
-      takeSlotUpdate(table.tableName, task.installationId, task.id, limit),
+      takeSlotUpdate(table.tableName, pool, task.id, limit),
       (old, error) => {
         if (slotHolders(old).has(task.id)) return { retry: false, value: { acquired: true } };
         const { running } = slotUsageOf(old);
@@ -98,6 +103,6 @@ export function acquireSlot(table: StoreTable, task: Task, limit: number): Promi
   );
 }
 
-export async function slotUsage(table: StoreTable, installationId: number): Promise<SlotUsage> {
-  return slotUsageOf(await table.get(slotsKey(installationId)));
+export async function slotUsage(table: StoreTable, pool: SlotPool): Promise<SlotUsage> {
+  return slotUsageOf(await table.get(slotsKey(pool)));
 }

@@ -1,8 +1,8 @@
 /**
  * A task's terminal write: one transaction updates the task item (guarded by its version, as every
  * task write: task-writes.ts) and gives back everything the task holds: the target's lock
- * (`LOCK#…`), its intent (`INTENT#…`, so a new trigger of the same intent may start a task), and
- * its installation slot (`SLOTS#…`). So a task never ends still holding any of them.
+ * (`LOCK#…`), its intent (`INTENT#…`, so a new trigger of the same intent may start a task), its
+ * installation slot (`SLOTS#<id>`) and its deployment slot (`SLOTS#deployment`). So a task never ends still holding any of them.
  *
  * A read only makes the first guess of what the task holds; the "if" is decided by conditions:
  * each action asserts either "mine: give it back" or "not mine", and when an assertion turns out
@@ -48,14 +48,16 @@ export async function writeTaskEnd(table: StoreTable, task: Task, update: Versio
   const { tableName } = table;
   const lock = lockKey(task.repository, task.target.number);
   const intent = task.intentKey === undefined ? undefined : intentKey(task.intentKey);
-  const [lockItem, intentItem, slotsItem] = await Promise.all([
+  const [lockItem, intentItem, slotsItem, deploymentItem] = await Promise.all([
     table.get(lock),
     intent ? table.get(intent) : Promise.resolve(undefined),
     table.get(slotsKey(task.installationId)),
+    table.get(slotsKey('deployment')),
   ]);
   let holdsLock = lockItem?.taskId === task.id;
   let ownsIntent = intentItem?.taskId === task.id;
   let holdsSlot = slotHolders(slotsItem).has(task.id);
+  let holdsDeploymentSlot = slotHolders(deploymentItem).has(task.id);
 
   await table.retrying<void>(`transition ${task.id}`, async () => {
     const items: TransactItem[] = [
@@ -65,15 +67,19 @@ export async function writeTaskEnd(table: StoreTable, task: Task, update: Versio
     if (intent) items.push(mineOrNot(tableName, intent, task.id, ownsIntent));
     const slotAt = items.length;
     items.push(releaseSlotAction(tableName, task.installationId, task.id, holdsSlot));
+    items.push(releaseSlotAction(tableName, 'deployment', task.id, holdsDeploymentSlot));
     return table.transactStep<void>(items, undefined, (reasons, error) => {
       if (conditionFailed(reasons, 0)) throw refusal(task, reasons[0]?.item);
       const lockWrong = conditionFailed(reasons, 1);
       const intentWrong = intent !== undefined && conditionFailed(reasons, 2);
       const slotWrong = conditionFailed(reasons, slotAt);
+      const deploymentWrong = conditionFailed(reasons, slotAt + 1);
       if (lockWrong) holdsLock = !holdsLock;
       if (intentWrong) ownsIntent = !ownsIntent;
       if (slotWrong) holdsSlot = !holdsSlot;
-      return lockWrong || intentWrong || slotWrong ? { retry: true, cause: error } : undefined;
+      if (deploymentWrong) holdsDeploymentSlot = !holdsDeploymentSlot;
+      const wrong = lockWrong || intentWrong || slotWrong || deploymentWrong;
+      return wrong ? { retry: true, cause: error } : undefined;
     });
   });
 }

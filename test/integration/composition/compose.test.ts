@@ -3,7 +3,7 @@
  * sweeper stops a hung task's Fargate task through ECS (it once went through the local runner,
  * which knows nothing of ECS tasks, so nothing was stopped).
  */
-import { ECSClient, StopTaskCommand } from '@aws-sdk/client-ecs';
+import { ECSClient, ListTasksCommand, StopTaskCommand } from '@aws-sdk/client-ecs';
 import { mockClient } from 'aws-sdk-client-mock';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { connectStore, type StoreConnection } from '../../../core/store/connect.js';
@@ -40,6 +40,8 @@ describe('npm start with NIGHTSHIFT_RUNNER=ecs', () => {
 
   it('the sweeper stops a hung task’s ECS task through ECS, not through the local runner', async () => {
     ecs.on(StopTaskCommand).resolves({});
+    // The sweeper also lists the cluster's agent tasks (none past the hard maximum here).
+    ecs.on(ListTasksCommand).resolves({ taskArns: [] });
     const composition = await compose(
       {
         ...process.env,

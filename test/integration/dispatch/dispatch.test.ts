@@ -175,7 +175,7 @@ describe('dispatch', () => {
     );
   });
 
-  it('an ECS RunTask capacity failure ends the task failed, its check run concluded, the lock released', async () => {
+  it('an ECS RunTask capacity failure makes the task wait (not fail), its check run queued saying why, its lock kept', async () => {
     const ecs = mockClient(ECSClient);
     ecs
       .on(RunTaskCommand)
@@ -196,11 +196,15 @@ describe('dispatch', () => {
     try {
       const task = await fixComment('alice', '/agent fix with ecs');
       expect(ecs.commandCalls(RunTaskCommand)).toHaveLength(3);
-      expect(task.status).toBe('failed');
-      expect(task.error).toMatch(/Capacity is unavailable/);
+      expect(task).toMatchObject({ status: 'waiting', waitingFor: 'capacity' });
+      expect(task.error).toBeUndefined();
       const run = h.github.checkRuns(REPO).find((r) => r.id === task.checkRunId);
-      expect(run).toMatchObject({ status: 'completed', conclusion: 'failure' });
-      expect(run?.output.summary).toMatch(/Capacity is unavailable/);
+      expect(run?.status).toBe('queued');
+      expect(run?.output.summary).toMatch(
+        /Waiting for capacity: no Fargate capacity after 3 attempts: Capacity is unavailable/,
+      );
+      expect(await h.db.store.lockHolder(REPO, prNumber)).toBe(task.id);
+      await onRunnerStopped(h.deps, task.id, 'test clean-up');
       expect(await h.db.store.lockHolder(REPO, prNumber)).toBeUndefined();
     } finally {
       h.deps.runner = original;

@@ -27,6 +27,8 @@ import {
   type FailRule,
   type InstallationRecord,
   type IssueRecord,
+  type HookDeliveryRecord,
+  type HookReceiver,
   type JobRecord,
   type Permissions,
   type PullRequestRecord,
@@ -86,6 +88,8 @@ export class FakeGitHub implements World {
   private readonly failures: (FailRule & { remaining: number })[] = [];
   private readonly locks = new Map<string, Promise<unknown>>();
   private server: Server | undefined;
+  /** Where `POST /app/hook/deliveries/{id}/attempts` delivers again; unset: nobody answers. */
+  hookReceiver: HookReceiver | undefined;
 
   constructor(
     readonly root: string,
@@ -125,6 +129,31 @@ export class FakeGitHub implements World {
     }
     await rm(this.root, { recursive: true, force: true });
     openRoots.delete(this.root);
+  }
+
+  /** An attempt at delivering a webhook to the App, as `GET /app/hook/deliveries` lists it. */
+  addHookDelivery(input: {
+    guid: string;
+    event: string;
+    payload: Record<string, unknown>;
+    statusCode: number;
+    redelivery?: boolean;
+    deliveredAt?: string;
+  }): HookDeliveryRecord {
+    const installation = (input.payload.installation as { id?: number } | undefined)?.id;
+    const record: HookDeliveryRecord = {
+      id: this.state.nextId(),
+      guid: input.guid,
+      deliveredAt: input.deliveredAt ?? new Date().toISOString().replace(/\.\d{3}Z$/, 'Z'),
+      statusCode: input.statusCode,
+      event: input.event,
+      action: typeof input.payload.action === 'string' ? input.payload.action : null,
+      redelivery: input.redelivery ?? false,
+      installationId: installation ?? null,
+      payload: input.payload,
+    };
+    this.state.hookDeliveries.push(record);
+    return record;
   }
 
   // ---- calls, failures, auth -------------------------------------------------------------

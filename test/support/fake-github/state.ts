@@ -6,6 +6,7 @@ import type {
   CommentRecord,
   InstallationRecord,
   IssueRecord,
+  HookDeliveryRecord,
   JobRecord,
   LabelRecord,
   PullRequestRecord,
@@ -41,6 +42,8 @@ export class State {
   readonly checkRuns = new Map<number, CheckRunRecord>();
   readonly checkSuites = new Map<number, CheckSuiteRecord>();
   readonly jobs = new Map<number, JobRecord>();
+  /** Attempts at delivering webhooks, oldest first. */
+  readonly hookDeliveries: HookDeliveryRecord[] = [];
 
   nextId(): number {
     return ++this.counter;

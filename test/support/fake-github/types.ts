@@ -235,3 +235,20 @@ export interface FailRule {
 export function nowIso(ms: number = Date.now()): string {
   return new Date(ms).toISOString().replace(/\.\d{3}Z$/, 'Z');
 }
+
+/** One attempt at delivering a webhook to the App (`GET /app/hook/deliveries`). */
+export interface HookDeliveryRecord {
+  id: number;
+  /** The delivery's `X-GitHub-Delivery`: the same for every attempt of one delivery. */
+  guid: string;
+  deliveredAt: string;
+  statusCode: number;
+  event: string;
+  action: string | null;
+  redelivery: boolean;
+  installationId: number | null;
+  payload: Record<string, unknown>;
+}
+
+/** Where the fake sends a redelivery; answers the HTTP status the App's endpoint gave. */
+export type HookReceiver = (delivery: HookDeliveryRecord) => Promise<number>;

@@ -1,7 +1,13 @@
 import { readFileSync } from 'node:fs';
 import { Ajv2020 } from 'ajv/dist/2020.js';
 import { describe, expect, it } from 'vitest';
-import { configJsonSchema, DEFAULT_CONFIG, parseConfig, parseConfigYaml } from '../../../core/config.js';
+import {
+  configJsonSchema,
+  DEFAULT_CONFIG,
+  parseConfig,
+  parseConfigYaml,
+  withinDeploymentLimits,
+} from '../../../core/config.js';
 import { DEFAULT_MODEL } from '../../../core/model.js';
 
 function errorsOf(raw: unknown): string[] {
@@ -181,5 +187,17 @@ describe('a config kept on the task record', () => {
       ok: true,
       config: DEFAULT_CONFIG,
     });
+  });
+});
+
+describe('the deployment maximum of limits.minutes (NIGHTSHIFT_MAX_TASK_MINUTES)', () => {
+  it('cuts a longer limits.minutes to the maximum and leaves a shorter one, and the rest, alone', () => {
+    const long = parseConfig({ limits: { minutes: 600, turns: 7 } });
+    const short = parseConfig({ limits: { minutes: 30 } });
+    if (!long.ok || !short.ok) throw new Error('valid configs');
+    expect(withinDeploymentLimits(long.config, 120).limits).toEqual({ ...long.config.limits, minutes: 120 });
+    expect(withinDeploymentLimits(long.config, 120).limits.turns).toBe(7);
+    expect(withinDeploymentLimits(short.config, 120)).toBe(short.config);
+    expect(withinDeploymentLimits(long.config, undefined)).toBe(long.config);
   });
 });

@@ -1,7 +1,13 @@
-import { ECSClient, RunTaskCommand, StopTaskCommand } from '@aws-sdk/client-ecs';
+import {
+  DescribeTasksCommand,
+  ECSClient,
+  ListTasksCommand,
+  RunTaskCommand,
+  StopTaskCommand,
+} from '@aws-sdk/client-ecs';
 import { mockClient } from 'aws-sdk-client-mock';
 import { beforeEach, describe, expect, it } from 'vitest';
-import { RunnerStartError } from '../../../core/ports.js';
+import { RunnerCapacityError, RunnerStartError } from '../../../core/ports.js';
 import { EcsRunner, clientToken } from '../../../functions/runners/ecs-runner.js';
 import { task as fixture } from '../../support/task-fixture.js';
 
@@ -42,7 +48,9 @@ describe('EcsRunner', () => {
       cluster: 'nightshift',
       taskDefinition: 'arn:aws:ecs:us-east-1:1:task-definition/agent:4',
       launchType: 'FARGATE',
-      clientToken: clientToken(task.id),
+      clientToken: clientToken(task.id, started.tokenNonce),
+      startedBy: 'nightshift',
+      tags: [{ key: 'nightshift:task', value: task.id }],
       networkConfiguration: {
         awsvpcConfiguration: {
           subnets: ['subnet-a', 'subnet-b'],
@@ -70,23 +78,53 @@ describe('EcsRunner', () => {
     expect(ecs.commandCalls(RunTaskCommand)).toHaveLength(0);
   });
 
-  it('retries capacity failures with the same client token, then succeeds', async () => {
+  it('retries a refusal with the next client token (ECS would replay the refusal for 24 hours), a lost answer with the same', async () => {
     ecs
       .on(RunTaskCommand)
       .resolvesOnce({ tasks: [], failures: [{ reason: 'Capacity is unavailable at this time' }] })
       .rejectsOnce(Object.assign(new Error('Rate exceeded'), { name: 'ThrottlingException' }))
+      .rejectsOnce(Object.assign(new Error('socket timed out'), { name: 'TimeoutError' }))
       .resolves({ tasks: [{ taskArn: 'arn:aws:ecs:task/def' }] });
     await expect(runner(5).start(task, started)).resolves.toBe('arn:aws:ecs:task/def');
     const tokens = ecs.commandCalls(RunTaskCommand).map((c) => c.args[0].input.clientToken);
-    expect(tokens).toEqual([clientToken(task.id), clientToken(task.id), clientToken(task.id)]);
+    const token = (refusals: number) => clientToken(task.id, started.tokenNonce, refusals);
+    expect(tokens).toEqual([token(0), token(1), token(2), token(2)]);
+    // Each dispatch has its own tokens (a new nonce); every token fits RunTask's 64 characters.
+    expect(clientToken(task.id, 'another dispatch')).not.toBe(token(0));
+    expect(clientToken('01JZZZZZZZZZZZZZZZZZZZZZZZ', started.tokenNonce, 99).length).toBeLessThanOrEqual(64);
+  });
+
+  it('a Fargate vCPU quota refusal is a capacity wait at once, not a failure nor minutes of retries', async () => {
+    ecs.on(RunTaskCommand).resolves({
+      tasks: [],
+      failures: [
+        {
+          reason:
+            "You've reached the limit on the number of vCPUs you can run concurrently. For more information, see the Troubleshooting section.",
+        },
+      ],
+    });
+    const error = await runner(5)
+      .start(task, started)
+      .catch((e: unknown) => e);
+    expect(error).toBeInstanceOf(RunnerCapacityError);
+    expect((error as Error).message).toMatch(/quota: You've reached the limit on the number of vCPUs/);
+    expect(ecs.commandCalls(RunTaskCommand)).toHaveLength(1);
   });
 
   it('treats 200 with failures and no task as a failure, naming the reason', async () => {
     ecs
       .on(RunTaskCommand)
       .resolves({ tasks: [], failures: [{ reason: 'Capacity is unavailable at this time' }] });
-    await expect(runner(2).start(task, started)).rejects.toThrow(RunnerStartError);
+    await expect(runner(2).start(task, started)).rejects.toThrow(RunnerCapacityError);
     await expect(runner(2).start(task, started)).rejects.toThrow(/Capacity is unavailable/);
+    ecs.reset();
+    ecs.on(RunTaskCommand).resolves({ tasks: [], failures: [{ reason: 'MISSING' }] });
+    const other = await runner(2)
+      .start(task, started)
+      .catch((e: unknown) => e);
+    expect(other).toBeInstanceOf(RunnerStartError);
+    expect(other).not.toBeInstanceOf(RunnerCapacityError);
   });
 
   it('does not retry a configuration error', async () => {
@@ -95,6 +133,38 @@ describe('EcsRunner', () => {
       .rejects(Object.assign(new Error('No Container Instances'), { name: 'InvalidParameterException' }));
     await expect(runner(5).start(task, started)).rejects.toThrow(/InvalidParameterException/);
     expect(ecs.commandCalls(RunTaskCommand)).toHaveLength(1);
+  });
+
+  it("lists the cluster's live agent tasks with when they started and their Nightshift task", async () => {
+    const arns = Array.from({ length: 150 }, (_, i) => `arn:aws:ecs:task/${i}`);
+    ecs
+      .on(ListTasksCommand)
+      .resolvesOnce({ taskArns: arns.slice(0, 100), nextToken: 'more' })
+      .resolves({ taskArns: arns.slice(100) });
+    ecs.on(DescribeTasksCommand).callsFake((input: { tasks: string[] }) => ({
+      tasks: input.tasks.map((arn, i) => ({
+        taskArn: arn,
+        createdAt: new Date(Date.UTC(2025, 0, 1, 0, i)),
+        ...(i % 2 ? { startedAt: new Date(Date.UTC(2025, 0, 1, 1, i)) } : {}),
+        tags: [{ key: 'nightshift:task', value: `T${arn.split('/')[1]}` }],
+      })),
+    }));
+    const live = await runner().listLive();
+    expect(live).toHaveLength(150);
+    expect(live[1]).toEqual({
+      runnerId: 'arn:aws:ecs:task/1',
+      startedAt: new Date(Date.UTC(2025, 0, 1, 1, 1)),
+      taskId: 'T1',
+    });
+    expect(live[0]?.startedAt).toEqual(new Date(Date.UTC(2025, 0, 1, 0, 0)));
+    expect(ecs.commandCalls(ListTasksCommand)[0]?.args[0].input).toMatchObject({
+      cluster: 'nightshift',
+      startedBy: 'nightshift',
+      desiredStatus: 'RUNNING',
+    });
+    expect(ecs.commandCalls(DescribeTasksCommand).map((c) => c.args[0].input.tasks?.length)).toEqual([
+      100, 50,
+    ]);
   });
 
   it('stops a runner by its task ARN', async () => {

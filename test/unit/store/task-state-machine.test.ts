@@ -14,7 +14,7 @@ const ALL: TaskStatus[] = ['queued', 'waiting', 'dispatched', 'running', 'succee
 const LEGAL: Record<TaskStatus, TaskStatus[]> = {
   queued: ['dispatched', 'waiting', 'failed', 'cancelled'],
   waiting: ['queued', 'failed', 'cancelled'],
-  dispatched: ['running', 'failed', 'cancelled'],
+  dispatched: ['running', 'waiting', 'failed', 'cancelled'],
   running: ['succeeded', 'failed', 'cancelled'],
   succeeded: [],
   failed: [],

@@ -2,6 +2,7 @@
 import { actionRoutes } from './actions.js';
 import { appRoutes } from './app.js';
 import { checkRoutes } from './checks.js';
+import { hookDeliveryRoutes } from './hook-deliveries.js';
 import { issueRoutes } from './issues.js';
 import { pullRoutes } from './pulls.js';
 import { reactionRoutes } from './reactions.js';
@@ -10,6 +11,7 @@ import type { Handlers } from './types.js';
 
 export const handlers: Handlers = {
   ...appRoutes,
+  ...hookDeliveryRoutes,
   ...repoRoutes,
   ...issueRoutes,
   ...reactionRoutes,
