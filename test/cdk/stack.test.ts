@@ -364,6 +364,7 @@ group('Lambda functions', () => {
 
   it('redelivery: every 10 minutes on an EventBridge schedule, never retried; the App key but no webhook secret', () => {
     expect(resources('AWS::Events::Rule')[ids.redeliveryRule]!.Properties).toEqual({
+      Tags: expect.any(Array) as unknown,
       Description: 'Nightshift: redeliver failed webhook deliveries',
       ScheduleExpression: 'rate(10 minutes)',
       State: 'ENABLED',
