@@ -71,6 +71,15 @@ async function main(): Promise<void> {
   const minter = tokenMinter(env);
   const log = createLogger(env.LOG_LEVEL).child({ taskId: env.TASK_ID, component: 'agent-task' });
   const { store, close } = await connectStore(process.env);
+  // Stopped from outside (the local runner at shutdown, the sweeper, Ctrl-C in npm start's
+  // terminal): end the task and clean up rather than die leaving the workspace behind.
+  const stop = new AbortController();
+  for (const signal of ['SIGTERM', 'SIGINT'] as const) {
+    process.once(signal, () => {
+      log.warn({ signal }, 'told to stop: ending the task');
+      stop.abort(signal);
+    });
+  }
   try {
     await runTask(
       {
@@ -87,6 +96,7 @@ async function main(): Promise<void> {
         progressIntervalMs: env.NIGHTSHIFT_PROGRESS_INTERVAL_MS,
         commandTimeoutMs: env.NIGHTSHIFT_COMMAND_TIMEOUT_MS,
         minuteMs: env.NIGHTSHIFT_MINUTE_MS,
+        stop: stop.signal,
       },
       env.TASK_ID,
     );
@@ -94,6 +104,8 @@ async function main(): Promise<void> {
     await close();
     if (process.connected) process.disconnect();
   }
+  // Work interrupted by a stop may still hold timers or sockets: the task has ended, so go.
+  if (stop.signal.aborted) process.exit(0);
 }
 
 main().catch((error: unknown) => {

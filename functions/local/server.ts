@@ -62,6 +62,8 @@ async function main(): Promise<void> {
     writePrivateFile(credentialsFile, formatCredentialsFile(connection.credentials));
   else rmSync(credentialsFile, { force: true });
 
+  // What tasks killed with an earlier run left: their workspaces, the tools' homes, their uids.
+  await runner.cleanLeftovers();
   const recovered = await recoverOrphans(deps);
   if (recovered.failed || recovered.redispatched)
     log.info(recovered, 'recovered tasks left by an earlier run');
