@@ -198,6 +198,23 @@ describe('npm start: the log of a task, and nothing left behind', () => {
     expect(end?.msg).toContain(`ended succeeded: Pull request ready for review`);
     expect(end?.msg).toContain(prUrl);
     expect(end?.msg).toMatch(/\$\d+\.\d\d|<\$0\.01/);
+
+    // The status page of this server shows the task: when, its issue linked, the trigger in words,
+    // its cost (below a cent as such), its PR, and its own page.
+    const statusUrl = new URL(server.statusUrl());
+    const page = await (await fetch(statusUrl)).text();
+    expect(page).toMatch(
+      /<time datetime="[^"]+" title="\d{4}-\d\d-\d\d \d\d:\d\d:\d\d UTC">\d+s ago<\/time>/,
+    );
+    expect(page).toContain(`title="issue #${number}">acme/calc#${number}</a>`);
+    expect(page).toContain('<td class="trigger">label</td>');
+    expect(page).toContain(`>#${pr?.number}</a>`);
+    expect(page).not.toContain('$0.00</td>');
+    const taskPage = new URL(`/status/tasks/${task.id}`, statusUrl);
+    taskPage.search = statusUrl.search;
+    const detail = await fetch(taskPage);
+    expect(detail.status).toBe(200);
+    expect(await detail.text()).toContain(`<h1>Task ${task.id}</h1>`);
   });
 
   it('leaves no task folder, tools’ home (npm cache included) or uid lock after a success', async () => {
