@@ -73,6 +73,15 @@ async function main(): Promise<void> {
   const minter = tokenMinter(env);
   const log = createLogger(env.LOG_LEVEL).child({ taskId: env.TASK_ID, component: 'agent-task' });
   const { store, close } = await connectStore(process.env);
+  // Stopped from outside (the local runner at shutdown, the sweeper, Ctrl-C in npm start's
+  // terminal): end the task and clean up rather than die leaving the workspace behind.
+  const stop = new AbortController();
+  for (const signal of ['SIGTERM', 'SIGINT'] as const) {
+    process.once(signal, () => {
+      log.warn({ signal }, 'told to stop: ending the task');
+      stop.abort(signal);
+    });
+  }
   try {
     await runTask(
       {
@@ -90,6 +99,7 @@ async function main(): Promise<void> {
         commandTimeoutMs: env.NIGHTSHIFT_COMMAND_TIMEOUT_MS,
         minuteMs: env.NIGHTSHIFT_MINUTE_MS,
         ...(env.NIGHTSHIFT_MAX_TASK_MINUTES ? { maxTaskMinutes: env.NIGHTSHIFT_MAX_TASK_MINUTES } : {}),
+        stop: stop.signal,
       },
       env.TASK_ID,
     );
@@ -97,6 +107,8 @@ async function main(): Promise<void> {
     await close();
     if (process.connected) process.disconnect();
   }
+  // Work interrupted by a stop may still hold timers or sockets: the task has ended, so go.
+  if (stop.signal.aborted) process.exit(0);
 }
 
 main().catch((error: unknown) => {

@@ -4,8 +4,6 @@
  * repository by the tools themselves; the base branch merged in when the pull request conflicts
  * with it; then the setup commands, within `setupTimeoutMinutes` for all of them.
  */
-import { chmod, mkdtemp, rm, rmdir } from 'node:fs/promises';
-import { join } from 'node:path';
 import { branchForIssue } from '../core/branch-name.js';
 import type { RepoConfig } from '../core/config.js';
 import { AgentCheckout, toolsGitConfig } from './agent-checkout.js';
@@ -13,6 +11,8 @@ import { OwnRepository, type Author } from './own-repository.js';
 import { botAuthor } from './pull-request-text.js';
 import { createSandbox, disposeSandbox, type ToolSandbox } from './sandbox/sandbox.js';
 import type { TaskContext } from './task-context.js';
+import { startStep } from './step-log.js';
+import { makeTaskDir, ownRepositoryDir, removeTaskDir } from './task-folder.js';
 import { BashSession } from './tools/bash-session.js';
 import { enterPhase, type WorkContext } from './work-context.js';
 
@@ -56,11 +56,14 @@ export async function prepareWorkspace(
   const remoteBranchSha = await ctx.gateway.branchHead(branch);
   const checkout = remoteBranchSha ? branch : repository.default_branch;
 
-  const taskDir = await mkdtemp(join(deps.workRoot, 'nightshift-task-'));
-  await chmod(taskDir, 0o711); // the tools may pass through to their own folder, not list ours
-  const ownDir = join(taskDir, 'own.git');
-  ctx.cleanup.push(() => removeTaskDir(ctx, taskDir, ownDir));
+  const taskDir = await makeTaskDir(deps.workRoot);
+  const ownDir = ownRepositoryDir(taskDir);
+  ctx.cleanup.push(async () => {
+    if (!(await removeTaskDir(taskDir)))
+      ctx.log.warn({ taskDir }, 'the task folder was not empty after cleanup; left in place');
+  });
   await enterPhase(ctx, 'preparing', `Cloning ${repository.full_name} (${checkout})`);
+  const cloned = startStep(ctx.log, 'clone');
   const own = await OwnRepository.clone(
     { dir: ownDir, cloneUrl: repository.clone_url, tokens: ctx.tokens },
     checkout,
@@ -78,6 +81,7 @@ export async function prepareWorkspace(
   ctx.cleanup.push(() => disposeSandbox(sandbox));
   ctx.log.info({ isolation: sandbox.isolation, uid: sandbox.uid }, 'tools sandbox ready');
   const agentCheckout = await AgentCheckout.clone(sandbox, own.dir, branch);
+  cloned(`cloned ${repository.full_name} (${checkout}) into the sandbox`, { branch: checkout });
   await record.update({ branch, headSha: remoteBranchSha ?? task.headSha });
 
   const author = botAuthor(await ctx.tokens.appSlug().catch(() => 'nightshift'));
@@ -104,7 +108,12 @@ export async function prepareWorkspace(
       continue;
     }
     await enterPhase(ctx, 'setup', `setup: ${command}`);
+    const ran = startStep(ctx.log, 'setup');
     const result = await shell.run(command, { timeoutMs: left });
+    ran(`setup \`${command}\`: ${result.timedOut ? 'timed out' : `exit ${result.exitCode}`}`, {
+      command,
+      exitCode: result.exitCode,
+    });
     await deps.store.appendLog(
       task.id,
       'setup',
@@ -123,18 +132,4 @@ export async function prepareWorkspace(
     ...(mergedSha ? { mergedSha } : {}),
     author,
   };
-}
-
-/**
- * The task's folder goes last, after the sandbox removed the tools' folder as the tools: our own
- * repository (never writable by them) recursively, then the folder itself with rmdir, which
- * cannot follow a link. Anything the tools left behind stays, and is logged.
- */
-async function removeTaskDir(ctx: WorkContext, taskDir: string, ownDir: string): Promise<void> {
-  for (const path of [ownDir, `${ownDir}.index`, join(taskDir, 'result.patch')]) {
-    await rm(path, { recursive: true, force: true });
-  }
-  await rmdir(taskDir).catch((error: unknown) =>
-    ctx.log.warn({ err: error, taskDir }, 'the task folder was not empty after cleanup; left in place'),
-  );
 }

@@ -13,6 +13,7 @@ import type { AgentResult } from './agent/port.js';
 import type { Prepared, Repository } from './prepare-workspace.js';
 import { checksSection, type CheckResult } from './pull-request-text.js';
 import { refuseSecrets } from './push-protection.js';
+import { startStep } from './step-log.js';
 import type { TaskContext } from './task-context.js';
 import { enterPhase, type Ended, type WorkContext } from './work-context.js';
 import { issueWriteBack } from './write-back-issue.js';
@@ -83,12 +84,16 @@ export async function publish(
       return { status: 'failed', outcome: { conclusion: 'failure', headline: 'The checks fail', summary } };
     }
     await target.nothingToPush(ctx, run.summary);
+    ctx.log.info({ step: 'push' }, 'nothing to push: the agent changed nothing');
     return {
       status: 'succeeded',
       outcome: { conclusion: 'neutral', headline: 'No changes needed', summary: run.summary },
     };
   }
+  const pushed = startStep(ctx.log, 'push');
   const newHead = await own.push(branch, destination.pushedSha);
+  pushed(`pushed ${branch} (${newHead.slice(0, 7)})`, { branch, sha: newHead });
+  const announced = startStep(ctx.log, 'pull-request');
   const files = await own.changedFiles(target.filesSince(destination, prepared), newHead);
   await startCheckRun(ctx, newHead);
   const pullRequestUrl = await target.announce(ctx, destination, context, {
@@ -96,6 +101,9 @@ export async function publish(
     files,
     summary: run.summary,
     checks,
+  });
+  announced(`pull request #${destination.pullNumber} updated: ${pullRequestUrl ?? 'no link'}`, {
+    pullRequest: destination.pullNumber,
   });
   const testsFail = checks.length > 0 && !checks.at(-1)?.passed;
   const lastOutput = checks.at(-1)?.output;

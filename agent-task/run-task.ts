@@ -33,6 +33,8 @@ import {
 } from './own-repository.js';
 import { SecretInResultError } from './push-protection.js';
 import { stopTools } from './sandbox/sandbox.js';
+import { logAgentRun, logTaskEnd, logTaskStart, startStep } from './step-log.js';
+import { runCleanup, untilStopped } from './task-stop.js';
 
 export type { AgentTaskDeps } from './work-context.js';
 
@@ -66,6 +68,7 @@ export async function runTask(deps: AgentTaskDeps, taskId: string): Promise<Task
   const claimed = await claim(deps, taskId);
   if (!claimed) return undefined;
   const log = deps.log.child({ taskId, repository: claimed.repository });
+  logTaskStart(log, claimed);
   const record = new TaskRecord(deps.store, claimed);
   const ref = repoRef(claimed.repository);
   const tokens = new TokenSource({ minter: deps.github.minter, repositoryName: ref.repo });
@@ -82,7 +85,8 @@ export async function runTask(deps: AgentTaskDeps, taskId: string): Promise<Task
 
   let ended: Ended;
   try {
-    ended = await work({ deps, log, record, tokens, gateway, progress, cleanup, secrets });
+    const working = work({ deps, log, record, tokens, gateway, progress, cleanup, secrets });
+    ended = await untilStopped(working, deps.stop, cleanup);
   } catch (error) {
     log.error({ err: error }, 'task failed');
     const reason = redactSecrets(error instanceof Error ? error.message : String(error), secrets());
@@ -101,7 +105,7 @@ export async function runTask(deps: AgentTaskDeps, taskId: string): Promise<Task
     ended = { status: 'failed', outcome: { conclusion: 'failure', headline, summary: reason } };
   } finally {
     clearInterval(heartbeat);
-    for (const step of cleanup.reverse()) await step().catch(() => undefined);
+    await runCleanup(cleanup);
   }
   await progress.flush();
   // The store and the status page get the same redaction as GitHub.
@@ -125,7 +129,7 @@ export async function runTask(deps: AgentTaskDeps, taskId: string): Promise<Task
     log.warn({ status: stored.status }, 'the task was ended elsewhere while this worker ran');
     return stored;
   }
-  log.info({ status: ended.status, conclusion: ended.outcome.conclusion }, 'task ended');
+  logTaskEnd(log, final, ended.outcome);
   return final;
 }
 
@@ -144,7 +148,9 @@ async function work(ctx: WorkContext): Promise<Ended> {
   }
   const context = await gatherContext(ctx.gateway, ctx.record.task);
   const prepared = await prepareWorkspace(ctx, repository, context, config.config);
+  const opened = startStep(ctx.log, 'pull-request');
   const target = await openTarget(ctx, prepared, repository, context, config.config);
+  opened(`working on pull request #${target.pullNumber}`, { pullRequest: target.pullNumber });
   const { run, checks } = await runAndVerify(ctx, prepared, context, config.config);
   // The agent is done: nothing it started may go on changing the tree while it is read.
   await prepared.shell.close();
@@ -194,11 +200,13 @@ async function runAndVerify(
       // Cancelled, or ended elsewhere (the sweeper gave up on us): stop before the next turn.
       shouldCancel: async () => {
         const task = await record.refresh();
-        return task.cancelRequested || isTerminal(task.status);
+        return task.cancelRequested || isTerminal(task.status) || deps.stop?.aborted === true;
       },
       onEvent: (event: AgentEvent) => {
         if (event.type !== 'turn-finished') return;
         const { turn, usage, recentActions } = event;
+        // The agent's own doings are for debugging; the steps above are what info says.
+        ctx.log.debug({ turn, actions: recentActions }, 'agent turn finished');
         ctx.progress.report({
           phase: 'working',
           turn,
@@ -229,7 +237,9 @@ async function workAndVerify(
 ): Promise<{ run: AgentResult; checks: CheckResult[] }> {
   const { deps, record } = ctx;
   const { brief, hooks } = options;
+  let agentRan = startStep(ctx.log, 'agent');
   let run = await deps.agent.run({ ...brief, firstMessage: firstMessage(context) }, hooks);
+  logAgentRun(agentRan, run);
   await record.update({ usage: run.usage });
 
   const checks: CheckResult[] = [];
@@ -240,7 +250,12 @@ async function workAndVerify(
       break;
     }
     await enterPhase(ctx, 'verifying', `Running ${config.test}`, run.usage.turns);
+    const tested = startStep(ctx.log, 'test');
     const result = await prepared.shell.run(config.test, { timeoutMs: left }).catch(() => undefined);
+    tested(
+      `tests \`${config.test}\`: ${!result ? 'stopped' : result.exitCode === 0 ? 'passed' : `failed (exit ${result.exitCode})`}`,
+      { command: config.test, ...(result ? { exitCode: result.exitCode } : {}) },
+    );
     if (!result || brief.deadline <= Date.now()) {
       run = { ...run, outcome: 'limit', reason: `time limit (${config.limits.minutes} minutes) reached` };
       break;
@@ -250,7 +265,9 @@ async function workAndVerify(
     const failed =
       `The test command \`${config.test}\` failed after you finished (exit code ${result.exitCode}). ` +
       `Fix the cause, run it again, and finish with a short summary.\n\n<test_output>\n${result.output}\n</test_output>`;
+    agentRan = startStep(ctx.log, 'agent');
     run = await deps.agent.run({ ...brief, firstMessage: failed, resume: run }, hooks);
+    logAgentRun(agentRan, run);
     await record.update({ usage: run.usage });
   }
   return { run, checks };

@@ -35,6 +35,8 @@ export interface AgentTaskDeps {
   maxTaskMinutes?: number;
   /** Per-command time limit for the agent's shell. */
   commandTimeoutMs?: number;
+  /** Aborted when the process is told to stop (SIGTERM): the task ends now, and cleans up. */
+  stop?: AbortSignal;
 }
 
 export interface WorkContext {

@@ -41,6 +41,7 @@ export async function endTask(
           ...(outcome.summary ? { summary: outcome.summary } : {}),
           ...(outcome.pullRequestUrl ? { pullRequestUrl: outcome.pullRequestUrl } : {}),
           ...(outcome.commitSha ? { commitSha: outcome.commitSha } : {}),
+          ...(outcome.refused ? { refused: true } : {}),
         },
       });
     });

@@ -40,8 +40,10 @@ export function formatTokens(n: number): string {
       : String(n);
 }
 
+/** `$0.42`; a cost that rounds to nothing but is not nothing is `<$0.01`, never `$0.00`. */
 export function formatCost(cost: number | null): string {
-  return cost === null ? 'unknown (no price for this model)' : `$${cost.toFixed(2)}`;
+  if (cost === null) return 'unknown (no price for this model)';
+  return cost > 0 && cost < 0.005 ? '<$0.01' : `$${cost.toFixed(2)}`;
 }
 
 export function usageLine(usage: Usage): string {
@@ -85,6 +87,8 @@ export interface Outcome {
   details?: string;
   pullRequestUrl?: string;
   commitSha?: string;
+  /** Nightshift declined to start the work (no permission, a fork, a kind's own check). */
+  refused?: boolean;
 }
 
 export function finalOutput(task: Task, outcome: Outcome): FinalReport {

@@ -112,6 +112,8 @@ export interface TaskResult {
   /** The one-line title the end was reported with (the check run's title). */
   headline?: string;
   conclusion?: 'success' | 'failure' | 'neutral' | 'cancelled' | 'timed_out';
+  /** Declined before any work (see Outcome.refused): counted apart from failures. */
+  refused?: boolean;
 }
 
 export interface Task {

@@ -79,13 +79,10 @@ const BWRAP = 'bwrap';
 const PROGRAM_DIR = resolve(dirname(fileURLToPath(import.meta.url)), '..', '..');
 
 export async function createSandbox(options: SandboxOptions): Promise<ToolSandbox> {
-  const baseEnv = options.baseEnv ?? process.env;
   const isRoot = process.getuid?.() === 0;
   const identity = isRoot ? await allocateIdentity(options.uids) : undefined;
   try {
-    const dir = join(options.taskDir, 'tools');
-    const home = join(dir, 'home');
-    const workspace = join(dir, 'repo');
+    const { dir, home, workspace } = toolsFolders(options.taskDir);
     // Fresh folders, made before any tool process exists: nothing here can be a planted link.
     for (const path of [dir, home, join(home, 'tmp'), workspace]) {
       await mkdir(path, { mode: path === workspace ? 0o755 : 0o700 });
@@ -96,24 +93,50 @@ export async function createSandbox(options: SandboxOptions): Promise<ToolSandbo
         await lchown(path, identity.uid, identity.gid);
       }
     }
-    const user = identity ? `nightshift-${identity.uid}` : currentUser();
-    const sandbox: ToolSandbox = {
-      dir,
-      workspace,
-      home,
-      ...(identity ? { uid: identity.uid, gid: identity.gid, identity } : {}),
-      isolation: 'none',
-      env: toolEnvironment(baseEnv, { HOME: home, TMPDIR: join(home, 'tmp'), USER: user, LOGNAME: user }),
-      readOnly: (options.readOnly ?? []).map((p) => resolve(p)),
-      hidden: defaultHidden(options.hidden ?? [], isRoot),
-    };
-    sandbox.isolation = chooseIsolation(sandbox, options.isolation ?? 'auto');
+    const sandbox = describeSandbox(options, identity);
     assertReachable(sandbox);
     return sandbox;
   } catch (error) {
     await identity?.release();
     throw error;
   }
+}
+
+/**
+ * The sandbox of a tools' folder that a task process left when it died, to dispose of it as those
+ * tools did (disposeSandbox): `identity` is the uid that owns it, taken back (reclaimIdentity).
+ */
+export function reopenSandbox(taskDir: string, identity: TaskIdentity | undefined): ToolSandbox {
+  return describeSandbox({ taskDir }, identity);
+}
+
+function toolsFolders(taskDir: string): { dir: string; home: string; workspace: string } {
+  const dir = join(taskDir, 'tools');
+  return { dir, home: join(dir, 'home'), workspace: join(dir, 'repo') };
+}
+
+function describeSandbox(options: SandboxOptions, identity: TaskIdentity | undefined): ToolSandbox {
+  const { dir, home, workspace } = toolsFolders(options.taskDir);
+  const user = identity ? `nightshift-${identity.uid}` : currentUser();
+  const sandbox: ToolSandbox = {
+    dir,
+    workspace,
+    home,
+    ...(identity ? { uid: identity.uid, gid: identity.gid, identity } : {}),
+    isolation: 'none',
+    // HOME and TMPDIR inside the tools' folder: caches the tools make (npm's ~/.npm, pip's
+    // ~/.cache) go with it when the task ends.
+    env: toolEnvironment(options.baseEnv ?? process.env, {
+      HOME: home,
+      TMPDIR: join(home, 'tmp'),
+      USER: user,
+      LOGNAME: user,
+    }),
+    readOnly: (options.readOnly ?? []).map((p) => resolve(p)),
+    hidden: defaultHidden(options.hidden ?? [], process.getuid?.() === 0),
+  };
+  sandbox.isolation = chooseIsolation(sandbox, options.isolation ?? 'auto');
+  return sandbox;
 }
 
 /**

@@ -3,10 +3,12 @@
  * account uses (no passwd entry needed), so two tasks cannot read, signal or trace each other, and
  * when the task ends every process of that uid is killed, whatever it did to detach itself.
  *
- * A uid is taken by creating `<lockDir>/<uid>` (mkdir is atomic), in a root-only folder, and only
- * when no process runs as it; it is given back when the task ends.
+ * A uid is taken by creating `<lockDir>/<uid>` (a symbolic link naming the taking process's pid:
+ * creating it is atomic, and it says whose it is), in a root-only folder, and only when no process
+ * runs as it; it is given back when the task ends, or, when that process died first, by whoever
+ * cleans up after it (`reclaimIdentity`, `reclaimStaleLocks`).
  */
-import { lstat, mkdir, readdir, readFile, rmdir } from 'node:fs/promises';
+import { lstat, mkdir, readdir, readFile, readlink, rename, rmdir, symlink, unlink } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { SandboxError } from './tool-environment.js';
@@ -38,15 +40,14 @@ export interface TaskIdentity {
   release(): Promise<void>;
 }
 
-const LOCK_DIR = join(tmpdir(), 'nightshift-uids');
+export const LOCK_DIR = join(tmpdir(), 'nightshift-uids');
 
 /** Take a free uid from `range`; its gid is the same number. */
 export async function allocateIdentity(
   range: UidRange = DEFAULT_UID_RANGE,
   lockDir = LOCK_DIR,
 ): Promise<TaskIdentity> {
-  await mkdir(lockDir, { recursive: true, mode: 0o700 });
-  await assertPrivateFolder(lockDir);
+  await openLockDir(lockDir);
   const busy = await uidsInUse();
   const size = range.last - range.first + 1;
   for (let attempt = 0; attempt < 64; attempt++) {
@@ -54,14 +55,98 @@ export async function allocateIdentity(
     if (busy.has(uid)) continue;
     const lock = join(lockDir, String(uid));
     try {
-      await mkdir(lock, { mode: 0o700 });
+      await symlink(String(process.pid), lock);
     } catch (error) {
       if ((error as NodeJS.ErrnoException).code === 'EEXIST') continue;
       throw error;
     }
-    return { uid, gid: uid, release: () => rmdir(lock).catch(() => undefined) };
+    return heldIdentity(uid, lock);
   }
   throw new SandboxError(`no free uid in ${range.first}-${range.last}: widen NIGHTSHIFT_TOOL_UIDS`);
+}
+
+/** Given back at most once: a second release must not drop a lock someone has taken since. */
+function heldIdentity(uid: number, lock: string): TaskIdentity {
+  let released = false;
+  return {
+    uid,
+    gid: uid,
+    release: async () => {
+      if (released) return;
+      released = true;
+      if ((await lockOwner(lock)) === process.pid) await unlink(lock).catch(() => undefined);
+    },
+  };
+}
+
+async function openLockDir(lockDir: string): Promise<void> {
+  await mkdir(lockDir, { recursive: true, mode: 0o700 });
+  await assertPrivateFolder(lockDir);
+}
+
+/**
+ * The pid a lock names; null for a lock that names none (a folder, as earlier versions made them);
+ * undefined when there is no lock.
+ */
+async function lockOwner(lock: string): Promise<number | null | undefined> {
+  const target = await readlink(lock).catch((error: NodeJS.ErrnoException) =>
+    error.code === 'ENOENT' ? undefined : null,
+  );
+  return target === undefined || target === null ? target : /^\d+$/.test(target) ? Number(target) : null;
+}
+
+export function processAlive(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch (error) {
+    return (error as NodeJS.ErrnoException).code === 'EPERM';
+  }
+}
+
+/**
+ * Take over `uid` from a task process that died holding it (to clean up after it as that uid):
+ * only when its lock is free or names a dead process. Undefined when a live process holds it.
+ */
+export async function reclaimIdentity(uid: number, lockDir = LOCK_DIR): Promise<TaskIdentity | undefined> {
+  await openLockDir(lockDir);
+  const lock = join(lockDir, String(uid));
+  const owner = await lockOwner(lock);
+  if (typeof owner === 'number' && owner !== process.pid && processAlive(owner)) return undefined;
+  if (owner === null) await rmdir(lock).catch(() => undefined); // an earlier version's lock
+  // Written beside it and renamed over it: the lock is never absent for another task to take.
+  const fresh = `${lock}.${process.pid}`;
+  await unlink(fresh).catch(() => undefined);
+  await symlink(String(process.pid), fresh);
+  await rename(fresh, lock);
+  return heldIdentity(uid, lock);
+}
+
+/**
+ * Give back the uids of task processes that died holding them (killed, or the machine stopped),
+ * once no process runs as them. Returns how many were given back.
+ */
+export async function reclaimStaleLocks(lockDir = LOCK_DIR): Promise<number> {
+  const names = await readdir(lockDir).catch(() => [] as string[]);
+  if (names.length === 0) return 0;
+  await assertPrivateFolder(lockDir);
+  const busy = await uidsInUse();
+  let reclaimed = 0;
+  for (const name of names.filter((n) => /^\d+$/.test(n))) {
+    const lock = join(lockDir, name);
+    const owner = await lockOwner(lock);
+    if (owner === undefined || busy.has(Number(name))) continue;
+    if (typeof owner === 'number' && processAlive(owner)) continue;
+    const removed = owner === null ? rmdir(lock) : unlink(lock);
+    if (
+      await removed.then(
+        () => true,
+        () => false,
+      )
+    )
+      reclaimed++;
+  }
+  return reclaimed;
 }
 
 /**

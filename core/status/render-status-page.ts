@@ -2,12 +2,16 @@
  * The status page: recent tasks (the same columns as `nightshift tasks`) and the token spend per
  * repository and per engineer over the last 7 and 30 days. One self-contained HTML document, no
  * script, refreshed by the browser every 10 seconds. Everything from a task is untrusted (an
- * engineer's login, a repository's name, a URL) and is escaped; only http(s) links are linked.
+ * engineer's login, a repository's name, a URL) and is escaped (html.ts); only http(s) links are linked.
  */
 import { formatTokens } from '../report.js';
+import { isTerminal, type Task } from '../task.js';
+import { escapeHtml, htmlDocument } from './html.js';
 import { type SpendLine, type SpendTotals, formatSpendCost, spendSummary } from './spend-summary.js';
-import { type TaskRow, taskRow } from './task-row.js';
-import type { Task } from '../task.js';
+import { isRefused, pullRequestCell, statusCell, targetCell, timeCell, triggerCell } from './task-cells.js';
+import { taskRow } from './task-row.js';
+
+export { STATUS_PAGE_CSP, escapeHtml } from './html.js';
 
 export interface StatusPageOptions {
   /** How many tasks the recent-tasks table shows (default 50); spend counts every task given. */
@@ -16,65 +20,72 @@ export interface StatusPageOptions {
   truncated?: boolean;
   /** Seconds between refreshes (default 10). */
   refreshSeconds?: number;
+  /** GitHub's web address, for links to targets and pull requests (default https://github.com). */
+  githubUrl?: string;
 }
 
-/** Content-Security-Policy for the page: no script, no external resource, only its own style. */
-export const STATUS_PAGE_CSP =
-  "default-src 'none'; style-src 'unsafe-inline'; base-uri 'none'; form-action 'none'";
-
-const ESCAPES: Record<string, string> = {
-  '&': '&amp;',
-  '<': '&lt;',
-  '>': '&gt;',
-  '"': '&quot;',
-  "'": '&#39;',
-};
-
-export function escapeHtml(text: string): string {
-  return text.replace(/[&<>"']/g, (c) => ESCAPES[c] ?? c);
+/** The task's own page (render-task-page.ts). */
+export function taskPagePath(taskId: string): string {
+  return `/status/tasks/${encodeURIComponent(taskId)}`;
 }
 
-/** An http(s) URL, or undefined: a `javascript:` link must never reach an `href`. */
-function safeHref(url: string | undefined): string | undefined {
-  if (!url) return undefined;
-  try {
-    const parsed = new URL(url);
-    return parsed.protocol === 'https:' || parsed.protocol === 'http:' ? parsed.href : undefined;
-  } catch {
-    return undefined;
-  }
-}
-
-function pullRequestCell(url: string | undefined): string {
-  const href = safeHref(url);
-  if (!href) return '';
-  const label = /\/pull\/(\d+)/.exec(href)?.[1];
-  return `<a href="${escapeHtml(href)}">${escapeHtml(label ? `#${label}` : 'pull request')}</a>`;
-}
-
-function taskLine(row: TaskRow): string {
+function taskLine(task: Task, now: Date, web: string): string {
+  const row = taskRow(task, now);
   const cells = [
-    `<td class="id"><a href="/api/tasks/${escapeHtml(encodeURIComponent(row.id))}">${escapeHtml(row.id)}</a></td>`,
-    `<td>${escapeHtml(row.target)}</td>`,
-    `<td>${escapeHtml(row.trigger)}</td>`,
-    `<td>${escapeHtml(row.engineer)}</td>`,
-    `<td><span class="status status-${escapeHtml(row.status)}">${escapeHtml(row.statusLabel)}</span></td>`,
-    `<td class="num">${escapeHtml(row.duration)}</td>`,
-    `<td class="num">${escapeHtml(String(row.turns))}</td>`,
-    `<td class="num" title="${escapeHtml(String(row.tokens))}">${escapeHtml(row.tokensLabel)}</td>`,
+    `<td class="id"><a href="${escapeHtml(taskPagePath(row.id))}" title="${escapeHtml(row.id)}">${escapeHtml(row.id.slice(-8))}</a></td>`,
+    `<td>${timeCell(task, now)}</td>`,
+    `<td>${targetCell(task, web)}</td>`,
+    `<td class="trigger">${triggerCell(task)}</td>`,
+    `<td class="wide">${escapeHtml(row.engineer)}</td>`,
+    `<td class="state">${statusCell(task)}</td>`,
+    `<td class="num wide">${escapeHtml(row.duration)}</td>`,
+    `<td class="num wide">${escapeHtml(String(row.turns))}</td>`,
+    `<td class="num wide" title="${escapeHtml(String(row.tokens))}">${escapeHtml(row.tokensLabel)}</td>`,
     `<td class="num">${escapeHtml(row.cost)}</td>`,
-    `<td>${pullRequestCell(row.pullRequestUrl)}</td>`,
+    `<td>${pullRequestCell(task, web)}</td>`,
   ];
   return `<tr>${cells.join('')}</tr>`;
 }
 
-function tasksTable(rows: TaskRow[]): string {
-  if (rows.length === 0) return '<p class="empty">No tasks yet.</p>';
-  const headers = ['Task', 'Target', 'Trigger', 'Who', 'Status', 'Duration', 'Turns', 'Tokens', 'Cost', 'PR'];
+const HEADERS: Array<[string, string?]> = [
+  ['Task'],
+  ['When'],
+  ['Target'],
+  ['Trigger'],
+  ['Who', 'wide'],
+  ['Status'],
+  ['Duration', 'num wide'],
+  ['Turns', 'num wide'],
+  ['Tokens', 'num wide'],
+  ['Cost', 'num'],
+  ['PR'],
+];
+
+function tasksTable(tasks: readonly Task[], now: Date, web: string): string {
+  if (tasks.length === 0) return '<p class="empty">No tasks yet.</p>';
+  const head = HEADERS.map(([h, c]) => (c ? `<th class="${c}">${h}</th>` : `<th>${h}</th>`)).join('');
   return (
-    `<table class="tasks"><thead><tr>${headers.map((h) => `<th>${h}</th>`).join('')}</tr></thead>` +
-    `<tbody>${rows.map(taskLine).join('\n')}</tbody></table>`
+    `<div class="scroll"><table class="tasks"><thead><tr>${head}</tr></thead>` +
+    `<tbody>${tasks.map((task) => taskLine(task, now, web)).join('\n')}</tbody></table></div>`
   );
+}
+
+/** How the recent tasks ended or stand: refusals apart from failures. */
+function countsLine(tasks: readonly Task[]): string {
+  const counts = { succeeded: 0, failed: 0, refused: 0, cancelled: 0, active: 0 };
+  for (const task of tasks) {
+    if (isRefused(task)) counts.refused++;
+    else if (!isTerminal(task.status)) counts.active++;
+    else counts[task.status as 'succeeded' | 'failed' | 'cancelled']++;
+  }
+  const parts = [
+    `${counts.succeeded} succeeded`,
+    `${counts.failed} failed`,
+    `${counts.refused} refused`,
+    `${counts.cancelled} cancelled`,
+    `${counts.active} queued or running`,
+  ];
+  return `<p class="counts">Of these ${tasks.length}: ${parts.map(escapeHtml).join(' · ')}</p>`;
 }
 
 function totalsCells(t: SpendTotals): string {
@@ -99,50 +110,52 @@ function spendTable(caption: string, keyHeader: string, lines: SpendLine[]): str
 }
 
 const STYLE = `
-body { font: 14px/1.45 system-ui, -apple-system, "Segoe UI", sans-serif; margin: 2rem auto; max-width: 80rem; padding: 0 1rem; color: #1f2328; background: #fff; }
+body { font: 14px/1.45 system-ui, -apple-system, "Segoe UI", sans-serif; margin: 1.5rem auto; max-width: 80rem; padding: 0 1rem; color: #1f2328; background: #fff; }
 h1 { font-size: 1.5rem; margin: 0 0 .25rem; } h2 { font-size: 1.2rem; margin-top: 2rem; } h3 { font-size: 1rem; }
-.meta, .empty, .note { color: #59636e; }
+.meta, .empty, .note, .counts { color: #59636e; }
+.scroll { overflow-x: auto; }
 table { border-collapse: collapse; width: 100%; margin-bottom: 1rem; }
-th, td { text-align: left; padding: .3rem .6rem; border-bottom: 1px solid #d1d9e0; white-space: nowrap; }
+th, td { text-align: left; padding: .3rem .5rem; border-bottom: 1px solid #d1d9e0; white-space: nowrap; vertical-align: top; }
 th { background: #f6f8fa; font-weight: 600; }
 td.num, th.num { text-align: right; font-variant-numeric: tabular-nums; }
 td.id { font-family: ui-monospace, SFMono-Regular, Menlo, monospace; font-size: 12px; }
+td.state { white-space: normal; min-width: 9rem; max-width: 22rem; }
+code { font-family: ui-monospace, SFMono-Regular, Menlo, monospace; font-size: 12px; background: #eff2f5; padding: 0 .25rem; border-radius: .25rem; }
+time { border-bottom: 1px dotted #8c959f; }
 a { color: #0969da; }
 .status { padding: .1rem .45rem; border-radius: 1rem; background: #eff2f5; }
 .status-running, .status-dispatched { background: #ddf4ff; }
 .status-succeeded { background: #dafbe1; }
 .status-failed { background: #ffebe9; }
+.status-refused { background: #eee6ff; }
 .status-cancelled { background: #fff8c5; }
+.reason { color: #59636e; font-size: 12px; margin-top: .2rem; }
+/* Narrow: keep what says what happened (when, what, why, cost, PR); the task's page has the rest. */
+@media (max-width: 900px) {
+  body { margin: 1rem auto; padding: 0 .5rem; font-size: 13px; }
+  th, td { padding: .25rem .35rem; }
+  .wide { display: none; }
+  td.trigger { white-space: normal; min-width: 6rem; }
+}
 `;
 
 export function renderStatusPage(tasks: readonly Task[], now: Date, options: StatusPageOptions = {}): string {
-  const recent = tasks.slice(0, options.recentLimit ?? 50).map((task) => taskRow(task, now));
+  const recent = tasks.slice(0, options.recentLimit ?? 50);
+  const web = options.githubUrl ?? 'https://github.com';
   const spend = spendSummary(tasks, now);
   const refresh = options.refreshSeconds ?? 10;
   const note = options.truncated
     ? `<p class="note">Spend counts the newest ${tasks.length} tasks only; older tasks in the window are not included.</p>`
     : '';
-  return `<!doctype html>
-<html lang="en">
-<head>
-<meta charset="utf-8">
-<meta http-equiv="Content-Security-Policy" content="${escapeHtml(STATUS_PAGE_CSP)}">
-<meta http-equiv="refresh" content="${refresh}">
-<meta name="viewport" content="width=device-width, initial-scale=1">
-<title>Nightshift status</title>
-<style>${STYLE}</style>
-</head>
-<body>
-<h1>Nightshift</h1>
-<p class="meta">As of ${escapeHtml(now.toISOString())} · refreshes every ${refresh} seconds · JSON at <a href="/api/tasks">/api/tasks</a></p>
+  const body = `<h1>Nightshift</h1>
+<p class="meta">As of ${escapeHtml(now.toISOString().slice(0, 19).replace('T', ' '))} UTC · refreshes every ${refresh} seconds · JSON at <a href="/api/tasks">/api/tasks</a></p>
 <h2>Recent tasks</h2>
-${tasksTable(recent)}
+${recent.length > 0 ? countsLine(recent) : ''}
+${tasksTable(recent, now, web)}
 <h2>Token spend</h2>
 <p class="meta">All repositories: last 7 days ${escapeHtml(formatTokens(spend.total.last7Days.tokens))} tokens, ${escapeHtml(formatSpendCost(spend.total.last7Days))}; last 30 days ${escapeHtml(formatTokens(spend.total.last30Days.tokens))} tokens, ${escapeHtml(formatSpendCost(spend.total.last30Days))}.</p>
 ${note}
 ${spendTable('Per repository', 'Repository', spend.byRepository)}
-${spendTable('Per engineer', 'Engineer', spend.byEngineer)}
-</body>
-</html>
-`;
+${spendTable('Per engineer', 'Engineer', spend.byEngineer)}`;
+  return htmlDocument('Nightshift status', body, STYLE, refresh);
 }

@@ -8,6 +8,7 @@ import { PERSON_ASKS, type TriggerKindSpec } from './kind.js';
 export const ciFailure: TriggerKindSpec<'ci_failure'> = {
   ...PERSON_ASKS,
   kind: 'ci_failure',
+  words: 'CI failure',
   startedBy: 'app',
   engineer: { existingOnly: 'CI failed on a pull request Nightshift never worked on' },
   gathers: () => ({ failingChecks: true, reviewThreads: { select: 'none' } }),

@@ -11,6 +11,7 @@ import { PERSON_ASKS, type Refusal, type TriggerKindSpec } from './kind.js';
 export const issueLabel: TriggerKindSpec<'issue_label'> = {
   ...PERSON_ASKS,
   kind: 'issue_label',
+  words: 'label',
   admit: async (task, config) => refuseOtherLabel(task.trigger, config),
   instructions: () => '',
 };

@@ -48,6 +48,8 @@ export interface Recorded {
 
 export interface TriggerKindSpec<K extends TriggerKind = TriggerKind> {
   readonly kind: K;
+  /** What started it, in the words people use: `label`, `/agent fix`, `CI failure` (status page). */
+  readonly words: string;
   /**
    * Who may start it: a `person`, whose permission the dispatch gate checks (write, maintain or
    * admin, or the config's `allowedUsers`), or the `app` itself, with no gate.
@@ -97,4 +99,4 @@ export const PERSON_ASKS = {
   defaultInstructions: FIX_EVERYTHING,
   defaultSubject: 'Fix failing checks and review comments',
   replyTo: () => ({ in: 'conversation' }),
-} as const satisfies Omit<TriggerKindSpec, 'kind'>;
+} as const satisfies Omit<TriggerKindSpec, 'kind' | 'words'>;

@@ -8,6 +8,7 @@ import { PERSON_ASKS, type TriggerKindSpec } from './kind.js';
 export const prComment: TriggerKindSpec<'pr_comment'> = {
   ...PERSON_ASKS,
   kind: 'pr_comment',
+  words: '/agent fix',
   acknowledgeIn: 'issue_comment',
   gathers: (trigger, instructions) => ({
     failingChecks: !instructions,

@@ -11,6 +11,7 @@ import { refuseReviewFix } from './review.js';
 export const retry: TriggerKindSpec<'retry'> = {
   ...PERSON_ASKS,
   kind: 'retry',
+  words: 'retry',
   engineer: 'kept',
   admit: async (task, config) =>
     refuseOtherLabel(task.trigger, config) ?? refuseReviewFix(task.trigger, config),

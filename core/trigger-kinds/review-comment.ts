@@ -7,6 +7,7 @@ import { PERSON_ASKS, type TriggerKindSpec } from './kind.js';
 export const reviewComment: TriggerKindSpec<'review_comment'> = {
   ...PERSON_ASKS,
   kind: 'review_comment',
+  words: '/agent fix (inline)',
   acknowledgeIn: 'review_comment',
   defaultSubject: 'Address a review comment',
   gathers: (trigger) => ({

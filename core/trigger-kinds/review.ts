@@ -10,6 +10,7 @@ import { PERSON_ASKS, type Refusal, type TriggerKindSpec } from './kind.js';
 export const review: TriggerKindSpec<'review'> = {
   ...PERSON_ASKS,
   kind: 'review',
+  words: 'review',
   admit: async (task, config) => refuseReviewFix(task.trigger, config),
   defaultSubject: 'Address review comments',
   gathers: (trigger) => ({

@@ -227,9 +227,10 @@ async function prepare(
   task: Task,
 ): Promise<Task | undefined> {
   const { octokit, ref } = gateway;
+  // Every refusal ends here, marked as one (the status page counts refusals apart from failures).
   const end = async (status: 'failed' | 'cancelled', outcome: Outcome, comment?: string) => {
     if (comment) await gateway.upsertComment(task.target.number, task, 'notice', comment);
-    await finishTask(deps.store, undefined, task, status, outcome);
+    await finishTask(deps.store, undefined, task, status, { ...outcome, refused: true });
     return undefined;
   };
 

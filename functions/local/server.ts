@@ -16,6 +16,7 @@ import { CREDENTIALS_FILE, formatCredentialsFile } from '../../core/store/store-
 import { listen } from './http-server.js';
 import { compose } from '../composition/compose.js';
 import { recoverOrphans } from './recover.js';
+import { githubWebUrl } from '../../core/status/task-cells.js';
 import { newStatusToken } from './status-auth.js';
 import { statusPageHandler } from './status-page.js';
 import { webhookHandler } from '../webhook/node-webhooks.js';
@@ -64,6 +65,8 @@ async function main(): Promise<void> {
     writePrivateFile(credentialsFile, formatCredentialsFile(connection.credentials));
   else rmSync(credentialsFile, { force: true });
 
+  // What tasks killed with an earlier run left: their workspaces, the tools' homes, their uids.
+  await runner.cleanLeftovers();
   const recovered = await recoverOrphans(deps);
   if (recovered.failed || recovered.redispatched)
     log.info(recovered, 'recovered tasks left by an earlier run');
@@ -75,7 +78,7 @@ async function main(): Promise<void> {
   const server = await listen(
     [
       webhookHandler(composition.webhook, { path: WEBHOOK_PATH }),
-      statusPageHandler(store, { token: statusToken }),
+      statusPageHandler(store, { token: statusToken, githubUrl: githubWebUrl(env.GITHUB_API_URL) }),
     ],
     { port: env.PORT, host, log },
   );

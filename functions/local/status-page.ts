@@ -2,6 +2,7 @@
  * The status page and its JSON, for the local server and (later) the Function URL:
  *
  *   GET /status                            the HTML page (recent tasks, token spend)
+ *   GET /status/tasks/<id>                 one task's HTML page: its record, links, progress log
  *   GET /api/tasks?repo=owner/name&limit=50 recent tasks as rows, newest first
  *   GET /api/tasks/<id>                    one task's record and its progress log
  *
@@ -15,6 +16,7 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { ApplicationFunctionOptions } from 'probot';
 import { STATUS_PAGE_CSP, renderStatusPage } from '../../core/status/render-status-page.js';
+import { renderTaskPage } from '../../core/status/render-task-page.js';
 import { taskRow } from '../../core/status/task-row.js';
 import { TaskNotFoundError, type TaskStore } from '../../core/store/task-store.js';
 import { authorizeStatus } from './status-auth.js';
@@ -35,6 +37,13 @@ export interface StatusPageOptions {
   /** The token a request must present (status-auth.ts). */
   token: string;
   now?: () => Date;
+  /** GitHub's web address, for links (core/status/task-cells.ts githubWebUrl). */
+  githubUrl?: string;
+}
+
+/** What the pages need besides the store and the request. */
+export interface RenderOptions {
+  githubUrl?: string;
 }
 
 export const DEFAULT_LIST_LIMIT = 50;
@@ -44,6 +53,7 @@ export const SPEND_SCAN_LIMIT = 2000;
 
 const REPOSITORY = /^[A-Za-z0-9_.-]+\/[A-Za-z0-9_.-]+$/;
 const TASK_PATH = /^\/api\/tasks\/([^/]+)$/;
+const TASK_PAGE_PATH = /^\/status\/tasks\/([^/]+)$/;
 const THIRTY_DAYS_MS = 30 * 24 * 60 * 60 * 1000;
 
 const COMMON_HEADERS = {
@@ -54,7 +64,7 @@ const COMMON_HEADERS = {
 
 /** Whether a path is one this module answers. */
 export function isStatusPath(path: string): boolean {
-  return path === '/status' || path === '/api/tasks' || TASK_PATH.test(path);
+  return path === '/status' || path === '/api/tasks' || TASK_PATH.test(path) || TASK_PAGE_PATH.test(path);
 }
 
 function json(statusCode: number, value: unknown): StatusResponse {
@@ -71,22 +81,26 @@ function param(query: StatusQuery, name: string): string | undefined {
   return value === null || value === undefined || value === '' ? undefined : value;
 }
 
-async function statusPage(store: TaskStore, now: Date): Promise<StatusResponse> {
+function html(statusCode: number, body: string): StatusResponse {
+  return {
+    statusCode,
+    headers: {
+      ...COMMON_HEADERS,
+      'content-type': 'text/html; charset=utf-8',
+      'content-security-policy': STATUS_PAGE_CSP,
+    },
+    body,
+  };
+}
+
+async function statusPage(store: TaskStore, now: Date, options: RenderOptions): Promise<StatusResponse> {
   const tasks = await store.listRecent(SPEND_SCAN_LIMIT);
   const oldest = tasks.at(-1);
   const truncated =
     tasks.length >= SPEND_SCAN_LIMIT &&
     oldest !== undefined &&
     now.getTime() - Date.parse(oldest.createdAt) < THIRTY_DAYS_MS;
-  return {
-    statusCode: 200,
-    headers: {
-      ...COMMON_HEADERS,
-      'content-type': 'text/html; charset=utf-8',
-      'content-security-policy': STATUS_PAGE_CSP,
-    },
-    body: renderStatusPage(tasks, now, { recentLimit: DEFAULT_LIST_LIMIT, truncated }),
-  };
+  return html(200, renderStatusPage(tasks, now, { recentLimit: DEFAULT_LIST_LIMIT, truncated, ...options }));
 }
 
 async function listTasks(store: TaskStore, query: StatusQuery, now: Date): Promise<StatusResponse> {
@@ -114,6 +128,31 @@ async function showTask(store: TaskStore, taskId: string): Promise<StatusRespons
   }
 }
 
+async function taskPage(
+  store: TaskStore,
+  taskId: string,
+  now: Date,
+  options: RenderOptions,
+): Promise<StatusResponse> {
+  try {
+    const task = await store.load(taskId);
+    return html(200, renderTaskPage(task, await store.readLog(taskId), now, options));
+  } catch (error) {
+    if (error instanceof TaskNotFoundError)
+      return html(404, '<!doctype html><title>Not found</title><p>No such task.</p>\n');
+    throw error;
+  }
+}
+
+/** The id in a path, decoded; undefined when it is malformed. */
+function decodedId(id: string): string | undefined {
+  try {
+    return decodeURIComponent(id);
+  } catch {
+    return undefined;
+  }
+}
+
 /**
  * Answer one GET request for a status path, in the shape a Lambda Function URL returns. An unknown
  * path is a 404. Errors from the store propagate (the caller logs them and answers 500).
@@ -123,20 +162,16 @@ export async function renderStatusResponse(
   path: string,
   query: StatusQuery,
   now: Date = new Date(),
+  options: RenderOptions = {},
 ): Promise<StatusResponse> {
-  if (path === '/status') return statusPage(store, now);
+  if (path === '/status') return statusPage(store, now, options);
   if (path === '/api/tasks') return listTasks(store, query, now);
   const id = TASK_PATH.exec(path)?.[1];
-  if (id !== undefined) {
-    let taskId: string;
-    try {
-      taskId = decodeURIComponent(id);
-    } catch {
-      return json(400, { error: 'malformed task id' });
-    }
-    return showTask(store, taskId);
-  }
-  return json(404, { error: 'not found' });
+  const pageId = TASK_PAGE_PATH.exec(path)?.[1];
+  const taskId = decodedId(id ?? pageId ?? '');
+  if (id === undefined && pageId === undefined) return json(404, { error: 'not found' });
+  if (!taskId) return json(400, { error: 'malformed task id' });
+  return id !== undefined ? showTask(store, taskId) : taskPage(store, taskId, now, options);
 }
 
 /** Serves the status paths on Probot's server; any other request goes on to the next handler. */
@@ -167,7 +202,9 @@ export function statusPageHandler(store: TaskStore, options: StatusPageOptions):
     }
     let response: StatusResponse;
     try {
-      response = await renderStatusResponse(store, url.pathname, url.searchParams, now());
+      response = await renderStatusResponse(store, url.pathname, url.searchParams, now(), {
+        ...(options.githubUrl ? { githubUrl: options.githubUrl } : {}),
+      });
     } catch (error) {
       response = json(500, { error: `the task store did not answer: ${(error as Error).message}` });
     }

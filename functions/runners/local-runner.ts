@@ -12,8 +12,14 @@ import type { Logger } from 'pino';
 import type { LiveRunner, Runner } from '../../core/ports.js';
 import type { TokenAnswer, TokenIpcAnswer, TokenIpcRequest } from '../../core/task-token.js';
 import type { Task } from '../../core/task.js';
+import { relayChildLog } from './child-log.js';
 
 export const AGENT_TASK_ENTRY = fileURLToPath(new URL('../../agent-task/main.ts', import.meta.url));
+/** The agent-task program's clean-up of what dead task processes left (their folders, their uids). */
+export const LEFTOVERS_ENTRY = fileURLToPath(new URL('../../agent-task/clean-leftovers.ts', import.meta.url));
+
+/** How long a child has to end its task and clean up after SIGTERM, before SIGKILL. */
+const KILL_AFTER_MS = 15_000;
 
 /** Variables the agent process may have, by name or by prefix; nothing else is passed. */
 const AGENT_ENV_NAMES = new Set([
@@ -101,8 +107,8 @@ export class LocalRunner implements Runner {
     // names the task's holder.
     const runnerId = `local:${child.pid}`;
     const log = this.options.log.child({ taskId: task.id, pid: child.pid });
-    child.stdout?.on('data', (chunk: Buffer) => log.debug(chunk.toString().trimEnd()));
-    child.stderr?.on('data', (chunk: Buffer) => log.info(chunk.toString().trimEnd()));
+    if (child.stdout) relayChildLog(child.stdout, log, 'debug');
+    if (child.stderr) relayChildLog(child.stderr, log, 'warn');
     child.on('message', (message: unknown) => this.answerToken(child, task, message, log));
     this.children.set(runnerId, child);
     this.started.set(runnerId, { runnerId, startedAt: new Date(), taskId: task.id });
@@ -114,7 +120,9 @@ export class LocalRunner implements Runner {
       this.children.delete(runnerId);
       this.started.delete(runnerId);
       const reason = signal ? `killed by ${signal}` : `exit code ${code}`;
-      const handled = Promise.resolve()
+      // A child that did not end normally may not have removed its folder and given back its uid.
+      const cleaned = signal || code !== 0 ? this.cleanLeftovers(child.pid) : Promise.resolve();
+      const handled = cleaned
         .then(() => this.options.onExit(task.id, reason, runnerId))
         .catch((error: unknown) => log.error({ err: error }, 'exit handler failed'))
         .finally(() => this.exitHandlers.delete(handled));
@@ -143,8 +151,33 @@ export class LocalRunner implements Runner {
       });
   }
 
+  /** SIGTERM: the child ends its task and cleans up; SIGKILL if it has not exited in time. */
   async stop(runnerId: string): Promise<void> {
-    this.children.get(runnerId)?.kill('SIGKILL');
+    const child = this.children.get(runnerId);
+    if (child) terminate(child);
+  }
+
+  /**
+   * Remove what dead task processes left (all of them, or `pid`'s): their task folders, as their
+   * tools (agent-task/leftovers.ts), and their uid locks. Run as a program of the agent task, with
+   * a child's environment; never fails the caller.
+   */
+  async cleanLeftovers(pid?: number): Promise<void> {
+    const args = ['--import', 'tsx', LEFTOVERS_ENTRY, ...(pid ? ['--pid', String(pid)] : [])];
+    const child = spawn(process.execPath, args, {
+      env: agentProcessEnv(this.options.env),
+      stdio: ['ignore', 'pipe', 'pipe'],
+    });
+    const log = this.options.log.child({ pid: child.pid });
+    if (child.stdout) relayChildLog(child.stdout, log, 'debug');
+    if (child.stderr) relayChildLog(child.stderr, log, 'warn');
+    await new Promise<void>((resolve) => {
+      child.once('error', (error) => {
+        log.warn({ err: error }, 'could not start the clean-up of leftovers');
+        resolve();
+      });
+      child.once('close', () => resolve());
+    });
   }
 
   /** The children alive now, with when each started. */
@@ -160,10 +193,17 @@ export class LocalRunner implements Runner {
   async drain(graceMs: number): Promise<void> {
     const exits = [...this.children.values()].map((c) => new Promise((r) => c.once('exit', r)));
     const timer = Number.isFinite(graceMs)
-      ? setTimeout(() => this.children.forEach((c) => c.kill('SIGTERM')), graceMs)
+      ? setTimeout(() => this.children.forEach(terminate), graceMs)
       : undefined;
     await Promise.all(exits);
     clearTimeout(timer);
     await Promise.all([...this.exitHandlers]);
   }
+}
+
+function terminate(child: ChildProcess): void {
+  child.kill('SIGTERM');
+  const kill = setTimeout(() => child.kill('SIGKILL'), KILL_AFTER_MS);
+  kill.unref();
+  child.once('exit', () => clearTimeout(kill));
 }

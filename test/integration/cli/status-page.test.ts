@@ -58,9 +58,14 @@ describe('GET /status', () => {
     expect(response.headers.get('cache-control')).toBe('no-store');
     const html = await response.text();
     expect(html).toContain('<meta http-equiv="refresh" content="10">');
-    expect(html).toContain('<td>octo/app#12</td>');
-    expect(html).toContain('<td>octo/lib!34</td>');
+    expect(html).toContain(
+      '<a href="https://github.com/octo/app/issues/12" title="issue #12">octo/app#12</a>',
+    );
+    expect(html).toContain(
+      '<a href="https://github.com/octo/lib/pull/34" title="pull request #34">octo/lib#34</a>',
+    );
     expect(html).toContain('<a href="https://github.com/octo/app/pull/34">#34</a>');
+    expect(html).toContain(`<a href="/status/tasks/${seeded.succeeded.id}"`);
     expect(html).toContain('Per repository');
     expect(html).toContain('Per engineer');
     expect(html).toContain('≥ $0.42 (some unknown)');
@@ -114,6 +119,27 @@ describe('GET /api/tasks', () => {
     expect((await get(`${base}/api/tasks?limit=0`)).status).toBe(400);
     expect((await get(`${base}/api/tasks?limit=abc`)).status).toBe(400);
     expect((await get(`${base}/api/tasks?repo=not-a-repo`)).status).toBe(400);
+  });
+});
+
+describe('GET /status/tasks/<id>', () => {
+  it('serves the task’s page: its record, links and progress log, escaped, without script', async () => {
+    const response = await get(`${base}/status/tasks/${seeded.succeeded.id}`);
+    expect(response.status).toBe(200);
+    expect(response.headers.get('content-type')).toBe('text/html; charset=utf-8');
+    expect(response.headers.get('content-security-policy')).toContain("default-src 'none'");
+    const html = await response.text();
+    expect(html).toContain(`<h1>Task ${seeded.succeeded.id}</h1>`);
+    expect(html).toContain(
+      '<a href="https://github.com/octo/app/pull/34">https://github.com/octo/app/pull/34</a>',
+    );
+    expect(html).toContain('<h2>Progress log</h2>');
+    expect(html).not.toMatch(/<script/i);
+  });
+
+  it('is a 404 for an unknown task, and only with the token', async () => {
+    expect((await get(`${base}/status/tasks/NOPE`)).status).toBe(404);
+    expect((await fetch(`${base}/status/tasks/${seeded.succeeded.id}`)).status).toBe(401);
   });
 });
 

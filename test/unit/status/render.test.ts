@@ -1,6 +1,8 @@
 import { describe, expect, it } from 'vitest';
 import { renderStatusPage } from '../../../core/status/render-status-page.js';
 import { renderTable } from '../../../core/status/render-table.js';
+import { renderTaskPage } from '../../../core/status/render-task-page.js';
+import { githubWebUrl } from '../../../core/status/task-cells.js';
 import { renderTaskDetails } from '../../../core/status/render-task-details.js';
 import { taskRow } from '../../../core/status/task-row.js';
 import { terminalSafe } from '../../../core/status/terminal-safe.js';
@@ -79,14 +81,91 @@ describe('renderStatusPage', () => {
     expect(html).not.toMatch(/<script|<link|src=/i);
   });
 
-  it('lists the recent tasks with their columns and pull request links', () => {
+  it('lists the recent tasks: when (exact time on hover), GitHub links, triggers in words, costs, its page', () => {
     const html = renderStatusPage(tasks, NOW);
-    expect(html).toContain('<td>octo/app#12</td>');
-    expect(html).toContain('<td>issue_label</td>');
+    expect(html).toContain(
+      '<time datetime="2030-06-29T12:00:00.000Z" title="2030-06-29 12:00:00 UTC">1 d ago</time>',
+    );
+    expect(html).toContain(
+      '<a href="https://github.com/octo/app/issues/12" title="issue #12">octo/app#12</a>',
+    );
+    expect(html).toContain('<td class="trigger">label</td>');
     expect(html).toContain('2m 05s');
     expect(html).toContain('$0.25');
     expect(html).toContain('<a href="https://github.com/octo/app/pull/34">#34</a>');
-    expect(html).toContain('<a href="/api/tasks/T1">T1</a>');
+    expect(html).toContain('<a href="/status/tasks/T1" title="T1">T1</a>');
+    expect(html).not.toContain('/api/tasks/T1');
+  });
+
+  it('links a pull request target as #n, fills its PR column, and uses the GitHub it is given', () => {
+    const html = renderStatusPage(
+      [
+        task({
+          target: { kind: 'pull_request', number: 7 },
+          trigger: { kind: 'pr_comment', text: 'fix it', sender: 'alice' },
+        }),
+        task({ trigger: { kind: 'ci_failure', text: '' } }),
+        task({ trigger: { kind: 'review_comment', text: '', sender: 'carol' } }),
+        task({ trigger: { kind: 'review', text: '' } }),
+      ],
+      NOW,
+      { githubUrl: 'https://ghe.example.com' },
+    );
+    expect(html).toContain(
+      '<a href="https://ghe.example.com/octo/app/pull/7" title="pull request #7">octo/app#7</a>',
+    );
+    expect(html).toContain('<td><a href="https://ghe.example.com/octo/app/pull/7">#7</a></td>');
+    expect(html).not.toContain('!7');
+    expect(html).toContain('<td class="trigger"><code>/agent fix</code></td>');
+    expect(html).toContain('<td class="trigger">CI failure</td>');
+    expect(html).toContain('<td class="trigger"><code>/agent fix</code> (inline) by carol</td>');
+    expect(html).toContain('<td class="trigger">review</td>');
+    expect(githubWebUrl('https://api.github.com')).toBe('https://github.com');
+    expect(githubWebUrl('https://ghe.example.com/api/v3')).toBe('https://ghe.example.com');
+  });
+
+  it('shows why a task failed or was refused, counts refusals apart, and a cost below a cent as such', () => {
+    const html = renderStatusPage(
+      [
+        task({ usage: usage({ costUsd: 0.0021 }) }),
+        task({
+          status: 'failed',
+          error: 'The agent stopped: 400 prompt is malformed',
+          result: { conclusion: 'failure', headline: 'The agent failed', summary: 'prompt is malformed' },
+        }),
+        task({
+          status: 'failed',
+          startedAt: undefined,
+          usage: usage({
+            costUsd: 0,
+            turns: 0,
+            inputTokens: 0,
+            outputTokens: 0,
+            cacheReadTokens: 0,
+            cacheWriteTokens: 0,
+          }),
+          result: {
+            conclusion: 'failure',
+            headline: 'Not permitted',
+            summary: 'eve has read access',
+            refused: true,
+          },
+        }),
+        task({ status: 'running', finishedAt: undefined }),
+      ],
+      NOW,
+    );
+    expect(html).toContain('<td class="num">&lt;$0.01</td>');
+    expect(html).not.toMatch(/\$0\.00<\/td>[^]*\$0\.00<\/td>/);
+    expect(html).toContain(
+      '<span class="status status-failed">failed</span><div class="reason" title="prompt is malformed">The agent failed</div>',
+    );
+    expect(html).toContain(
+      '<span class="status status-refused">refused</span><div class="reason" title="eve has read access">Not permitted</div>',
+    );
+    expect(html).toContain(
+      'Of these 4: 1 succeeded · 1 failed · 1 refused · 0 cancelled · 1 queued or running',
+    );
   });
 
   it('shows the spend per repository and per engineer, unknown costs as a lower bound', () => {
@@ -115,6 +194,32 @@ describe('renderStatusPage', () => {
     expect(html).not.toContain('javascript:');
     expect(html).toContain('&lt;script&gt;alert(1)&lt;/script&gt;');
     expect(html).toContain('octo/&quot;&gt;&lt;script&gt;alert(2)&lt;/script&gt;#12');
+  });
+
+  it('escapes an issue’s hostile text on the task page too, and links only http(s)', () => {
+    const hostile = task({
+      id: 'T9',
+      status: 'failed',
+      engineer: '<img src=x onerror=alert(1)>',
+      trigger: { kind: 'pr_comment', text: '<script>alert("title")</script>', sender: 'x' },
+      branch: 'nightshift/<script>',
+      result: {
+        headline: '<script>alert(4)</script>',
+        summary: '</pre><script>alert(5)</script>',
+        pullRequestUrl: 'javascript:alert(3)',
+      },
+    });
+    const page = renderTaskPage(
+      hostile,
+      [{ at: ago(1), phase: 'working', message: '<script>alert(6)</script>' }],
+      NOW,
+    );
+    const list = renderStatusPage([hostile], NOW);
+    for (const html of [page, list]) {
+      expect(html).not.toMatch(/<script|<img|javascript:/i);
+    }
+    expect(page).toContain('&lt;script&gt;alert(&quot;title&quot;)&lt;/script&gt;');
+    expect(page).toContain('&lt;/pre&gt;&lt;script&gt;alert(5)&lt;/script&gt;');
   });
 
   it('says when spend may be undercounted', () => {
@@ -168,5 +273,34 @@ describe('renderTaskDetails', () => {
     expect(text).toContain('Status        failed\n');
     expect(text).toContain('Error         clone failed\n');
     expect(text).toContain('(no entries yet)');
+  });
+});
+
+describe('renderTaskPage', () => {
+  it('shows the record with its GitHub links and the progress log, in sections', () => {
+    const page = renderTaskPage(
+      task({
+        id: 'T5',
+        branch: 'nightshift/issue-12-fix',
+        checkRunId: 77,
+        result: { pullRequestUrl: 'https://github.com/octo/app/pull/34', commitSha: 'abcdef1234567890' },
+      }),
+      [{ at: ago(1), phase: 'preparing', message: 'Cloning octo/app (main)' }],
+      NOW,
+      { sections: [{ title: 'Session', html: '<p>later</p>' }] },
+    );
+    expect(page).toContain('<h1>Task T5</h1>');
+    expect(page).toContain('<a href="https://github.com/octo/app/issues/12">octo/app#12</a> (issue #12)');
+    expect(page).toContain(
+      '<a href="https://github.com/octo/app/pull/34">https://github.com/octo/app/pull/34</a>',
+    );
+    expect(page).toContain('<a href="https://github.com/octo/app/tree/nightshift/issue-12-fix">');
+    expect(page).toContain('<a href="https://github.com/octo/app/commit/abcdef1234567890">abcdef123456</a>');
+    expect(page).toContain('<a href="https://github.com/octo/app/runs/77">77</a>');
+    expect(page).toContain('Cloning octo/app (main)');
+    expect(page).toContain('<a href="/api/tasks/T5">');
+    expect(page.indexOf('<h2>Record</h2>')).toBeLessThan(page.indexOf('<h2>Progress log</h2>'));
+    expect(page.indexOf('<h2>Progress log</h2>')).toBeLessThan(page.indexOf('<h2>Session</h2>'));
+    expect(page).not.toContain('http-equiv="refresh"'); // ended: nothing to refresh
   });
 });

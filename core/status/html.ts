@@ -1,0 +1,57 @@
+/**
+ * HTML for the status pages: everything from a task is untrusted (a login, a repository's name, an
+ * issue title, a URL) and goes through `escapeHtml`; only http(s) URLs become links.
+ */
+const ESCAPES: Record<string, string> = {
+  '&': '&amp;',
+  '<': '&lt;',
+  '>': '&gt;',
+  '"': '&quot;',
+  "'": '&#39;',
+};
+
+export function escapeHtml(text: string): string {
+  return text.replace(/[&<>"']/g, (c) => ESCAPES[c] ?? c);
+}
+
+/** An http(s) URL, or undefined: a `javascript:` link must never reach an `href`. */
+export function safeHref(url: string | undefined): string | undefined {
+  if (!url) return undefined;
+  try {
+    const parsed = new URL(url);
+    return parsed.protocol === 'https:' || parsed.protocol === 'http:' ? parsed.href : undefined;
+  } catch {
+    return undefined;
+  }
+}
+
+/** `<a href="…">text</a>` when `url` is http(s), else the text alone; both escaped. */
+export function link(url: string | undefined, text: string, title?: string): string {
+  const href = safeHref(url);
+  const titled = title ? ` title="${escapeHtml(title)}"` : '';
+  return href ? `<a href="${escapeHtml(href)}"${titled}>${escapeHtml(text)}</a>` : escapeHtml(text);
+}
+
+/** Content-Security-Policy for the pages: no script, no external resource, only their own style. */
+export const STATUS_PAGE_CSP =
+  "default-src 'none'; style-src 'unsafe-inline'; base-uri 'none'; form-action 'none'";
+
+/** The page around `body`: its title, its style, and a refresh while something may change. */
+export function htmlDocument(title: string, body: string, style: string, refreshSeconds?: number): string {
+  const refresh =
+    refreshSeconds === undefined ? '' : `<meta http-equiv="refresh" content="${refreshSeconds}">\n`;
+  return `<!doctype html>
+<html lang="en">
+<head>
+<meta charset="utf-8">
+<meta http-equiv="Content-Security-Policy" content="${escapeHtml(STATUS_PAGE_CSP)}">
+${refresh}<meta name="viewport" content="width=device-width, initial-scale=1">
+<title>${escapeHtml(title)}</title>
+<style>${style}</style>
+</head>
+<body>
+${body}
+</body>
+</html>
+`;
+}
