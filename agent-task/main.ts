@@ -8,6 +8,7 @@ import { tmpdir } from 'node:os';
 import Anthropic from '@anthropic-ai/sdk';
 import { LambdaClient } from '@aws-sdk/client-lambda';
 import { z } from 'zod';
+import { writeIntervalMs } from '../core/github/octokit.js';
 import { createLogger } from '../core/log.js';
 import { connectStore } from '../core/store/connect.js';
 import { anthropicAgent } from './agent/anthropic/loop.js';
@@ -87,6 +88,7 @@ async function main(): Promise<void> {
         progressIntervalMs: env.NIGHTSHIFT_PROGRESS_INTERVAL_MS,
         commandTimeoutMs: env.NIGHTSHIFT_COMMAND_TIMEOUT_MS,
         minuteMs: env.NIGHTSHIFT_MINUTE_MS,
+        writeIntervalMs: writeIntervalMs(),
       },
       env.TASK_ID,
     );

@@ -33,6 +33,8 @@ export interface AgentTaskDeps {
   minuteMs?: number;
   /** Per-command time limit for the agent's shell. */
   commandTimeoutMs?: number;
+  /** GitHub's write pacing in this process (core/github/octokit.ts); 0 when it is off. */
+  writeIntervalMs?: number;
 }
 
 export interface WorkContext {
@@ -51,6 +53,8 @@ export interface WorkContext {
 export interface Ended {
   status: EndStatus;
   outcome: Outcome;
+  /** Writes that need not come before the conclusion (review requests, replies): made after it. */
+  followUp?: () => Promise<void>;
 }
 
 /**
