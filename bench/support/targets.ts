@@ -274,11 +274,16 @@ function taskOverhead(s: Sections): TargetResult[] {
         ? {}
         : {
             note:
-              `GitHub writes in that stretch with pacing on, ${writes}. A write waits for the one before it ` +
-              `to be a second old, so each one in the stretch costs up to a second; the rest is the agent ` +
-              `process starting (a fresh Node with tsx per task), the clone and the checks on a shared machine ` +
-              `(see pacing off). What would reach it: fewer writes in the stretch, or a faster start of the ` +
-              `agent process (a prebuilt bundle instead of tsx).`,
+              `GitHub writes in that stretch with pacing on, ${writes}; a paced write waits for the one before ` +
+              `it to be a second old, but progress writes do not hold the task up (only those before the ` +
+              `conclusion in the second stretch do). ` +
+              (Math.max(...off.map(pick)) > 2000
+                ? `With pacing off the stretch took as long (${figures(off)}): the time is the machine's, not ` +
+                  `the writes': the agent process starting (a fresh Node with tsx per task), the clone and the ` +
+                  `checks, on a shared machine under load (${s.taskOverhead?.loadAverage ?? '?'} at the start). ` +
+                  `What would reach it: a quieter machine, or a faster start of the agent process (a prebuilt ` +
+                  `bundle instead of tsx).`
+                : `What would reach it: fewer writes in the stretch.`),
           }),
     };
   };

@@ -7,6 +7,7 @@
  * from the model's last answer to the concluded check run; and which writes fall in each stretch.
  * The server is warmed with one task of each kind first.
  */
+import { loadavg } from 'node:os';
 import { ANTHROPIC_KEY, WEBHOOK_SECRET } from '../../test/support/harness.js';
 import { startLocalServer, type LocalServer } from '../../test/support/local-server.js';
 import { done, editor } from '../../test/support/scripted-model/index.js';
@@ -32,6 +33,8 @@ export interface TaskOverheadRun {
 
 export interface TaskOverheadResult {
   runs: TaskOverheadRun[];
+  /** The machine's 1-minute load average when the section began: the figures depend on it. */
+  loadAverage: number;
 }
 
 const REPS = 3;
@@ -144,6 +147,7 @@ function measure(posted: number, timeline: Timeline) {
 }
 
 async function main(): Promise<TaskOverheadResult> {
+  const loadAverage = round(loadavg()[0] ?? 0, 2);
   const standIns = await StandIns.start();
   const runs: TaskOverheadRun[] = [];
   try {
@@ -202,7 +206,7 @@ async function main(): Promise<TaskOverheadResult> {
     }
     const report = await standIns.modelReport();
     if (report.errors.length > 0) throw new Error(`scripted model: ${report.errors.join('; ')}`);
-    return { runs };
+    return { runs, loadAverage };
   } finally {
     await standIns.close();
   }
