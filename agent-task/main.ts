@@ -8,6 +8,7 @@ import { tmpdir } from 'node:os';
 import Anthropic from '@anthropic-ai/sdk';
 import { LambdaClient } from '@aws-sdk/client-lambda';
 import { z } from 'zod';
+import { writeIntervalMs } from '../core/github/octokit.js';
 import { createLogger } from '../core/log.js';
 import { connectStore } from '../core/store/connect.js';
 import { anthropicAgent } from './agent/anthropic/loop.js';
@@ -100,6 +101,7 @@ async function main(): Promise<void> {
         minuteMs: env.NIGHTSHIFT_MINUTE_MS,
         ...(env.NIGHTSHIFT_MAX_TASK_MINUTES ? { maxTaskMinutes: env.NIGHTSHIFT_MAX_TASK_MINUTES } : {}),
         stop: stop.signal,
+        writeIntervalMs: writeIntervalMs(),
       },
       env.TASK_ID,
     );

@@ -2,6 +2,12 @@
  * Live progress of a running task: the check run (or tracking comment) at most every 10 seconds,
  * the task record's usage, and the progress log that `nightshift show` prints. What reaches the
  * store is redacted as what reaches GitHub is.
+ *
+ * Progress is shown in the background and never holds up the task: one post at a time, the
+ * newest state replacing one that has not been posted yet (so a title never goes backwards), and
+ * a state is posted only once it has lasted `settleMs` (one write interval), because GitHub's
+ * writes are paced: a phase over sooner would only delay the writes that follow it. `close` ends
+ * it before the task's last writes, so nothing of it lands after the end.
  */
 import type { RepositoryGateway } from '../core/github/repository-gateway.js';
 import type { Progress } from '../core/progress.js';
@@ -10,9 +16,13 @@ import type { TaskStore } from '../core/store/task-store.js';
 import type { TaskRecord } from './task-record.js';
 
 export class ProgressReporter {
-  private lastPost = 0;
+  private lastPost = Number.NEGATIVE_INFINITY;
   private lastLogged = '';
-  private posting: Promise<void> = Promise.resolve();
+  /** The newest state not posted yet. */
+  private pending: Progress | undefined;
+  private timer: ReturnType<typeof setTimeout> | undefined;
+  private posting: Promise<void> | undefined;
+  private closed = false;
 
   constructor(
     private readonly record: TaskRecord,
@@ -20,9 +30,10 @@ export class ProgressReporter {
     private readonly gateway: RepositoryGateway,
     private readonly intervalMs = 10_000,
     private readonly now: () => number = Date.now,
+    private readonly settleMs = 0,
   ) {}
 
-  /** Record a phase change in the log now, whatever the throttle. */
+  /** Record a phase change in the log now; it shows on GitHub whatever the throttle. */
   async phase(progress: Progress, message: string): Promise<void> {
     await this.store.appendLog(this.record.task.id, progress.phase, this.gateway.redact(message));
     this.report(progress, true);
@@ -35,14 +46,38 @@ export class ProgressReporter {
       const logged = this.gateway.redact(action);
       void this.store.appendLog(this.record.task.id, progress.phase, logged).catch(() => undefined);
     }
+    if (this.closed) return;
     if (!force && this.now() - this.lastPost < this.intervalMs) return;
     this.lastPost = this.now();
-    this.posting = this.posting.then(() => this.post(progress)).catch(() => undefined);
+    this.pending = progress;
+    // A newer state restarts the wait: the one it replaces did not last.
+    clearTimeout(this.timer);
+    this.timer = setTimeout(() => this.send(), this.settleMs);
   }
 
-  /** Wait for the last post, so the final report is not overtaken by a late progress update. */
-  async flush(): Promise<void> {
+  /**
+   * No more progress: what was not posted yet is dropped, and a post under way is waited for, so
+   * that the task's last writes (its result, its conclusion) come after every progress update.
+   */
+  async close(): Promise<void> {
+    this.closed = true;
+    clearTimeout(this.timer);
+    this.pending = undefined;
     await this.posting;
+  }
+
+  private send(): void {
+    this.timer = undefined;
+    if (this.posting || this.closed) return; // sent when the post under way is done
+    const progress = this.pending;
+    if (!progress) return;
+    this.pending = undefined;
+    this.posting = this.post(progress)
+      .catch(() => undefined)
+      .finally(() => {
+        this.posting = undefined;
+        if (this.pending && !this.timer) this.send();
+      });
   }
 
   private async post(progress: Progress): Promise<void> {

@@ -18,7 +18,7 @@ import type { TaskContext } from './task-context.js';
 import { enterPhase, type Ended, type WorkContext } from './work-context.js';
 import { issueWriteBack } from './write-back-issue.js';
 import { pullRequestWriteBack } from './write-back-pull-request.js';
-import { startCheckRun, type Destination, type TargetWriteBack } from './write-back.js';
+import type { Destination, Opening, TargetWriteBack } from './write-back.js';
 
 const WRITE_BACK: { readonly [K in TargetKind]: TargetWriteBack } = {
   issue: issueWriteBack,
@@ -29,18 +29,26 @@ function writeBack(ctx: WorkContext): TargetWriteBack {
   return WRITE_BACK[ctx.record.task.target.kind];
 }
 
-/** The pull request the task works on, with the check run on its head (see the target's write-back). */
-export async function openTarget(
+/**
+ * The pull request the task works on, with the check run on its head (see the target's
+ * write-back), opened beside the agent: `settle` it before the task's last writes.
+ */
+export function openTarget(
   ctx: WorkContext,
   prepared: Prepared,
   repository: Repository,
   context: TaskContext,
   config: RepoConfig,
-): Promise<Destination> {
+): Opening {
   return writeBack(ctx).open(ctx, prepared, repository, context, config);
 }
 
-/** Commit what the agent did, push it, and enterPhase so where people look. */
+/**
+ * Commit what the agent did, push it, and give the pull request its text. From here every write
+ * is part of the result, in the order people should see it: progress stops, the pull request's
+ * text is final, then the check run on the new head is concluded (core/lifecycle.ts), and review
+ * requests and replies follow (`followUp`).
+ */
 export async function publish(
   ctx: WorkContext,
   prepared: Prepared,
@@ -54,6 +62,7 @@ export async function publish(
   const target = writeBack(ctx);
   const task = ctx.record.task;
   await enterPhase(ctx, 'publishing', 'Committing and pushing', run.usage.turns);
+  await ctx.progress.close();
   // The agent's work arrives as data (a patch the tools print), is checked, and is committed
   // and pushed from our own repository; nothing of the agent's checkout is trusted beyond that.
   const patchFile = join(prepared.taskDir, 'result.patch');
@@ -95,8 +104,7 @@ export async function publish(
   pushed(`pushed ${branch} (${newHead.slice(0, 7)})`, { branch, sha: newHead });
   const announced = startStep(ctx.log, 'pull-request');
   const files = await own.changedFiles(target.filesSince(destination, prepared), newHead);
-  await startCheckRun(ctx, newHead);
-  const pullRequestUrl = await target.announce(ctx, destination, context, {
+  const { pullRequestUrl, followUp } = await target.announce(ctx, destination, context, {
     newHead,
     files,
     summary: run.summary,
@@ -117,5 +125,6 @@ export async function publish(
       ...(pullRequestUrl ? { pullRequestUrl } : {}),
       ...(lastOutput ? { details: `Last test output:\n${lastOutput}` } : {}),
     },
+    ...(followUp ? { followUp } : {}),
   };
 }

@@ -19,6 +19,7 @@ import { InstallationGoneError, TokenSource, octokitWithTokens } from './github-
 import { prepareWorkspace, type Prepared } from './prepare-workspace.js';
 import { ProgressReporter } from './progress-reporter.js';
 import { openTarget, publish } from './publish.js';
+import type { Opening } from './write-back.js';
 import type { CheckResult } from './pull-request-text.js';
 import { gatherContext, type TaskContext } from './task-context.js';
 import { TaskRecord } from './task-record.js';
@@ -75,7 +76,14 @@ export async function runTask(deps: AgentTaskDeps, taskId: string): Promise<Task
   const secrets = () => [...deps.secrets, ...tokens.knownTokens()];
   const octokit = octokitWithTokens(tokens, deps.github.baseUrl);
   const gateway = new RepositoryGateway(octokit, claimed.repository, secrets);
-  const progress = new ProgressReporter(record, deps.store, gateway, deps.progressIntervalMs);
+  const progress = new ProgressReporter(
+    record,
+    deps.store,
+    gateway,
+    deps.progressIntervalMs,
+    Date.now,
+    deps.writeIntervalMs ?? 0,
+  );
   const heartbeat = setInterval(() => {
     void record
       .update({ leaseExpiresAt: new Date(Date.now() + LEASE_MS).toISOString() })
@@ -107,7 +115,7 @@ export async function runTask(deps: AgentTaskDeps, taskId: string): Promise<Task
     clearInterval(heartbeat);
     await runCleanup(cleanup);
   }
-  await progress.flush();
+  await progress.close();
   // The store and the status page get the same redaction as GitHub.
   ended = { ...ended, outcome: redactOutcome(ended.outcome, secrets()) };
   const task = await record.settle();
@@ -130,6 +138,8 @@ export async function runTask(deps: AgentTaskDeps, taskId: string): Promise<Task
     return stored;
   }
   logTaskEnd(log, final, ended.outcome);
+  // What may come after the conclusion (review requests, replies): the result is out already.
+  await ended.followUp?.().catch((error: unknown) => log.warn({ err: error }, 'a follow-up write failed'));
   return final;
 }
 
@@ -148,14 +158,15 @@ async function work(ctx: WorkContext): Promise<Ended> {
   }
   const context = await gatherContext(ctx.gateway, ctx.record.task);
   const prepared = await prepareWorkspace(ctx, repository, context, config.config);
-  const opened = startStep(ctx.log, 'pull-request');
-  const target = await openTarget(ctx, prepared, repository, context, config.config);
-  opened(`working on pull request #${target.pullNumber}`, { pullRequest: target.pullNumber });
-  const { run, checks } = await runAndVerify(ctx, prepared, context, config.config);
+  // Where the result goes is opened beside the agent, not before it (write-back.ts).
+  const target = openTarget(ctx, prepared, repository, context, config.config);
+  ctx.cleanup.push(() => target.settle());
+  const { run, checks } = await runAndVerify(ctx, prepared, context, config.config, target);
   // The agent is done: nothing it started may go on changing the tree while it is read.
   await prepared.shell.close();
   await stopTools(prepared.sandbox);
-  return (await stoppedEarly(ctx, run)) ?? publish(ctx, prepared, target, context, run, checks);
+  const destination = await target.settle();
+  return (await stoppedEarly(ctx, run)) ?? publish(ctx, prepared, destination, context, run, checks);
 }
 
 /**
@@ -167,6 +178,7 @@ async function runAndVerify(
   prepared: Prepared,
   context: TaskContext,
   config: RepoConfig,
+  target: Opening,
 ): Promise<{ run: AgentResult; checks: CheckResult[] }> {
   const { deps, record } = ctx;
   await enterPhase(ctx, 'working', 'The agent is exploring the repository');
@@ -197,8 +209,10 @@ async function runAndVerify(
     },
     hooks: {
       estimateCost: (u: Omit<Usage, 'costUsd' | 'turns'>) => estimateCost(config.model, u, config.prices),
-      // Cancelled, or ended elsewhere (the sweeper gave up on us): stop before the next turn.
+      // Cancelled, ended elsewhere (the sweeper gave up on us), or the result has nowhere to go
+      // (opening the pull request failed; its error ends the task): stop before the next turn.
       shouldCancel: async () => {
+        if (target.failed) return true;
         const task = await record.refresh();
         return task.cancelRequested || isTerminal(task.status) || deps.stop?.aborted === true;
       },

@@ -37,6 +37,8 @@ export interface AgentTaskDeps {
   commandTimeoutMs?: number;
   /** Aborted when the process is told to stop (SIGTERM): the task ends now, and cleans up. */
   stop?: AbortSignal;
+  /** GitHub's write pacing in this process (core/github/octokit.ts); 0 when it is off. */
+  writeIntervalMs?: number;
 }
 
 export interface WorkContext {
@@ -55,6 +57,8 @@ export interface WorkContext {
 export interface Ended {
   status: EndStatus;
   outcome: Outcome;
+  /** Writes that need not come before the conclusion (review requests, replies): made after it. */
+  followUp?: () => Promise<void>;
 }
 
 /**

@@ -16,12 +16,27 @@ import type { CheckResult } from './pull-request-text.js';
 import type { TaskContext } from './task-context.js';
 import type { WorkContext } from './work-context.js';
 
-/** Where the task publishes: the pull request, and the branch's sha as last pushed. */
+/**
+ * Where the task publishes: the pull request, and the branch's sha as last pushed. An issue task
+ * that ended before its draft pull request was opened has none yet: it opens it with its result.
+ */
 export interface Destination {
-  pullNumber: number;
+  pullNumber: number | undefined;
   /** The pull request's page as GitHub gives it (the deployment's own host). */
   pullRequestUrl?: string;
   pushedSha: string | undefined;
+  /** Where the pull request goes when it is opened with the result. */
+  toOpen?: { head: string; base: string; draft: boolean };
+}
+
+/**
+ * The destination being opened beside the agent. `settle` stops an opening that has not begun
+ * and waits for one under way (throwing its error), so that it never races the task's last
+ * writes; `failed` tells the agent to stop early when there is nowhere to put its result.
+ */
+export interface Opening {
+  settle(): Promise<Destination>;
+  readonly failed: boolean;
 }
 
 /** What was pushed, for the announcement. */
@@ -32,15 +47,24 @@ export interface Pushed {
   checks: CheckResult[];
 }
 
+/** After the push: the pull request's URL to report, and what may wait until after the conclusion. */
+export interface Announced {
+  pullRequestUrl?: string;
+  followUp?: () => Promise<void>;
+}
+
 export interface TargetWriteBack {
-  /** Before the agent runs: the pull request to work on and the check run on its head. */
+  /**
+   * Beside the agent: the pull request to work on and the check run on its head. Its writes never
+   * hold up the agent's first request.
+   */
   open(
     ctx: WorkContext,
     prepared: Prepared,
     repository: Repository,
     context: TaskContext,
     config: RepoConfig,
-  ): Promise<Destination>;
+  ): Opening;
   /**
    * What the commit's subject says when the agent's summary gives no subject line, and the issue
    * it names (see core/commit-message.ts).
@@ -50,15 +74,52 @@ export interface TargetWriteBack {
   filesSince(destination: Destination, prepared: Prepared): string;
   /** The agent changed nothing and the checks pass: enterPhase so where someone waits for an answer. */
   nothingToPush(ctx: WorkContext, summary: string): Promise<void>;
-  /** After the push: the pull request's text, review requests, replies. Returns the PR's URL if it has one to report. */
+  /**
+   * After the push, before the conclusion: what people read with the result (the pull request's
+   * text, final before the check run concludes). Review requests and replies are its follow-up.
+   */
   announce(
     ctx: WorkContext,
     destination: Destination,
     context: TaskContext,
     pushed: Pushed,
-  ): Promise<string | undefined>;
+  ): Promise<Announced>;
   /** The check run's title when the checks pass. */
   readonly headline: string;
+}
+
+/** An opening with nothing to open: the destination is known at once. */
+export function opened(destination: Destination): Opening {
+  const settled = Promise.resolve(destination);
+  return { settle: () => settled, failed: false };
+}
+
+/**
+ * An opening that begins after `delayMs` (at once when 0) unless `settle` comes first, in which
+ * case `open` never runs and `settle` gives `unopened`.
+ */
+export function openLater(delayMs: number, open: () => Promise<Destination>, unopened: Destination): Opening {
+  let running: Promise<Destination> | undefined;
+  let failed = false;
+  const begin = () => {
+    running ??= open().catch((error: unknown) => {
+      failed = true;
+      throw error;
+    });
+    running.catch(() => undefined); // seen by `settle`
+    return running;
+  };
+  const timer = delayMs > 0 ? setTimeout(begin, delayMs) : undefined;
+  if (!timer) begin();
+  return {
+    settle() {
+      clearTimeout(timer);
+      return running ?? Promise.resolve(unopened);
+    },
+    get failed() {
+      return failed;
+    },
+  };
 }
 
 /** The check run of this task, in progress on `sha` (see TaskSurface.workingOn). */

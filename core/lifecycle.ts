@@ -63,7 +63,12 @@ export function outcomeOf(task: Task): Outcome {
   };
 }
 
-/** End the task and tell GitHub; reporting failures are logged by the caller, never lose the end. */
+/**
+ * End the task and tell GitHub; reporting failures are logged by the caller, never lose the end.
+ * A task that pushed a commit its check run is not on gets its concluded check run there first,
+ * recorded with the end (TaskSurface.concludedOnPush); if someone else ended the task meanwhile,
+ * that check run is corrected to say their end.
+ */
 export async function finishTask(
   store: TaskStore,
   gateway: RepositoryGateway | undefined,
@@ -72,8 +77,15 @@ export async function finishTask(
   outcome: Outcome,
   changes: TaskChanges = {},
 ): Promise<Task | undefined> {
-  const ended = await endTask(store, task, status, outcome, changes);
-  if (ended && gateway) await new TaskSurface(gateway).concluded(ended, outcome);
+  const surface = gateway ? new TaskSurface(gateway) : undefined;
+  const moved = surface ? await surface.concludedOnPush(task, outcome) : {};
+  const ended = await endTask(store, task, status, outcome, { ...changes, ...moved });
+  if (!surface) return ended;
+  if (ended) await surface.concluded(ended, outcome, moved.checkRunId ? task : undefined);
+  else if (moved.checkRunId) {
+    const stored = await store.load(task.id);
+    await surface.concludedAgain({ ...stored, ...moved }, outcomeOf(stored));
+  }
   return ended;
 }
 

@@ -70,7 +70,14 @@ export function renderMarkdown(r: BenchResults): string {
     for (const f of r.failures) out.push(`- **${f.section}**: ${f.error.split('\n')[0]}`);
     out.push('');
   }
-  out.push(...answerTime(r), ...coldStart(r), ...overhead(r), ...cacheShare(r), ...clone(r));
+  out.push(
+    ...answerTime(r),
+    ...coldStart(r),
+    ...overhead(r),
+    ...cacheShare(r),
+    ...clone(r),
+    ...taskOverhead(r),
+  );
   return `${out.join('\n').trimEnd()}\n`;
 }
 
@@ -323,6 +330,46 @@ function clone(r: BenchResults): string[] {
     ),
     '',
     `Partial ÷ full: ${c.ratio}.`,
+    '',
+  ];
+}
+
+function taskOverhead(r: BenchResults): string[] {
+  const t = r.sections.taskOverhead;
+  if (!t) return [];
+  const list = (writes: string[]) => (writes.length ? `${writes.length}: ${writes.join(', ')}` : '0');
+  return [
+    '## 6. Task overhead',
+    '',
+    '`npm start`’s server (its own process, embedded store, a child agent process per task) against the ' +
+      'fake GitHub and the scripted model in the stand-ins process, the model answering at once, so that only ' +
+      'Nightshift’s own time counts: from posting the signed webhook to the first model request, and from the ' +
+      'model’s last answer to the concluded `nightshift` check run. An issue labelled `agent` and `/agent fix` ' +
+      'on a pull request (two model turns each, the repository’s `node test.js` after), with GitHub’s write ' +
+      'pacing on (a second between writes, the default) and off; one task of each kind warms the server ' +
+      `first, then medians of ${t.runs[0]?.reps ?? 0}. Writes are those of the first repetition, as the fake ` +
+      'GitHub answered them (both processes: dispatch’s and the agent’s).',
+    '',
+    table(
+      [
+        'task',
+        'pacing',
+        'webhook → first request (ms)',
+        'last answer → conclusion (ms)',
+        'writes before the first request',
+        'writes from the last answer to the conclusion',
+        'writes after it',
+      ],
+      t.runs.map((x) => [
+        x.kind === 'issue' ? 'issue (label)' : '`/agent fix`',
+        x.pacing,
+        x.toFirstRequestMs,
+        x.lastAnswerToConclusionMs,
+        list(x.writes.beforeFirstRequest),
+        list(x.writes.beforeConclusion),
+        list(x.writes.afterConclusion),
+      ]),
+    ),
     '',
   ];
 }

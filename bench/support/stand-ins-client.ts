@@ -38,6 +38,22 @@ export interface ModelReport {
   remaining: number;
 }
 
+/** GitHub calls and model requests in order, with when each was answered (epoch ms). */
+export interface Timeline {
+  calls: {
+    method: string;
+    operation: string;
+    status: number;
+    /** A check run's state as the call wrote it. */
+    checkStatus?: string;
+    conclusion?: string;
+    at: number;
+  }[];
+  requests: { receivedAt: number; answeredAt?: number }[];
+  /** Counts so far, to ask for what comes next. */
+  totals: { calls: number; requests: number };
+}
+
 export class StandIns {
   private nextId = 1;
   private readonly pending = new Map<number, { resolve(v: unknown): void; reject(e: Error): void }>();
@@ -109,6 +125,18 @@ export class StandIns {
 
   calls(): Promise<Record<string, number>> {
     return this.call('calls');
+  }
+
+  addComment(repo: string, number: number, body: string, user: string): Promise<{ id: number }> {
+    return this.call('addComment', { repo, number, body, user });
+  }
+
+  timeline(since: { calls: number; requests: number }): Promise<Timeline> {
+    return this.call('timeline', since);
+  }
+
+  modelPush(script: ReplyStep[]): Promise<{ remaining: number }> {
+    return this.call('modelPush', { script });
   }
 
   model(script: ReplyStep[]): Promise<{ url: string }> {

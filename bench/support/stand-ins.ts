@@ -23,6 +23,11 @@ function mustGitHub(): FakeGitHub {
   return github;
 }
 
+function mustModel(): ScriptedModel {
+  if (!model) throw new Error('stand-ins: no model started');
+  return model;
+}
+
 const CALC_FILES: Record<string, string> = {
   'package.json': JSON.stringify({ name: 'calc', version: '1.0.0', scripts: { test: 'node test.js' } }),
   'math.js': 'exports.add = (a, b) => a - b;\n',
@@ -96,6 +101,49 @@ const methods: Record<string, (params: Record<string, unknown>) => Promise<unkno
       counts[key] = (counts[key] ?? 0) + 1;
     }
     return counts;
+  },
+
+  /** A comment on an issue or pull request's conversation; its id. */
+  async addComment(params) {
+    const comment = mustGitHub().addComment(String(params.repo), Number(params.number), {
+      body: String(params.body),
+      user: String(params.user),
+    });
+    return { id: comment.id };
+  },
+
+  /**
+   * What happened since `calls` GitHub calls and `requests` model requests: each call's operation,
+   * the check-run state it wrote, and when it was answered; each request's arrival and answer.
+   */
+  async timeline(params) {
+    const calls = mustGitHub()
+      .calls.slice(Number(params.calls ?? 0))
+      .map((c) => {
+        const body = (c.body ?? {}) as { status?: unknown; conclusion?: unknown };
+        return {
+          method: c.method,
+          operation: c.operationId ?? c.path,
+          status: c.status,
+          ...(typeof body.status === 'string' ? { checkStatus: body.status } : {}),
+          ...(typeof body.conclusion === 'string' ? { conclusion: body.conclusion } : {}),
+          at: c.doneAt,
+        };
+      });
+    const requests = mustModel()
+      .requests.slice(Number(params.requests ?? 0))
+      .map((r) => ({ receivedAt: r.receivedAt, answeredAt: r.answeredAt }));
+    return {
+      calls,
+      requests,
+      totals: { calls: mustGitHub().calls.length, requests: mustModel().requests.length },
+    };
+  },
+
+  /** Steps for the running model to play next. */
+  async modelPush(params) {
+    mustModel().push(...(params.script as ReplyStep[]));
+    return { remaining: mustModel().remaining };
   },
 
   /** A fresh scripted model (fresh prompt cache) playing `script`. */

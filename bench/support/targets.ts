@@ -18,7 +18,7 @@ function notRun(measurement: string, target: string): TargetResult {
 }
 
 export function judgeTargets(s: Sections): TargetResult[] {
-  return [...webhook(s), ...coldStart(s), ...overhead(s), cacheShare(s), clone(s)];
+  return [...webhook(s), ...coldStart(s), ...overhead(s), cacheShare(s), clone(s), ...taskOverhead(s)];
 }
 
 function webhook(s: Sections): TargetResult[] {
@@ -241,4 +241,54 @@ function clone(s: Sections): TargetResult {
             `or shallow clone for tasks that need no history (git then fetches trees on demand), or a faster disk.`,
         }),
   };
+}
+
+function taskOverhead(s: Sections): TargetResult[] {
+  const m1 = 'Task overhead, webhook → first model request';
+  const m2 = 'Task overhead, last model answer → concluded check run';
+  const t = '≤ 2 s with write pacing on (warm app, issue and `/agent fix`)';
+  const on = s.taskOverhead?.runs.filter((r) => r.pacing === 'on') ?? [];
+  const off = s.taskOverhead?.runs.filter((r) => r.pacing === 'off') ?? [];
+  if (on.length === 0) return [notRun(m1, t), notRun(m2, t)];
+  const judge = (
+    measurement: string,
+    pick: (r: (typeof on)[number]) => number,
+    stretch: string,
+  ): TargetResult => {
+    const worst = Math.max(...on.map(pick));
+    const figures = (runs: typeof on) =>
+      runs.map((r) => `${r.kind} ${round(pick(r) / 1000, 2)} s`).join(', ');
+    const met = worst <= 2000;
+    const writes = on
+      .map((r) => {
+        const list = stretch === 'before' ? r.writes.beforeFirstRequest : r.writes.beforeConclusion;
+        return `${r.kind}: ${list.length} (${list.join(', ') || 'none'})`;
+      })
+      .join('; ');
+    return {
+      measurement,
+      target: t,
+      measured: `${figures(on)} (pacing off: ${figures(off)})`,
+      met,
+      ...(met
+        ? {}
+        : {
+            note:
+              `GitHub writes in that stretch with pacing on, ${writes}; a paced write waits for the one before ` +
+              `it to be a second old, but progress writes do not hold the task up (only those before the ` +
+              `conclusion in the second stretch do). ` +
+              (Math.max(...off.map(pick)) > 2000
+                ? `With pacing off the stretch took as long (${figures(off)}): the time is the machine's, not ` +
+                  `the writes': the agent process starting (a fresh Node with tsx per task), the clone and the ` +
+                  `checks, on a shared machine under load (${s.taskOverhead?.loadAverage ?? '?'} at the start). ` +
+                  `What would reach it: a quieter machine, or a faster start of the agent process (a prebuilt ` +
+                  `bundle instead of tsx).`
+                : `What would reach it: fewer writes in the stretch.`),
+          }),
+    };
+  };
+  return [
+    judge(m1, (r) => r.toFirstRequestMs, 'before'),
+    judge(m2, (r) => r.lastAnswerToConclusionMs, 'after'),
+  ];
 }

@@ -11,7 +11,7 @@
  *
  * "Failed agent tasks" is counted by metric filters on the four log groups where a task can fail,
  * matching the JSON lines (pino) the code writes at that moment:
- *   - agent-task/run-task.ts        `task ended` with `status: failed` (the agent gave up or errored);
+ *   - agent-task/step-log.ts        the `end` step with `status: failed` (the agent gave up or errored);
  *   - functions/runner-stopped.ts   `runner stopped before the task ended: failing it` (the container
  *                                   crashed, ran out of memory, or could not start: task-events;
  *                                   it never claimed its task, or its heartbeat lapsed: sweeper);
@@ -32,7 +32,7 @@ import type { NightshiftFunction } from './nightshift-function.js';
 
 /** The log lines that mean "a task ended failed", by where they are written. */
 export const FAILED_TASK_LOG_LINES = {
-  agent: { msg: 'task ended', status: 'failed' },
+  agent: { step: 'end', status: 'failed' },
   taskEvents: { msg: 'runner stopped before the task ended: failing it' },
   sweeper: { msg: 'runner stopped before the task ended: failing it' },
   dispatch: { msg: 'dispatch failed' },

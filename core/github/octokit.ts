@@ -28,10 +28,19 @@ type Options = ConstructorParameters<typeof ProbotOctokit>[0] & {
   log?: { warn: (message: string) => void };
 };
 
-export function createOctokitClass(
-  writeIntervalMs = Number(process.env.NIGHTSHIFT_GITHUB_WRITE_INTERVAL_MS ?? 1000),
-): typeof ProbotOctokit {
-  const groups = pacing(writeIntervalMs);
+/**
+ * The pause between two writes of one process (GitHub's guidance: a second), from
+ * `NIGHTSHIFT_GITHUB_WRITE_INTERVAL_MS`. The agent task also reads it to decide what is worth a
+ * write: a title that would show for less than this, or a placeholder that would be replaced
+ * within a few writes, only delays what follows it.
+ */
+export function writeIntervalMs(env: NodeJS.ProcessEnv = process.env): number {
+  const value = Number(env.NIGHTSHIFT_GITHUB_WRITE_INTERVAL_MS ?? 1000);
+  return Number.isFinite(value) && value >= 0 ? value : 1000;
+}
+
+export function createOctokitClass(intervalMs = writeIntervalMs()): typeof ProbotOctokit {
+  const groups = pacing(intervalMs);
   const retry =
     (kind: string) =>
     (

@@ -11,7 +11,6 @@
  */
 import type { ProbotOctokit } from 'probot';
 import { redactSecrets } from '../sanitize.js';
-import { sleep } from '../sleep.js';
 import {
   CANCEL_ACTION,
   CHECK_RUN_NAME,
@@ -21,14 +20,12 @@ import {
   type CheckRunAction,
 } from '../report.js';
 import type { Task } from '../task.js';
+import { createOnce } from './create-once.js';
 
 export type Octokit = ProbotOctokit;
 
 /** Octokit's own retry of a 5xx would repeat a create that may have happened: `createOnce` decides. */
 const NO_HTTP_RETRIES = { retries: 0 };
-/** Attempts of a create, the first included, and the pause before the second (it grows). */
-export const CREATE_ATTEMPTS = 4;
-const CREATE_RETRY_BASE_MS = 1000;
 
 type Rest = Octokit['rest'];
 type Data<F extends (...args: never[]) => Promise<{ data: unknown }>> = Awaited<ReturnType<F>>['data'];
@@ -195,26 +192,55 @@ export class RepositoryGateway {
 
   // ── check runs, comments, reactions, replies ────────────────────────────────────────────────
 
-  /** A new `nightshift` check run on `headSha`, tied to the task by its external id. */
+  /**
+   * A new `nightshift` check run on `headSha`, tied to the task by its external id: queued or in
+   * progress, or (`completed`, with the final report) already concluded.
+   */
   async createCheckRun(
     task: Task,
     headSha: string,
     status: 'queued' | 'in_progress',
     output: { title: string; summary: string },
+  ): Promise<number>;
+  async createCheckRun(
+    task: Task,
+    headSha: string,
+    status: 'completed',
+    report: FinalReport,
+  ): Promise<number>;
+  async createCheckRun(
+    task: Task,
+    headSha: string,
+    status: 'queued' | 'in_progress' | 'completed',
+    output: { title: string; summary: string } | FinalReport,
   ): Promise<number> {
     const detailsUrl = this.detailsUrl?.(task);
+    const now = new Date().toISOString();
+    const state =
+      status === 'completed' && 'conclusion' in output
+        ? {
+            status,
+            conclusion: output.conclusion,
+            started_at: now,
+            completed_at: now,
+            output: this.finalOutput(output),
+            actions: finalActions(output),
+          }
+        : {
+            status,
+            ...(status === 'in_progress' ? { started_at: now } : {}),
+            output: this.redactOutput(output),
+            actions: [CANCEL_ACTION],
+          };
     return createOnce(
       async () => {
         const { data } = await this.octokit.rest.checks.create({
           ...this.ref,
           name: CHECK_RUN_NAME,
           head_sha: headSha,
-          status,
           external_id: task.id,
           ...(detailsUrl ? { details_url: detailsUrl } : {}),
-          ...(status === 'in_progress' ? { started_at: new Date().toISOString() } : {}),
-          output: this.redactOutput(output),
-          actions: [CANCEL_ACTION],
+          ...state,
           request: NO_HTTP_RETRIES,
         });
         return data.id;
@@ -250,24 +276,14 @@ export class RepositoryGateway {
   }
 
   async concludeCheckRun(checkRunId: number, report: FinalReport): Promise<void> {
-    const actions: CheckRunAction[] =
-      report.conclusion === 'failure' ||
-      report.conclusion === 'cancelled' ||
-      report.conclusion === 'timed_out'
-        ? [RETRY_ACTION]
-        : [];
     await this.octokit.rest.checks.update({
       ...this.ref,
       check_run_id: checkRunId,
       status: 'completed',
       conclusion: report.conclusion,
       completed_at: new Date().toISOString(),
-      output: this.redactOutput({
-        title: report.title,
-        summary: report.summary,
-        ...(report.text ? { text: report.text } : {}),
-      }),
-      actions,
+      output: this.finalOutput(report),
+      actions: finalActions(report),
     });
   }
 
@@ -341,6 +357,14 @@ export class RepositoryGateway {
     });
   }
 
+  private finalOutput(report: FinalReport): { title: string; summary: string; text?: string } {
+    return this.redactOutput({
+      title: report.title,
+      summary: report.summary,
+      ...(report.text ? { text: report.text } : {}),
+    });
+  }
+
   private redactOutput<T extends { title: string; summary: string; text?: string }>(output: T): T {
     return {
       ...output,
@@ -351,23 +375,11 @@ export class RepositoryGateway {
   }
 }
 
-/**
- * Create something exactly once. A create answered with a 5xx, or cut off, may still have
- * happened on GitHub's side: before trying again, look for it by what marks it as ours (the
- * comment's marker, the check run's external id). Other errors (4xx, rate limits that the
- * throttling plugin gave up on) are thrown at once.
- */
-async function createOnce<T>(create: () => Promise<T>, find: () => Promise<T | undefined>): Promise<T> {
-  for (let attempt = 1; ; attempt++) {
-    try {
-      return await create();
-    } catch (error) {
-      const status = (error as { status?: number }).status;
-      const maybeDone = status === undefined || status >= 500;
-      if (!maybeDone || attempt >= CREATE_ATTEMPTS) throw error;
-      const existing = await find();
-      if (existing !== undefined) return existing;
-      await sleep(CREATE_RETRY_BASE_MS * attempt ** 2);
-    }
-  }
+/** A concluded check run's buttons: Retry where it failed. */
+function finalActions(report: FinalReport): CheckRunAction[] {
+  return report.conclusion === 'failure' ||
+    report.conclusion === 'cancelled' ||
+    report.conclusion === 'timed_out'
+    ? [RETRY_ACTION]
+    : [];
 }

@@ -23,14 +23,12 @@ export class TaskSurface {
   constructor(private readonly github: RepositoryGateway) {}
 
   /**
-   * The task is on its way (or waits, saying why): 👀 on the comment that asked, then the queued
-   * check run on the pull request's head, or the tracking comment on an issue.
+   * The task is on its way (or waits, saying why): the queued check run on the pull request's
+   * head, or the tracking comment on an issue. The 👀 on the comment that asked is `acknowledged`,
+   * which dispatch sends after the runner started: writes are paced, and the runner needs the
+   * check run's id, not the reaction.
    */
   async queued(task: Task, waitingReason?: string): Promise<SurfaceFields> {
-    const acknowledgeIn = triggerKind(task.trigger.kind).acknowledgeIn;
-    if (task.trigger.commentId && acknowledgeIn) {
-      await this.github.reactToComment(acknowledgeIn, task.trigger.commentId, 'eyes');
-    }
     const output = queuedOutput(task, waitingReason);
     if (task.target.kind === 'pull_request' && task.headSha) {
       if (task.checkRunId) {
@@ -41,6 +39,14 @@ export class TaskSurface {
       return { checkRunId, headSha: task.headSha };
     }
     return { trackingCommentId: await this.comment(task, output) };
+  }
+
+  /** 👀 on the comment that asked for the task, if a comment did. */
+  async acknowledged(task: Task): Promise<void> {
+    const acknowledgeIn = triggerKind(task.trigger.kind).acknowledgeIn;
+    if (task.trigger.commentId && acknowledgeIn) {
+      await this.github.reactToComment(acknowledgeIn, task.trigger.commentId, 'eyes');
+    }
   }
 
   /** Why a queued task has not started yet, where it shows. */
@@ -65,13 +71,7 @@ export class TaskSurface {
       await this.github.updateCheckRun(task.checkRunId, 'in_progress', output);
       fields = {};
     } else {
-      if (task.checkRunId) {
-        await this.github.concludeCheckRun(task.checkRunId, {
-          conclusion: 'neutral',
-          title: `Continued on ${sha.slice(0, 7)}`,
-          summary: `Nightshift pushed ${sha.slice(0, 7)}; this task's result is on that commit's check run.`,
-        });
-      }
+      if (task.checkRunId) await this.continuedOn(task.checkRunId, sha);
       fields = {
         checkRunId: await this.github.createCheckRun(task, sha, 'in_progress', output),
         headSha: sha,
@@ -95,13 +95,42 @@ export class TaskSurface {
     };
   }
 
-  /** The end: the check run concluded (with Retry where it failed), the tracking comment updated. */
-  async concluded(task: Task, outcome: Outcome): Promise<void> {
+  /**
+   * The end of a task that pushed a commit its check run is not on (`outcome.commitSha`): the
+   * newest head carries the result, so the check run there is created already concluded, one
+   * write where "create, then conclude" would be two. Called before the end is recorded, so the
+   * new check run is recorded with it; returns nothing when the check run need not move.
+   */
+  async concludedOnPush(task: Task, outcome: Outcome): Promise<SurfaceFields> {
+    const sha = outcome.commitSha;
+    if (!sha || (task.checkRunId && task.headSha === sha)) return {};
     const report = finalOutput(task, outcome);
-    if (task.checkRunId) await this.github.concludeCheckRun(task.checkRunId, report);
+    return { checkRunId: await this.github.createCheckRun(task, sha, 'completed', report), headSha: sha };
+  }
+
+  /**
+   * The end: the check run concluded (with Retry where it failed), the tracking comment updated.
+   * `movedFrom` is the task as it was before `concludedOnPush` moved its check run: its old run
+   * is concluded as continued now, after the result is on the new head.
+   */
+  async concluded(task: Task, outcome: Outcome, movedFrom?: Task): Promise<void> {
+    const report = finalOutput(task, outcome);
+    if (movedFrom) {
+      if (movedFrom.checkRunId && task.headSha) await this.continuedOn(movedFrom.checkRunId, task.headSha);
+    } else if (task.checkRunId) {
+      await this.github.concludeCheckRun(task.checkRunId, report);
+    }
     if (task.trackingCommentId || (task.target.kind === 'issue' && !task.checkRunId)) {
       await this.comment(task, { title: report.title, summary: report.summary });
     }
+  }
+
+  private continuedOn(checkRunId: number, sha: string): Promise<void> {
+    return this.github.concludeCheckRun(checkRunId, {
+      conclusion: 'neutral',
+      title: `Continued on ${sha.slice(0, 7)}`,
+      summary: `Nightshift pushed ${sha.slice(0, 7)}; this task's result is on that commit's check run.`,
+    });
   }
 
   /**

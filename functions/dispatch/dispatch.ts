@@ -97,6 +97,7 @@ export async function dispatchTask(deps: DispatchDeps, taskId: string): Promise<
         task,
         `Queued behind task ${lock.holderTaskId}, which is still working on this.`,
       );
+      await surface.acknowledged(task);
       task = await deps.store.transition(task, 'waiting', { ...learned(task), ...shown });
       log.info({ holder: lock.holderTaskId }, 'target busy: task waits');
       return;
@@ -146,6 +147,10 @@ export async function dispatchTask(deps: DispatchDeps, taskId: string): Promise<
     }
     await recordRunner(deps.store, task.id, runnerId);
     log.info({ runnerId }, 'runner started');
+    // After the start: writes are paced, and the runner needs the check run, not the reaction.
+    await surface
+      .acknowledged(task)
+      .catch((error: unknown) => log.warn({ err: error }, 'could not acknowledge the comment'));
   } catch (error) {
     const current = (await deps.store.get(taskId)) ?? task;
     if (!dispatchedHere && movedOn(current, error)) {
@@ -183,7 +188,9 @@ async function waitForSlot(
   const reason =
     `Waiting for a free slot: ${slot.running} of this installation's tasks are running, the most at ` +
     `once (${slot.limit}, NIGHTSHIFT_MAX_CONCURRENT_TASKS). It starts when one of them ends.`;
-  const ack = await new TaskSurface(gateway).queued(task, reason);
+  const surface = new TaskSurface(gateway);
+  const ack = await surface.queued(task, reason);
+  await surface.acknowledged(task);
   await deps.store.transition(task, 'waiting', { ...learned(task), ...ack, waitingFor: 'slot' });
   deps.log.info({ taskId: task.id, running: slot.running, limit: slot.limit }, 'no free slot: task waits');
   await promoteSlotWaiters(deps.store, deps.dispatcher, task.installationId);

@@ -740,7 +740,7 @@ group('dead-letter queue and alarms', () => {
 
   it('the log lines those filters count are still written by the code', () => {
     const sources: Record<keyof typeof FAILED_TASK_LOG_LINES, string> = {
-      agent: 'agent-task/run-task.ts',
+      agent: 'agent-task/step-log.ts',
       taskEvents: 'functions/runner-stopped.ts',
       sweeper: 'functions/runner-stopped.ts',
       dispatch: 'functions/dispatch/dispatch.ts',
@@ -748,8 +748,9 @@ group('dead-letter queue and alarms', () => {
     for (const [where, file] of Object.entries(sources)) {
       const source = readFileSync(join(PROJECT_ROOT, file), 'utf8');
       const line = FAILED_TASK_LOG_LINES[where as keyof typeof FAILED_TASK_LOG_LINES];
-      expect(source, file).toContain(`'${line.msg}'`);
-      if ('status' in line) expect(source, file).toMatch(/status: ended\.status/);
+      if ('msg' in line) expect(source, file).toContain(`'${line.msg}'`);
+      if ('step' in line) expect(source, file).toContain(`step: '${line.step}'`);
+      if ('status' in line) expect(source, file).toMatch(/status: (ended|task)\.status/);
     }
   });
 });

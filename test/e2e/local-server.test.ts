@@ -135,8 +135,12 @@ describe('npm start, end to end', () => {
     expect(await github.readFile(REPO, pr.headRef, 'subtract.js')).toContain('subtract');
     const log = await github.log(REPO, pr.headRef);
     expect(log[1]?.sha ?? log.map((c) => c.sha)).toBeDefined();
-    const reply = github.comments(REPO, prNumber).find((c) => c.body.includes(after?.slice(0, 7) ?? 'none'));
-    expect(reply?.body).toContain('@alice');
+    // The reply follows the conclusion.
+    const replyTo = () =>
+      github.comments(REPO, prNumber).find((c) => c.body.includes(after?.slice(0, 7) ?? 'none'));
+    for (let waited = 0; !replyTo() && waited < 20_000; waited += 50)
+      await new Promise((r) => setTimeout(r, 50));
+    expect(replyTo()?.body).toContain('@alice');
     expect(await concludedRun(task.checkRunId)).toMatchObject({
       name: 'nightshift',
       headSha: after,

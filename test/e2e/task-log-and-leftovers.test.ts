@@ -168,7 +168,6 @@ describe('npm start: the log of a task, and nothing left behind', () => {
       'start',
       'clone',
       'setup',
-      'pull-request',
       'agent',
       'test',
       'push',

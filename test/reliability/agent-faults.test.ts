@@ -66,8 +66,11 @@ describe('reliability: faults around the agent', () => {
   });
   afterAll(() => h.close());
 
+  /** A running task with its check run: the early draft pull request opens beside the agent. */
   const runningTask = () =>
-    waitFor('a running task', async () => (await h.tasks()).find((t) => t.status === 'running'));
+    waitFor('a running task on its check run', async () =>
+      (await h.tasks()).find((t) => t.status === 'running' && t.checkRunId !== undefined),
+    );
   /** Tokens minted for the agent: scoped to one repository (dispatch's are not). */
   const agentTokens = () => h.github.tokens().filter((t) => t.repositoryIds !== undefined);
   /** Until GitHub has seen no call for 300 ms. */
@@ -128,7 +131,11 @@ describe('reliability: faults around the agent', () => {
     });
     let tokenRequestsAtUninstall = 0;
     let pushesAtUninstall = 0;
-    h.model.push(() => {
+    h.model.push(async () => {
+      // Once the draft pull request, opened beside the agent, is up on its first commit.
+      await waitFor('the early draft', async () =>
+        (await h.tasks()).find((t) => t.repository === 'umbrella/calc' && t.checkRunId !== undefined),
+      );
       pushesAtUninstall = h.github.pushes.filter((p) => p.repo === 'umbrella/calc').length;
       const id = other.installationId ?? 0;
       h.github.state.installations.delete(id);

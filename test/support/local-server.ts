@@ -50,8 +50,9 @@ export async function freePort(): Promise<number> {
 }
 
 export interface LocalServerOptions {
-  github: FakeGitHub;
-  model: ScriptedModel;
+  /** The fake GitHub, or (from another process, as the benchmarks run it) what the server needs of it. */
+  github: Pick<FakeGitHub, 'url' | 'appId' | 'privateKey'>;
+  model: Pick<ScriptedModel, 'url'>;
   secret: string;
   anthropicKey: string;
   dataDir?: string;

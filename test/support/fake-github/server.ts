@@ -52,6 +52,7 @@ async function handle(fake: FakeGitHub, req: IncomingMessage, res: ServerRespons
     status: 0,
     operationId: undefined,
     at: nowIso(),
+    doneAt: Date.now(),
   };
   if (url.pathname.startsWith('/git/')) {
     call.operationId = `git:${url.searchParams.get('service') ?? url.pathname.split('/').pop()}`;
@@ -68,6 +69,7 @@ async function handle(fake: FakeGitHub, req: IncomingMessage, res: ServerRespons
     reply = { status: err.status, body: err.body, headers: err.headers };
   }
   call.status = reply.status;
+  call.doneAt = Date.now();
   fake.calls.push(call);
   send(res, reply, method);
 }

@@ -220,6 +220,8 @@ export interface CallRecord {
   status: number;
   operationId: string | undefined;
   at: string;
+  /** When the fake answered (epoch ms; a git call: when it began), for timelines. */
+  doneAt: number;
 }
 
 export interface FailRule {

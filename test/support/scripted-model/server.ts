@@ -155,6 +155,7 @@ export class ScriptedModel {
     }
     const list = isCount ? this.countTokensRequests : this.requests;
     const recorded: RecordedRequest = {
+      receivedAt: Date.now(),
       index: list.length,
       method: req.method ?? 'POST',
       url: req.url ?? '',
@@ -220,7 +221,8 @@ export class ScriptedModel {
     recorded.status = 200;
     recorded.usage = message.usage;
     this.usages.push(message.usage);
-    return sendMessage(res, message, recorded.stream);
+    await sendMessage(res, message, recorded.stream);
+    recorded.answeredAt = Date.now();
   }
 
   private scriptError(res: ServerResponse, recorded: RecordedRequest, error: unknown): void {

@@ -136,6 +136,9 @@ export interface RecordedRequest {
   apiKey: string | undefined;
   /** The `anthropic-beta` header, split (the SDK's beta client sends no other marker). */
   betas: string[];
+  /** When the request arrived, and when its answer was fully sent (epoch ms), for timelines. */
+  receivedAt: number;
+  answeredAt?: number;
   /** Set once answered; undefined for a reset. */
   status?: number;
   /** Usage of the reply, if it was a reply. */
