@@ -7,12 +7,20 @@
  * for (the runner knows which), minted here by `tokens`.
  */
 import { spawn, type ChildProcess } from 'node:child_process';
-import { fileURLToPath } from 'node:url';
+import { createRequire } from 'node:module';
+import { fileURLToPath, pathToFileURL } from 'node:url';
 import type { Logger } from 'pino';
 import type { LiveRunner, Runner } from '../../core/ports.js';
 import type { TokenAnswer, TokenIpcAnswer, TokenIpcRequest } from '../../core/task-token.js';
 import type { Task } from '../../core/task.js';
 import { relayChildLog } from './child-log.js';
+
+/**
+ * tsx's loader by absolute URL: `--import tsx` would be looked up from the child's working folder,
+ * so `npm start` run from elsewhere could not start a task. (createRequire rather than
+ * import.meta.resolve, which vitest's transform does not provide; tsx exports one entry.)
+ */
+const TSX_LOADER = pathToFileURL(createRequire(import.meta.url).resolve('tsx')).href;
 
 export const AGENT_TASK_ENTRY = fileURLToPath(new URL('../../agent-task/main.ts', import.meta.url));
 /** The agent-task program's clean-up of what dead task processes left (their folders, their uids). */
@@ -92,7 +100,7 @@ export class LocalRunner implements Runner {
     const [file, ...args] = this.options.command ?? [
       process.execPath,
       '--import',
-      import.meta.resolve('tsx'),
+      TSX_LOADER,
       AGENT_TASK_ENTRY,
     ];
     if (!file) throw new Error('LocalRunner: empty command');

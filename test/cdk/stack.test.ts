@@ -707,7 +707,7 @@ group('dead-letter queue and alarms', () => {
       expect.arrayContaining([
         {
           logGroup: ids.agentLogs,
-          pattern: '{ ($.msg = "task ended") && ($.status = "failed") }',
+          pattern: '{ ($.step = "end") && ($.status = "failed") }',
           metric: [
             { MetricName: 'AgentTasksFailed', MetricNamespace: 'Nightshift/Nightshift', MetricValue: '1' },
           ],
