@@ -20,7 +20,7 @@ import { relayChildLog } from './child-log.js';
  * so `npm start` run from elsewhere could not start a task. (createRequire rather than
  * import.meta.resolve, which vitest's transform does not provide; tsx exports one entry.)
  */
-const TSX_LOADER = pathToFileURL(createRequire(import.meta.url).resolve('tsx')).href;
+const tsxLoader = () => pathToFileURL(createRequire(import.meta.url).resolve('tsx')).href;
 
 export const AGENT_TASK_ENTRY = fileURLToPath(new URL('../../agent-task/main.ts', import.meta.url));
 /** The agent-task program's clean-up of what dead task processes left (their folders, their uids). */
@@ -100,7 +100,7 @@ export class LocalRunner implements Runner {
     const [file, ...args] = this.options.command ?? [
       process.execPath,
       '--import',
-      TSX_LOADER,
+      tsxLoader(),
       AGENT_TASK_ENTRY,
     ];
     if (!file) throw new Error('LocalRunner: empty command');

@@ -46,12 +46,10 @@ describe('what people read: branches, commits and files', () => {
     return commit;
   }
 
-  /** The last summary the check run of `task` was given, from the recorded calls. */
+  /** The summary of the check run `task` ended on (created concluded on its push, or updated). */
   function lastCheckRunSummary(task: Task): string {
-    const updates = h.github.calls.filter(
-      (c) => c.operationId === 'checks/update' && c.path.endsWith(`/check-runs/${task.checkRunId}`),
-    );
-    return ((updates.at(-1)?.body ?? {}) as { output?: { summary?: string } }).output?.summary ?? '';
+    const run = h.github.checkRuns(REPO).find((r) => r.id === task.checkRunId);
+    return run?.output.summary ?? '';
   }
 
   const fixAdd = editor({ command: 'str_replace', path: 'math.js', old_str: 'a - b', new_str: 'a + b' });
