@@ -60,13 +60,30 @@ export function queuedOutput(task: Task, reason?: string): { title: string; summ
   };
 }
 
+/** The check run's title word for each phase, in the order a task goes through them. */
+const PHASE_TITLES: Record<Progress['phase'], string> = {
+  queued: 'Queued',
+  preparing: 'Preparing',
+  setup: 'Setting up',
+  working: 'Working',
+  verifying: 'Verifying',
+  publishing: 'Publishing',
+  done: 'Done',
+};
+
+/** `Preparing`, `Working · turn 3/60`: the turn once the agent has taken one. */
+export function progressTitle(progress: Pick<Progress, 'phase' | 'turn' | 'maxTurns'>): string {
+  const phase = PHASE_TITLES[progress.phase];
+  if (progress.turn <= 0) return phase;
+  return `${phase} · turn ${progress.maxTurns ? `${progress.turn}/${progress.maxTurns}` : progress.turn}`;
+}
+
 export function progressOutput(task: Task, progress: Progress): { title: string; summary: string } {
-  const turns = progress.maxTurns ? `${progress.turn}/${progress.maxTurns}` : String(progress.turn);
   const actions = progress.lastActions.length
     ? `\n\n**Recent actions**\n${progress.lastActions.map((a) => `- \`${a.replace(/`/g, "'")}\``).join('\n')}`
     : '';
   return {
-    title: `${capitalize(progress.phase)} · turn ${turns}`,
+    title: progressTitle(progress),
     summary: `Working on ${describeTarget(task.target)} for @${task.engineer}.\n\n${usageLine(progress.usage)}${actions}`,
   };
 }
@@ -130,8 +147,4 @@ export function truncate(text: string, max: number): string {
   return text.length <= max
     ? text
     : `${text.slice(0, max - 40)}\n\n[… ${text.length - max + 40} characters cut]`;
-}
-
-function capitalize(s: string): string {
-  return s.charAt(0).toUpperCase() + s.slice(1);
 }

@@ -56,10 +56,11 @@ export class TaskSurface {
   /**
    * The task works on `sha` now: its check run there is in progress. The newest head carries the
    * newest task's check run, so after a push the old run is concluded (pointing at the new one) and
-   * a new one opened on the new head. An issue's tracking comment can say more (`comment`).
+   * a new one opened on the new head. It shows `progress`, where the task is now, so its title
+   * never steps back. An issue's tracking comment can say more (`comment`).
    */
-  async workingOn(task: Task, sha: string, comment?: string): Promise<SurfaceFields> {
-    const output = { title: 'Starting', summary: `Nightshift is working for @${task.engineer}.` };
+  async workingOn(task: Task, sha: string, progress: Progress, comment?: string): Promise<SurfaceFields> {
+    const output = progressOutput(task, progress);
     let fields: SurfaceFields;
     if (task.checkRunId && task.headSha === sha) {
       await this.github.updateCheckRun(task.checkRunId, 'in_progress', output);
