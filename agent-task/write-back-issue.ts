@@ -22,7 +22,10 @@ export const issueWriteBack: TargetWriteBack = {
       pushedSha = await own.push(branch, undefined);
     }
     let pull = await ctx.gateway.openPullRequestFrom(branch);
+    let draftOpened: { startingCommitSha?: string } | undefined;
     if (!pull) {
+      // Said on the record, so that an end without pushed work closes or explains it.
+      draftOpened = pushedSha === prepared.remoteBranchSha ? {} : { startingCommitSha: pushedSha };
       pull = await ctx.gateway.openPullRequest({
         head: branch,
         base: repository.default_branch,
@@ -43,7 +46,12 @@ export const issueWriteBack: TargetWriteBack = {
         .catch((e: unknown) => ctx.log.warn({ err: e }, 'could not assign'));
     }
     await ctx.record.update({
-      result: { ...task.result, pullRequestNumber: pull.number, pullRequestUrl: pull.html_url },
+      result: {
+        ...task.result,
+        pullRequestNumber: pull.number,
+        pullRequestUrl: pull.html_url,
+        ...(draftOpened ? { draftOpened } : {}),
+      },
     });
     await startCheckRun(ctx, pushedSha, `**Nightshift** · Working\n\nDraft pull request: ${pull.html_url}`);
     return { pullNumber: pull.number, pushedSha };

@@ -3,6 +3,7 @@
  * the task. The adapter in core/github/repository-gateway.ts posts them.
  */
 import type { Progress } from './progress.js';
+import { hasRetryButton, retryText } from './pull-request-at-end.js';
 import { describeTarget } from './target-names.js';
 import type { Task, Usage } from './task.js';
 
@@ -93,6 +94,8 @@ export interface FinalReport {
   title: string;
   summary: string;
   text?: string;
+  /** The check run offers Retry (it works only while the run sits on an open pull request). */
+  retryButton?: boolean;
 }
 
 export interface Outcome {
@@ -104,22 +107,26 @@ export interface Outcome {
   commitSha?: string;
 }
 
-export function finalOutput(task: Task, outcome: Outcome): FinalReport {
+/**
+ * The end, as the check run (`place`, with a Retry button where one works) or the tracking comment
+ * says it: only ways to run the task again that exist there (core/pull-request-at-end.ts).
+ */
+export function finalOutput(
+  task: Task,
+  outcome: Outcome,
+  place: 'check_run' | 'comment' = 'check_run',
+): FinalReport {
   const parts = [outcome.summary?.trim() || outcome.headline];
   if (outcome.pullRequestUrl) parts.push(`Pull request: ${outcome.pullRequestUrl}`);
   if (outcome.commitSha) parts.push(`Commit: ${outcome.commitSha}`);
   parts.push(usageLine(task.usage));
-  if (
-    outcome.conclusion === 'failure' ||
-    outcome.conclusion === 'cancelled' ||
-    outcome.conclusion === 'timed_out'
-  ) {
-    parts.push('Press **Retry** to run this task again.');
-  }
+  const again = retryText(task, outcome, place);
+  if (again) parts.push(again);
   return {
     conclusion: outcome.conclusion,
     title: outcome.headline,
     summary: truncate(parts.join('\n\n'), 60_000),
+    retryButton: hasRetryButton(task, outcome),
     ...(outcome.details ? { text: truncate(outcome.details, 60_000) } : {}),
   };
 }
@@ -141,6 +148,13 @@ export function invalidConfigMessage(errors: string[]): string {
     errors.map((e) => `- ${e}`).join('\n') +
     '\n\nFix the file on the default branch and trigger Nightshift again.'
   );
+}
+
+/** `text` as a fenced code block, the fence longer than any run of backticks inside. */
+export function codeBlock(text: string): string {
+  const longest = Math.max(2, ...[...text.matchAll(/`+/g)].map((m) => m[0].length));
+  const fence = '`'.repeat(longest + 1);
+  return `${fence}\n${text}\n${fence}`;
 }
 
 export function truncate(text: string, max: number): string {

@@ -177,6 +177,25 @@ export class RepositoryGateway {
     return data;
   }
 
+  async closePullRequest(number: number, text: { title: string; body: string }): Promise<void> {
+    await this.octokit.rest.pulls.update({
+      ...this.ref,
+      pull_number: number,
+      state: 'closed',
+      title: this.redact(text.title),
+      body: this.redact(text.body),
+    });
+  }
+
+  /** Delete a branch of Nightshift's own; one already gone is not an error. */
+  async deleteBranch(branch: string): Promise<void> {
+    await this.octokit.rest.git
+      .deleteRef({ ...this.ref, ref: `heads/${branch}` })
+      .catch((error: { status?: number }) => {
+        if (error.status !== 404 && error.status !== 422) throw error;
+      });
+  }
+
   async assign(issueNumber: number, logins: string[]): Promise<void> {
     await this.octokit.rest.issues.addAssignees({
       ...this.ref,
@@ -250,12 +269,7 @@ export class RepositoryGateway {
   }
 
   async concludeCheckRun(checkRunId: number, report: FinalReport): Promise<void> {
-    const actions: CheckRunAction[] =
-      report.conclusion === 'failure' ||
-      report.conclusion === 'cancelled' ||
-      report.conclusion === 'timed_out'
-        ? [RETRY_ACTION]
-        : [];
+    const actions: CheckRunAction[] = report.retryButton ? [RETRY_ACTION] : [];
     await this.octokit.rest.checks.update({
       ...this.ref,
       check_run_id: checkRunId,

@@ -12,6 +12,7 @@ import type { Progress } from '../progress.js';
 import { finalOutput, progressOutput, queuedOutput, trackingComment, type Outcome } from '../report.js';
 import type { Task } from '../task.js';
 import { triggerKind } from '../trigger-kinds/index.js';
+import { endPullRequest } from './end-pull-request.js';
 import type { RepositoryGateway } from './repository-gateway.js';
 
 /** What the surface owns on the task record. */
@@ -96,13 +97,19 @@ export class TaskSurface {
     };
   }
 
-  /** The end: the check run concluded (with Retry where it failed), the tracking comment updated. */
+  /**
+   * The end: the check run concluded (with Retry where it failed and the button works), the
+   * tracking comment updated, and the draft pull request of an issue task that pushed nothing
+   * closed or explained (end-pull-request.ts).
+   */
   async concluded(task: Task, outcome: Outcome): Promise<void> {
     const report = finalOutput(task, outcome);
     if (task.checkRunId) await this.github.concludeCheckRun(task.checkRunId, report);
     if (task.trackingCommentId || (task.target.kind === 'issue' && !task.checkRunId)) {
-      await this.comment(task, { title: report.title, summary: report.summary });
+      const said = finalOutput(task, outcome, 'comment');
+      await this.comment(task, { title: said.title, summary: said.summary });
     }
+    await endPullRequest(this.github, task, outcome);
   }
 
   /**
@@ -112,8 +119,10 @@ export class TaskSurface {
   async concludedAgain(task: Task, outcome: Outcome): Promise<void> {
     const report = finalOutput(task, outcome);
     if (task.checkRunId) await this.github.concludeCheckRun(task.checkRunId, report);
-    else if (task.trackingCommentId)
-      await this.comment(task, { title: report.title, summary: report.summary });
+    else if (task.trackingCommentId) {
+      const said = finalOutput(task, outcome, 'comment');
+      await this.comment(task, { title: said.title, summary: said.summary });
+    }
   }
 
   private async show(task: Task, status: 'queued' | 'in_progress', output: Output): Promise<void> {

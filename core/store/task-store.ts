@@ -64,6 +64,7 @@ export type TaskChanges = Partial<
     | 'usage'
     | 'result'
     | 'error'
+    | 'exitReason'
     | 'leaseOwner'
     | 'leaseExpiresAt'
     | 'startedAt'

@@ -10,6 +10,7 @@ import { spawn, type ChildProcess } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
 import type { Logger } from 'pino';
 import type { Runner } from '../../core/ports.js';
+import { redactSecrets } from '../../core/sanitize.js';
 import type { TokenAnswer, TokenIpcAnswer, TokenIpcRequest } from '../../core/task-token.js';
 import type { Task } from '../../core/task.js';
 
@@ -67,10 +68,31 @@ export interface LocalRunnerOptions {
    */
   tokens(task: Task): Promise<TokenAnswer>;
   log: Logger;
-  /** Called when a child exits; drain waits for what it returns. */
-  onExit(taskId: string, reason: string, runnerId: string): Promise<void> | void;
+  /**
+   * Called when a child exits, with the reason in a runner's words ("its process exited with
+   * code 1") and the last lines it wrote to stderr, redacted; drain waits for what it returns.
+   */
+  onExit(taskId: string, stop: RunnerExit, runnerId: string): Promise<void> | void;
   /** Defaults to this Node with tsx, running agent-task/main.ts. */
   command?: string[];
+}
+
+export interface RunnerExit {
+  reason: string;
+  output?: string;
+}
+
+/** How much of a child's stderr is kept for its exit report. */
+const STDERR_TAIL_CHARS = 4000;
+/** The child's variables whose values are secrets, to redact from what it wrote. */
+const SECRET_NAME = /KEY|SECRET|TOKEN|PASSWORD|CREDENTIAL|NONCE/i;
+
+/** The last lines of `text` within `max` characters, starting at a line. */
+export function tail(text: string, max: number): string {
+  if (text.length <= max) return text;
+  const cut = text.slice(-max);
+  const newline = cut.indexOf('\n');
+  return newline >= 0 && newline < cut.length - 1 ? cut.slice(newline + 1) : cut;
 }
 
 export class LocalRunner implements Runner {
@@ -82,8 +104,9 @@ export class LocalRunner implements Runner {
   async start(task: Task): Promise<string> {
     const [file, ...args] = this.options.command ?? [process.execPath, '--import', 'tsx', AGENT_TASK_ENTRY];
     if (!file) throw new Error('LocalRunner: empty command');
+    const env = { ...agentProcessEnv(this.options.env), TASK_ID: task.id };
     const child = spawn(file, args, {
-      env: { ...agentProcessEnv(this.options.env), TASK_ID: task.id },
+      env,
       // fd 3 is the token channel: Node marks it close-on-exec in the child and removes
       // NODE_CHANNEL_FD from its environment, so the agent's tools never inherit it.
       stdio: ['ignore', 'pipe', 'pipe', 'ipc'],
@@ -93,19 +116,36 @@ export class LocalRunner implements Runner {
     // names the task's holder.
     const runnerId = `local:${child.pid}`;
     const log = this.options.log.child({ taskId: task.id, pid: child.pid });
+    let stderr = '';
     child.stdout?.on('data', (chunk: Buffer) => log.debug(chunk.toString().trimEnd()));
-    child.stderr?.on('data', (chunk: Buffer) => log.info(chunk.toString().trimEnd()));
+    child.stderr?.on('data', (chunk: Buffer) => {
+      log.info(chunk.toString().trimEnd());
+      stderr = tail(stderr + chunk.toString(), STDERR_TAIL_CHARS * 2);
+    });
     child.on('message', (message: unknown) => this.answerToken(child, task, message, log));
     this.children.set(runnerId, child);
     await new Promise<void>((resolve, reject) => {
       child.once('spawn', resolve);
       child.once('error', reject);
     });
+    const secrets = Object.entries(env)
+      .filter(([name, value]) => SECRET_NAME.test(name) && value)
+      .map(([, value]) => value as string);
+    // The stderr pipe may still hold its last lines at 'exit': wait a moment for 'close' (never
+    // longer, as something the child left behind could keep the pipe open).
+    const closed = new Promise((resolve) => {
+      child.once('close', resolve);
+      child.once('exit', () => setTimeout(resolve, 1000).unref());
+    });
     child.once('exit', (code, signal) => {
       this.children.delete(runnerId);
-      const reason = signal ? `killed by ${signal}` : `exit code ${code}`;
-      const handled = Promise.resolve()
-        .then(() => this.options.onExit(task.id, reason, runnerId))
+      const reason = signal ? `its process was killed by ${signal}` : `its process exited with code ${code}`;
+      const handled = closed
+        .then(() => {
+          const output = redactSecrets(tail(stderr, STDERR_TAIL_CHARS), secrets).trim();
+          const exit: RunnerExit = { reason, ...(output ? { output } : {}) };
+          return this.options.onExit(task.id, exit, runnerId);
+        })
         .catch((error: unknown) => log.error({ err: error }, 'exit handler failed'))
         .finally(() => this.exitHandlers.delete(handled));
       this.exitHandlers.add(handled);
