@@ -7,7 +7,8 @@
  * for (the runner knows which), minted here by `tokens`.
  */
 import { spawn, type ChildProcess } from 'node:child_process';
-import { fileURLToPath } from 'node:url';
+import { createRequire } from 'node:module';
+import { fileURLToPath, pathToFileURL } from 'node:url';
 import type { Logger } from 'pino';
 import type { Runner } from '../../core/ports.js';
 import { redactSecrets } from '../../core/sanitize.js';
@@ -15,6 +16,8 @@ import type { TokenAnswer, TokenIpcAnswer, TokenIpcRequest } from '../../core/ta
 import type { Task } from '../../core/task.js';
 
 export const AGENT_TASK_ENTRY = fileURLToPath(new URL('../../agent-task/main.ts', import.meta.url));
+/** tsx's loader by its address, so the child finds it from whatever folder it starts in. */
+const TSX_LOADER = pathToFileURL(createRequire(import.meta.url).resolve('tsx')).href;
 
 /** Variables the agent process may have, by name or by prefix; nothing else is passed. */
 const AGENT_ENV_NAMES = new Set([
@@ -102,7 +105,12 @@ export class LocalRunner implements Runner {
   constructor(private readonly options: LocalRunnerOptions) {}
 
   async start(task: Task): Promise<string> {
-    const [file, ...args] = this.options.command ?? [process.execPath, '--import', 'tsx', AGENT_TASK_ENTRY];
+    const [file, ...args] = this.options.command ?? [
+      process.execPath,
+      '--import',
+      TSX_LOADER,
+      AGENT_TASK_ENTRY,
+    ];
     if (!file) throw new Error('LocalRunner: empty command');
     const env = { ...agentProcessEnv(this.options.env), TASK_ID: task.id };
     const child = spawn(file, args, {
