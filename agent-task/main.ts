@@ -1,7 +1,8 @@
 /**
  * The agent container's entry: wiring only. Reads the task id and settings from the environment,
  * builds the clients once, and runs the task. The process exits 0 when the task ended (in any
- * terminal state) and 1 only when it could not even record that.
+ * terminal state) and 1 when it did not: then it stores why on the task record if it can
+ * (exit-reason.ts), and says so on stderr.
  */
 import { randomUUID } from 'node:crypto';
 import { tmpdir } from 'node:os';
@@ -12,6 +13,7 @@ import { writeIntervalMs } from '../core/github/octokit.js';
 import { createLogger } from '../core/log.js';
 import { connectStore } from '../core/store/connect.js';
 import { anthropicAgent } from './agent/anthropic/loop.js';
+import { describeFailure, exitReasonText, recordExitReason } from './exit-reason.js';
 import type { TokenMinter } from './github-access.js';
 import { runTask } from './run-task.js';
 import { parseUidRange } from './sandbox/tool-identity.js';
@@ -69,21 +71,29 @@ function tokenMinter(env: z.infer<typeof Env>): TokenMinter {
   return ipcMinter();
 }
 
+/** The values this process holds that must never be printed or stored. */
+function ownSecrets(env: NodeJS.ProcessEnv): string[] {
+  return [env.ANTHROPIC_API_KEY, env.NIGHTSHIFT_TOKEN_NONCE].filter((v): v is string => Boolean(v));
+}
+
 async function main(): Promise<void> {
-  const env = Env.parse(process.env);
-  const minter = tokenMinter(env);
-  const log = createLogger(env.LOG_LEVEL).child({ taskId: env.TASK_ID, component: 'agent-task' });
+  const taskId = process.env.TASK_ID;
+  if (!taskId) throw new Error('TASK_ID is not set: the runner that starts the agent names its task');
+  const runner = await runnerId();
   const { store, close } = await connectStore(process.env);
-  // Stopped from outside (the local runner at shutdown, the sweeper, Ctrl-C in npm start's
-  // terminal): end the task and clean up rather than die leaving the workspace behind.
   const stop = new AbortController();
-  for (const signal of ['SIGTERM', 'SIGINT'] as const) {
-    process.once(signal, () => {
-      log.warn({ signal }, 'told to stop: ending the task');
-      stop.abort(signal);
-    });
-  }
   try {
+    const env = Env.parse(process.env);
+    const minter = tokenMinter(env);
+    const log = createLogger(env.LOG_LEVEL).child({ taskId: env.TASK_ID, component: 'agent-task' });
+    // Stopped from outside (the local runner at shutdown, the sweeper, Ctrl-C in npm start's
+    // terminal): end the task and clean up rather than die leaving the workspace behind.
+    for (const signal of ['SIGTERM', 'SIGINT'] as const) {
+      process.once(signal, () => {
+        log.warn({ signal }, 'told to stop: ending the task');
+        stop.abort(signal);
+      });
+    }
     await runTask(
       {
         store,
@@ -93,9 +103,9 @@ async function main(): Promise<void> {
         isolation: env.NIGHTSHIFT_TOOL_ISOLATION,
         toolUids: parseUidRange(env.NIGHTSHIFT_TOOL_UIDS),
         log,
-        secrets: [env.ANTHROPIC_API_KEY, ...(env.NIGHTSHIFT_TOKEN_NONCE ? [env.NIGHTSHIFT_TOKEN_NONCE] : [])],
+        secrets: ownSecrets(process.env),
         // The lease owner starts with the runner's id, so a stop event names its own task only.
-        workerId: `${await runnerId()}:${randomUUID().slice(0, 8)}`,
+        workerId: `${runner}:${randomUUID().slice(0, 8)}`,
         progressIntervalMs: env.NIGHTSHIFT_PROGRESS_INTERVAL_MS,
         commandTimeoutMs: env.NIGHTSHIFT_COMMAND_TIMEOUT_MS,
         minuteMs: env.NIGHTSHIFT_MINUTE_MS,
@@ -105,6 +115,11 @@ async function main(): Promise<void> {
       },
       env.TASK_ID,
     );
+  } catch (error) {
+    // The task did not end itself: leave its reason where the control plane will read it.
+    const reason = exitReasonText(describeFailure(error), ownSecrets(process.env));
+    await recordExitReason(store, taskId, runner, reason).catch(() => undefined);
+    throw error;
   } finally {
     await close();
     if (process.connected) process.disconnect();
@@ -114,6 +129,7 @@ async function main(): Promise<void> {
 }
 
 main().catch((error: unknown) => {
-  console.error('agent-task failed:', error instanceof Error ? error.message : error);
+  // stderr: the local runner keeps its last lines for the task's report; on ECS, CloudWatch.
+  console.error('agent-task failed:', exitReasonText(describeFailure(error), ownSecrets(process.env)));
   process.exitCode = 1;
 });

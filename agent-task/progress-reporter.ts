@@ -1,7 +1,8 @@
 /**
  * Live progress of a running task: the check run (or tracking comment) at most every 10 seconds,
- * the task record's usage, and the progress log that `nightshift show` prints. What reaches the
- * store is redacted as what reaches GitHub is.
+ * the task record's usage at every turn (so `nightshift run`, `nightshift tasks` and the status
+ * page show the turn the agent is on), and the progress log that `nightshift show` prints, each
+ * message once. What reaches the store is redacted as what reaches GitHub is.
  *
  * Progress is shown in the background and never holds up the task: one post at a time, the
  * newest state replacing one that has not been posted yet (so a title never goes backwards), and
@@ -13,11 +14,14 @@ import type { RepositoryGateway } from '../core/github/repository-gateway.js';
 import type { Progress } from '../core/progress.js';
 import { TaskSurface } from '../core/github/task-surface.js';
 import type { TaskStore } from '../core/store/task-store.js';
+import type { Task } from '../core/task.js';
 import type { TaskRecord } from './task-record.js';
 
 export class ProgressReporter {
   private lastPost = Number.NEGATIVE_INFINITY;
   private lastLogged = '';
+  private lastTurn = -1;
+  private last: Progress | undefined;
   /** The newest state not posted yet. */
   private pending: Progress | undefined;
   private timer: ReturnType<typeof setTimeout> | undefined;
@@ -35,11 +39,20 @@ export class ProgressReporter {
 
   /** Record a phase change in the log now; it shows on GitHub whatever the throttle. */
   async phase(progress: Progress, message: string): Promise<void> {
+    this.lastLogged = message;
     await this.store.appendLog(this.record.task.id, progress.phase, this.gateway.redact(message));
     this.report(progress, true);
   }
 
-  report(progress: Progress, force = false): void {
+  /** Where the task is now: the last progress reported, or preparing when none was. */
+  latest(task: Task): Progress {
+    return this.last ?? { phase: 'preparing', turn: 0, lastActions: [], usage: task.usage };
+  }
+
+  report(reported: Progress, force = false): void {
+    // Phases do not know the turn limit; the turns reported before them do.
+    const progress = { ...reported, maxTurns: reported.maxTurns ?? this.last?.maxTurns };
+    this.last = progress;
     const action = progress.lastActions.at(-1);
     if (action && action !== this.lastLogged) {
       this.lastLogged = action;
@@ -47,12 +60,23 @@ export class ProgressReporter {
       void this.store.appendLog(this.record.task.id, progress.phase, logged).catch(() => undefined);
     }
     if (this.closed) return;
-    if (!force && this.now() - this.lastPost < this.intervalMs) return;
+    const newTurn = progress.turn > this.lastTurn;
+    this.lastTurn = Math.max(this.lastTurn, progress.turn);
+    if (!force && this.now() - this.lastPost < this.intervalMs) {
+      // GitHub hears at most every interval; the store (one small write) at every turn.
+      if (newTurn) void this.record.update({ usage: progress.usage }).catch(() => undefined);
+      return;
+    }
     this.lastPost = this.now();
     this.pending = progress;
     // A newer state restarts the wait: the one it replaces did not last.
     clearTimeout(this.timer);
     this.timer = setTimeout(() => this.send(), this.settleMs);
+  }
+
+  /** Wait for a post under way, so that a write made next cannot be overtaken by it. */
+  async flush(): Promise<void> {
+    await this.posting;
   }
 
   /**

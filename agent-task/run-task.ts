@@ -206,6 +206,7 @@ async function runAndVerify(
       ],
       limits: config.limits,
       deadline,
+      workspace: prepared.sandbox.workspace,
     },
     hooks: {
       estimateCost: (u: Omit<Usage, 'costUsd' | 'turns'>) => estimateCost(config.model, u, config.prices),

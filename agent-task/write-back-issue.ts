@@ -25,12 +25,24 @@ import {
 /** The early pull request's writes (pull request, assignee, check run, tracking comment), about. */
 export const DRAFT_AFTER_WRITES = 4;
 
-/** Pull request opened for the task: the store knows its engineer, the engineer is assigned. */
-async function adopt(ctx: WorkContext, pull: { number: number; html_url: string }): Promise<void> {
+/**
+ * Pull request opened for the task: the store knows its engineer, the engineer is assigned.
+ * `draftOpened` says this task opened it, so an end without pushed work closes or explains it.
+ */
+async function adopt(
+  ctx: WorkContext,
+  pull: { number: number; html_url: string },
+  draftOpened?: { startingCommitSha?: string },
+): Promise<void> {
   const task = ctx.record.task;
   await ctx.deps.store.claimEngineer(task.repository, pull.number, task.engineer);
   await ctx.record.update({
-    result: { ...task.result, pullRequestNumber: pull.number, pullRequestUrl: pull.html_url },
+    result: {
+      ...task.result,
+      pullRequestNumber: pull.number,
+      pullRequestUrl: pull.html_url,
+      ...(draftOpened ? { draftOpened } : {}),
+    },
   });
 }
 
@@ -76,7 +88,7 @@ async function openEarly(
       }),
       draft: config.pullRequest.draft,
     });
-    await adopt(ctx, pull);
+    await adopt(ctx, pull, pushedSha === prepared.remoteBranchSha ? {} : { startingCommitSha: pushedSha });
     await assign(ctx, pull.number);
   } else {
     await adopt(ctx, pull);

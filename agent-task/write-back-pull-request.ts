@@ -58,11 +58,8 @@ export const pullRequestWriteBack: TargetWriteBack = {
     return {
       followUp: async () => {
         await keepEngineer(ctx, pullNumber);
-        await replyToTrigger(
-          ctx.gateway,
-          task,
-          `pushed ${newHead.slice(0, 7)}: ${firstLine(summary)}\n\n${summary}`,
-        );
+        // The commit, then the agent's summary once (its first line is not repeated as a heading).
+        await replyToTrigger(ctx.gateway, task, `pushed ${newHead.slice(0, 7)}.\n\n${summary}`);
         for (const thread of context.reviewThreads) {
           if (thread.id === task.trigger.commentId) continue;
           await ctx.gateway.replyToReviewComment(

@@ -122,9 +122,14 @@ export function openLater(delayMs: number, open: () => Promise<Destination>, uno
   };
 }
 
-/** The check run of this task, in progress on `sha` (see TaskSurface.workingOn). */
+/**
+ * The check run of this task, in progress on `sha` (see TaskSurface.workingOn), showing the phase
+ * the task is in. Progress posts still on their way land first, so none overtakes it.
+ */
 export async function startCheckRun(ctx: WorkContext, sha: string, comment?: string): Promise<void> {
-  const shown = await new TaskSurface(ctx.gateway).workingOn(ctx.record.task, sha, comment);
+  await ctx.progress.flush();
+  const task = ctx.record.task;
+  const shown = await new TaskSurface(ctx.gateway).workingOn(task, sha, ctx.progress.latest(task), comment);
   if (Object.keys(shown).length > 0) await ctx.record.update(shown);
 }
 

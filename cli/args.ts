@@ -26,8 +26,9 @@ export interface RunArgs {
   target: Target;
   /** The instructions; empty when none were given. */
   instructions: string;
-  engineer: string;
-  /** Unset: the installation recorded on the repository's latest task. */
+  /** Unset: whoever opened the issue or pull request (functions/local/run-defaults.ts). */
+  engineer?: string;
+  /** Unset: the GitHub App's installation on the repository, asked of GitHub. */
   installationId?: number;
 }
 
@@ -107,7 +108,7 @@ export function parseCancelArgs(argv: string[]): CancelArgs {
   return { taskId: onePositional('cancel', positionals, 'the task id (see nightshift tasks)') };
 }
 
-export function parseRunArgs(argv: string[], env: Record<string, string | undefined>): RunArgs {
+export function parseRunArgs(argv: string[]): RunArgs {
   const { values, positionals } = parse('run', argv, {
     issue: { type: 'string' },
     pr: { type: 'string' },
@@ -123,17 +124,15 @@ export function parseRunArgs(argv: string[], env: Record<string, string | undefi
     values.issue !== undefined
       ? { kind: 'issue', number: wholeNumber('run', 'issue', values.issue) }
       : { kind: 'pull_request', number: wholeNumber('run', 'pr', values.pr ?? '') };
-  const engineer = (values.engineer ?? env.USER ?? '').trim();
-  if (!engineer) throw new UsageError('say who is responsible: --engineer LOGIN (or set USER)', 'run');
-  if (!LOGIN.test(engineer)) {
-    const from = values.engineer === undefined ? ' ($USER); pass --engineer LOGIN' : '';
-    throw new UsageError(`the engineer must be a GitHub login, not "${engineer}"${from}`, 'run');
+  const engineer = values.engineer?.trim();
+  if (engineer !== undefined && !LOGIN.test(engineer)) {
+    throw new UsageError(`--engineer must be a GitHub login, not "${engineer}"`, 'run');
   }
   return {
     repository: repo,
     target,
     instructions: values.instructions?.trim() ?? '',
-    engineer,
+    ...(engineer !== undefined ? { engineer } : {}),
     ...(values.installation !== undefined
       ? { installationId: wholeNumber('run', 'installation', values.installation) }
       : {}),

@@ -10,23 +10,27 @@ import { cancelCommand } from './cancel.js';
 import { type CliConnection, connectCliStore } from './connect.js';
 import { type CommandName, MAIN_HELP, commandHelp, isCommand } from './help.js';
 import type { CliIo } from './io.js';
-import { runCommand, startLocalDispatch } from './run.js';
+import { findRunDefaults, runCommand, startLocalDispatch, type RunDeps } from './run.js';
 import { showCommand } from './show.js';
 import { tasksCommand } from './tasks.js';
 import { UsageError } from './usage-error.js';
 
 export interface CliDeps {
+  /** `create`: whether an embedded store may be made where there is none (see connect.ts). */
   connect: (
     io: CliIo,
+    options: { create: boolean },
   ) => Promise<Pick<CliConnection, 'store' | 'endpoint' | 'tableName' | 'credentials' | 'close'>>;
-  startDispatch: (taskId: string) => Promise<void>;
+  startDispatch: RunDeps['startDispatch'];
+  /** What `run` is not told (installation, engineer); by default asked of GitHub as the App. */
+  findDefaults?: RunDeps['findDefaults'];
   now: () => Date;
   /** `run`'s poll interval, default 1000 ms. */
   intervalMs?: number;
 }
 
 const defaultDeps: CliDeps = {
-  connect: (io) => connectCliStore(io.env, { cwd: io.cwd }),
+  connect: (io, { create }) => connectCliStore(io.env, { cwd: io.cwd, create }),
   startDispatch: startLocalDispatch,
   now: () => new Date(),
 };
@@ -56,7 +60,7 @@ function prepare(name: Exclude<CommandName, 'help'>, argv: string[], io: CliIo, 
       return ({ store }) => cancelCommand(store, args, io);
     }
     case 'run': {
-      const args = parseRunArgs(argv, io.env);
+      const args = parseRunArgs(argv);
       return ({ store, endpoint, tableName, credentials }) => {
         // Dispatch builds its own store client from the environment: point it at this store,
         // with the embedded store's credential.
@@ -65,6 +69,7 @@ function prepare(name: Exclude<CommandName, 'help'>, argv: string[], io: CliIo, 
         for (const [name, value] of Object.entries(credentialsEnv(credentials))) io.env[name] ??= value;
         return runCommand(store, args, io, {
           startDispatch: deps.startDispatch,
+          findDefaults: deps.findDefaults ?? ((...lookup) => findRunDefaults(io.env, ...lookup)),
           now: deps.now,
           ...(deps.intervalMs !== undefined ? { intervalMs: deps.intervalMs } : {}),
         });
@@ -111,7 +116,7 @@ export async function runCli(
 
   let connection: Awaited<ReturnType<CliDeps['connect']>> | undefined;
   try {
-    connection = await deps.connect(io);
+    connection = await deps.connect(io, { create: first === 'run' });
     return await command(connection);
   } catch (error) {
     if (error instanceof UsageError) return usageError(io, error);

@@ -7,8 +7,10 @@
  * 1. `DYNAMODB_ENDPOINT` set: that endpoint, always;
  * 2. `.data/endpoint` names an endpoint that answers: the running server's store, with the
  *    credential the server wrote beside it (`.data/store-credentials.json`, mode 0600);
- * 3. otherwise the embedded store under `.data/dynamo`, opened in this process.
+ * 3. otherwise the embedded store under `.data/dynamo`, opened in this process; only `run` makes
+ *    one where there is none, so `nightshift tasks` in the wrong folder says so and leaves nothing.
  */
+import { existsSync } from 'node:fs';
 import { readFile } from 'node:fs/promises';
 import { join, resolve } from 'node:path';
 import { type StoreConnection, connectStore } from '../core/store/connect.js';
@@ -28,6 +30,11 @@ export interface CliConnection extends StoreConnection {
 
 export interface CliConnectOptions {
   cwd: string;
+  /**
+   * Whether an embedded store may be made where none is (`run`, which records a task). Commands
+   * that only read or flag tasks never leave a `.data/` behind in a folder that had none.
+   */
+  create?: boolean;
   /** Whether an endpoint answers; by default an HTTP request with a one-second timeout. */
   probe?: (endpoint: string) => Promise<boolean>;
 }
@@ -39,6 +46,17 @@ export class StoreBusyError extends Error {
       `the task store in ${join(dir, 'dynamo')} is in use by another process (is npm start running?), and ` +
         `${join(dir, 'endpoint')} does not name a store that answers. Stop that process, or set ` +
         `DYNAMODB_ENDPOINT to its store's address.`,
+    );
+  }
+}
+
+export class NoDataError extends Error {
+  override readonly name = 'NoDataError';
+  constructor(readonly dir: string) {
+    super(
+      `there is no Nightshift data here: ${join(dir, 'dynamo')} does not exist. Run this in the folder ` +
+        `where npm start runs (it keeps its store in .data/), or point at that store with ` +
+        `NIGHTSHIFT_DATA_DIR=<its .data folder> or DYNAMODB_ENDPOINT.`,
     );
   }
 }
@@ -112,6 +130,7 @@ export async function connectCliStore(
       throw (error as Error).name === 'UnrecognizedClientException' ? new StoreRefusedError(dir) : error;
     }
   }
+  if (!options.create && !existsSync(join(dir, 'dynamo'))) throw new NoDataError(dir);
   try {
     ensurePrivateDir(dir);
     return { ...(await connectStore(env, { embeddedPath: join(dir, 'dynamo') })), source: 'embedded' };

@@ -12,7 +12,8 @@ const STORE = `Task store
   - DYNAMODB_ENDPOINT set (with TABLE_NAME, default "nightshift"): that DynamoDB endpoint;
   - otherwise, while npm start runs: its embedded store, at the address it writes to .data/endpoint,
     signed with the credential it writes to .data/store-credentials.json (readable by its user only);
-  - otherwise: the embedded store under .data/dynamo, opened by the command itself.
+  - otherwise: the embedded store under .data/dynamo, opened by the command itself (only run makes
+    one where there is none; tasks, show and cancel say there is no Nightshift data here).
   Run nightshift in the project folder, or set NIGHTSHIFT_DATA_DIR to the folder holding .data's content.
   A .env file in the current folder is read first; variables already set win.`;
 
@@ -69,14 +70,16 @@ Options
   --pr N                 work on pull request #N: the agent adds commits to its branch
   --instructions TEXT    what to do, like the text after "/agent fix" (default: none; for an
                          issue, the issue itself says what to do)
-  --engineer LOGIN       the responsible engineer's GitHub login (default: $USER); their permission
-                         on the repository is checked and the pull request is assigned to them
-  --installation ID      the GitHub App's installation id on the repository (default: the one
-                         recorded on this repository's latest task); it is the number at the end of
-                         the installation's settings URL
+  --engineer LOGIN       the responsible engineer's GitHub login (default: whoever opened the issue
+                         or pull request); their permission on the repository is checked and the
+                         pull request is assigned to them
+  --installation ID      the GitHub App's installation id on the repository (default: asked of
+                         GitHub with the App's credentials); it is the number at the end of the
+                         installation's settings URL
   -h, --help             this help
 
 Press Ctrl-C once to cancel the task (the agent stops at its next turn), twice to stop waiting.
+The server side's log (dispatch, the agent process) goes to a file, named on the first line.
 
 Needs what npm start needs: the GitHub App's APP_ID, PRIVATE_KEY (or PRIVATE_KEY_PATH) and
 WEBHOOK_SECRET, and ANTHROPIC_API_KEY.

@@ -27,7 +27,8 @@ export function progressParts(task: Task, log: readonly LogEntry[], now: Date): 
   const lastEntry = log.at(-1);
   const phase = lastEntry ? terminalSafe(lastEntry.phase, { singleLine: true }) : '';
   const state = [
-    statusLabel(task) + (phase && phase !== task.status ? ` · ${phase}` : ''),
+    // The phase is where a running task is; an ended one is only its status.
+    statusLabel(task) + (phase && phase !== task.status && task.status === 'running' ? ` · ${phase}` : ''),
     `turn ${task.usage.turns}`,
     `${formatTokens(totalTokens(task.usage))} tokens`,
     costLabel(task.usage.costUsd),

@@ -3,30 +3,59 @@
  *
  *   createCliTask → startLocalDispatch → follow (live progress) → outcome
  */
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { formatDuration } from '../core/status/format-duration.js';
 import { taskDurationMs } from '../core/status/task-row.js';
 import { terminalSafe } from '../core/status/terminal-safe.js';
 import { usageLine } from '../core/report.js';
 import type { TaskStore } from '../core/store/task-store.js';
-import { type Task, isTerminal, targetLabel } from '../core/task.js';
+import { type Target, type Task, isTerminal, targetLabel } from '../core/task.js';
+import type { RunDefaults } from '../functions/local/run-defaults.js';
 import type { RunArgs } from './args.js';
 import { follow } from './follow.js';
 import type { CliIo } from './io.js';
 import { createProgressDisplay } from './progress-display.js';
 import { UsageError } from './usage-error.js';
 
+/** The installation and the target's author, for a run not told them (run-defaults.ts). */
+export type FindDefaults = (
+  repository: string,
+  target: Target,
+  installationId?: number,
+) => Promise<RunDefaults>;
+
+export async function findRunDefaults(
+  env: NodeJS.ProcessEnv,
+  ...lookup: Parameters<FindDefaults>
+): Promise<RunDefaults> {
+  const { findRunDefaults: find, RunDefaultsError } = await import('../functions/local/run-defaults.js');
+  try {
+    return await find(env, ...lookup);
+  } catch (error) {
+    throw error instanceof RunDefaultsError ? new UsageError(error.message, 'run') : error;
+  }
+}
+
 /**
  * Record the task: trigger kind `cli`, the instructions as its text, the engineer as the sender
- * (the one whose permission dispatch checks). Without `--installation`, the installation recorded
- * on the repository's latest task.
+ * (the one whose permission dispatch checks). What is not given is found: the GitHub App's
+ * installation on the repository, and the person who opened the issue or pull request.
  */
-export async function createCliTask(store: TaskStore, args: RunArgs): Promise<Task> {
-  const installationId =
-    args.installationId ?? (await store.listByRepository(args.repository, 1))[0]?.installationId;
-  if (installationId === undefined) {
+export async function createCliTask(
+  store: TaskStore,
+  args: RunArgs,
+  findDefaults: FindDefaults,
+): Promise<Task> {
+  let { installationId, engineer } = args;
+  if (installationId === undefined || engineer === undefined) {
+    const found = await findDefaults(args.repository, args.target, installationId);
+    installationId ??= found.installationId;
+    engineer ??= found.author;
+  }
+  if (!engineer) {
     throw new UsageError(
-      `no task of ${args.repository} records the GitHub App's installation yet: pass --installation ID ` +
-        `(the number at the end of the installation's settings URL)`,
+      `${targetLabel(args)} was not opened by a person: say who is responsible with --engineer LOGIN`,
       'run',
     );
   }
@@ -34,8 +63,8 @@ export async function createCliTask(store: TaskStore, args: RunArgs): Promise<Ta
     repository: args.repository,
     installationId,
     target: args.target,
-    trigger: { kind: 'cli', text: args.instructions, sender: args.engineer },
-    engineer: args.engineer,
+    trigger: { kind: 'cli', text: args.instructions, sender: engineer },
+    engineer,
   });
 }
 
@@ -44,9 +73,14 @@ export async function createCliTask(store: TaskStore, args: RunArgs): Promise<Ta
  * gate, repository config, the target's lock, check run, a runner process). The store must be
  * reachable at DYNAMODB_ENDPOINT: runCli sets it to the store this command uses.
  */
-export async function startLocalDispatch(taskId: string): Promise<void> {
+export async function startLocalDispatch(taskId: string, logFile: string): Promise<void> {
   const { dispatchOnce } = await import('../functions/local/dispatch-once.js');
-  await dispatchOnce(taskId);
+  await dispatchOnce(taskId, logFile);
+}
+
+/** Where `run` writes the log of its dispatch and agent (the terminal shows only the live line). */
+export function runLogFile(taskId: string): string {
+  return join(tmpdir(), `nightshift-run-${taskId}.log`);
 }
 
 const DISPATCH_SETTLE_MS = 5000;
@@ -58,7 +92,8 @@ async function settleWithin(work: Promise<unknown>, ms: number): Promise<void> {
 }
 
 export interface RunDeps {
-  startDispatch: (taskId: string) => Promise<void>;
+  startDispatch: (taskId: string, logFile: string) => Promise<void>;
+  findDefaults: FindDefaults;
   now: () => Date;
   /** Poll interval while following; default 1000 ms. */
   intervalMs?: number;
@@ -75,15 +110,16 @@ export function outcomeText(task: Task, now: Date): string {
 }
 
 export async function runCommand(store: TaskStore, args: RunArgs, io: CliIo, deps: RunDeps): Promise<number> {
-  const task = await createCliTask(store, args);
+  const task = await createCliTask(store, args, deps.findDefaults);
+  const logFile = runLogFile(task.id);
   io.stdout.write(
     `Task ${task.id}: ${targetLabel(task)} for @${task.engineer}. Ctrl-C cancels it; ` +
-      `"nightshift show ${task.id}" shows its log.\n`,
+      `"nightshift show ${task.id}" shows its progress, ${logFile} the log.\n`,
   );
 
   const stopFollowing = new AbortController();
   let dispatchError: unknown;
-  const dispatching = deps.startDispatch(task.id).catch((error: unknown) => {
+  const dispatching = deps.startDispatch(task.id, logFile).catch((error: unknown) => {
     dispatchError = error;
     stopFollowing.abort();
   });

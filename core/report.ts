@@ -3,6 +3,7 @@
  * the task. The adapter in core/github/repository-gateway.ts posts them.
  */
 import type { Progress } from './progress.js';
+import { hasRetryButton, retryText } from './pull-request-at-end.js';
 import { describeTarget } from './target-names.js';
 import type { Task, Usage } from './task.js';
 
@@ -62,13 +63,30 @@ export function queuedOutput(task: Task, reason?: string): { title: string; summ
   };
 }
 
+/** The check run's title word for each phase, in the order a task goes through them. */
+const PHASE_TITLES: Record<Progress['phase'], string> = {
+  queued: 'Queued',
+  preparing: 'Preparing',
+  setup: 'Setting up',
+  working: 'Working',
+  verifying: 'Verifying',
+  publishing: 'Publishing',
+  done: 'Done',
+};
+
+/** `Preparing`, `Working · turn 3/60`: the turn once the agent has taken one. */
+export function progressTitle(progress: Pick<Progress, 'phase' | 'turn' | 'maxTurns'>): string {
+  const phase = PHASE_TITLES[progress.phase];
+  if (progress.turn <= 0) return phase;
+  return `${phase} · turn ${progress.maxTurns ? `${progress.turn}/${progress.maxTurns}` : progress.turn}`;
+}
+
 export function progressOutput(task: Task, progress: Progress): { title: string; summary: string } {
-  const turns = progress.maxTurns ? `${progress.turn}/${progress.maxTurns}` : String(progress.turn);
   const actions = progress.lastActions.length
     ? `\n\n**Recent actions**\n${progress.lastActions.map((a) => `- \`${a.replace(/`/g, "'")}\``).join('\n')}`
     : '';
   return {
-    title: `${capitalize(progress.phase)} · turn ${turns}`,
+    title: progressTitle(progress),
     summary: `Working on ${describeTarget(task.target)} for @${task.engineer}.\n\n${usageLine(progress.usage)}${actions}`,
   };
 }
@@ -78,6 +96,8 @@ export interface FinalReport {
   title: string;
   summary: string;
   text?: string;
+  /** The check run offers Retry (it works only while the run sits on an open pull request). */
+  retryButton?: boolean;
 }
 
 export interface Outcome {
@@ -91,22 +111,26 @@ export interface Outcome {
   refused?: boolean;
 }
 
-export function finalOutput(task: Task, outcome: Outcome): FinalReport {
+/**
+ * The end, as the check run (`place`, with a Retry button where one works) or the tracking comment
+ * says it: only ways to run the task again that exist there (core/pull-request-at-end.ts).
+ */
+export function finalOutput(
+  task: Task,
+  outcome: Outcome,
+  place: 'check_run' | 'comment' = 'check_run',
+): FinalReport {
   const parts = [outcome.summary?.trim() || outcome.headline];
   if (outcome.pullRequestUrl) parts.push(`Pull request: ${outcome.pullRequestUrl}`);
   if (outcome.commitSha) parts.push(`Commit: ${outcome.commitSha}`);
   parts.push(usageLine(task.usage));
-  if (
-    outcome.conclusion === 'failure' ||
-    outcome.conclusion === 'cancelled' ||
-    outcome.conclusion === 'timed_out'
-  ) {
-    parts.push('Press **Retry** to run this task again.');
-  }
+  const again = retryText(task, outcome, place);
+  if (again) parts.push(again);
   return {
     conclusion: outcome.conclusion,
     title: outcome.headline,
     summary: truncate(parts.join('\n\n'), 60_000),
+    retryButton: hasRetryButton(task, outcome),
     ...(outcome.details ? { text: truncate(outcome.details, 60_000) } : {}),
   };
 }
@@ -130,12 +154,15 @@ export function invalidConfigMessage(errors: string[]): string {
   );
 }
 
+/** `text` as a fenced code block, the fence longer than any run of backticks inside. */
+export function codeBlock(text: string): string {
+  const longest = Math.max(2, ...[...text.matchAll(/`+/g)].map((m) => m[0].length));
+  const fence = '`'.repeat(longest + 1);
+  return `${fence}\n${text}\n${fence}`;
+}
+
 export function truncate(text: string, max: number): string {
   return text.length <= max
     ? text
     : `${text.slice(0, max - 40)}\n\n[… ${text.length - max + 40} characters cut]`;
-}
-
-function capitalize(s: string): string {
-  return s.charAt(0).toUpperCase() + s.slice(1);
 }

@@ -107,6 +107,12 @@ export const EMPTY_USAGE: Usage = {
 export interface TaskResult {
   pullRequestNumber?: number;
   pullRequestUrl?: string;
+  /**
+   * This task opened the draft pull request (saying it is at work), on a new branch whose only
+   * commit was `startingCommitSha`, or on one with earlier work (unset). An end without pushed
+   * work closes it or says what happened (core/github/pull-request-at-end.ts).
+   */
+  draftOpened?: { startingCommitSha?: string };
   commitSha?: string;
   summary?: string;
   /** The one-line title the end was reported with (the check run's title). */
@@ -157,6 +163,11 @@ export interface Task {
   usage: Usage;
   result?: TaskResult;
   error?: string;
+  /**
+   * What the agent process said as it failed without ending the task (a missing setting, a
+   * crash), redacted: whoever ends the task for it (functions/runner-stopped.ts) reports it.
+   */
+  exitReason?: string;
   cancelRequested: boolean;
   /** Lease: the running worker renews it; a lapsed lease means the worker died or hung. */
   leaseOwner?: string;
@@ -178,6 +189,17 @@ export interface NewTask {
   retryOf?: string;
   branch?: string;
   headSha?: string;
+}
+
+/**
+ * Whether the runner `runnerId` is the one working on the task: the lease holder once a runner
+ * claimed it (a worker's lease owner starts with its runner id, `local:<pid>:…`), else the runner
+ * dispatch recorded. An event that names no runner is taken as the task's own.
+ */
+export function runnerHoldsTask(task: Task, runnerId: string | undefined): boolean {
+  if (runnerId === undefined) return true;
+  if (task.leaseOwner) return task.leaseOwner === runnerId || task.leaseOwner.startsWith(`${runnerId}:`);
+  return task.runnerId === undefined || task.runnerId === runnerId;
 }
 
 /** A stable key for the thing the task works on: one active task per target. */

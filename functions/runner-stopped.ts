@@ -4,13 +4,21 @@
  * events change nothing, because an ended task is left alone. An event that names its runner is
  * about the task only if that runner holds the task's lease (or, before a runner claimed it, is
  * the one dispatch started): a second copy that found the task taken and exited changes nothing.
+ *
+ * The report says why, in the runner's words ("its process exited with code 1", "its container
+ * stopped: …"), with the agent's own last words when it could store them (`exitReason`), else the
+ * last lines it wrote (a local child's stderr), redacted.
  */
 import type { Logger } from 'pino';
 import { RepositoryGateway, type Octokit } from '../core/github/repository-gateway.js';
 import { finishTask, promoteNext } from '../core/lifecycle.js';
 import type { Dispatcher } from '../core/ports.js';
+import { codeBlock, type Outcome } from '../core/report.js';
+import { redactSecrets } from '../core/sanitize.js';
 import type { TaskStore } from '../core/store/task-store.js';
-import { isTerminal, type Task } from '../core/task.js';
+import { isTerminal, runnerHoldsTask, type Task } from '../core/task.js';
+
+export { runnerHoldsTask } from '../core/task.js';
 
 export interface RunnerStoppedDeps {
   store: TaskStore;
@@ -20,21 +28,17 @@ export interface RunnerStoppedDeps {
   secrets?: () => string[];
 }
 
-/**
- * Whether the runner `runnerId` is the one working on the task: the lease holder once a runner
- * claimed it (a worker's lease owner starts with its runner id, `local:<pid>:…`), else the runner
- * dispatch recorded. An event that names no runner is taken as the task's own.
- */
-export function runnerHoldsTask(task: Task, runnerId: string | undefined): boolean {
-  if (runnerId === undefined) return true;
-  if (task.leaseOwner) return task.leaseOwner === runnerId || task.leaseOwner.startsWith(`${runnerId}:`);
-  return task.runnerId === undefined || task.runnerId === runnerId;
+/** Why a runner stopped: `reason` completes "The agent stopped before the task finished: …". */
+export interface RunnerStop {
+  reason: string;
+  /** The last lines the agent process wrote (its stderr), when the runner kept them. */
+  output?: string;
 }
 
 export async function onRunnerStopped(
   deps: RunnerStoppedDeps,
   taskId: string,
-  reason: string,
+  stop: string | RunnerStop,
   conclusion: 'failure' | 'timed_out' = 'failure',
   runnerId?: string,
 ): Promise<void> {
@@ -48,18 +52,40 @@ export async function onRunnerStopped(
     return;
   }
   if (!isTerminal(task.status)) {
+    const { reason, output } = typeof stop === 'string' ? { reason: stop, output: undefined } : stop;
     deps.log.warn({ taskId, reason }, 'runner stopped before the task ended: failing it');
     const gateway = new RepositoryGateway(
       await deps.octokitFor(task.installationId),
       task.repository,
       deps.secrets,
     );
-    await finishTask(deps.store, gateway, task, 'failed', {
-      conclusion,
-      headline:
-        conclusion === 'timed_out' ? 'The agent stopped responding' : 'The agent stopped unexpectedly',
-      summary: `The agent's container stopped before the task finished: ${reason}`,
-    }).catch((error: unknown) => deps.log.error({ err: error, taskId }, 'could not report the failure'));
+    const outcome = stoppedOutcome(task, reason, output, conclusion, deps.secrets?.() ?? []);
+    await finishTask(deps.store, gateway, task, 'failed', outcome).catch((error: unknown) =>
+      deps.log.error({ err: error, taskId }, 'could not report the failure'),
+    );
   }
   await promoteNext(deps.store, deps.dispatcher, task);
+}
+
+/** What the end says: who stopped, why, and what the agent said last; every part redacted. */
+export function stoppedOutcome(
+  task: Task,
+  reason: string,
+  output: string | undefined,
+  conclusion: 'failure' | 'timed_out',
+  secrets: string[],
+): Outcome {
+  const headline =
+    conclusion === 'timed_out'
+      ? 'The agent stopped responding'
+      : task.status === 'dispatched'
+        ? 'The agent could not start'
+        : 'The agent stopped unexpectedly';
+  const said = task.exitReason
+    ? `\n\nIt said:\n\n${codeBlock(task.exitReason)}`
+    : output?.trim()
+      ? `\n\nIts last output:\n\n${codeBlock(output.trim())}`
+      : '';
+  const summary = `The agent stopped before the task finished: ${reason}.${said}`;
+  return { conclusion, headline, summary: redactSecrets(summary, secrets) };
 }

@@ -176,7 +176,7 @@ export class AgentRun {
   }
 
   private describe(call: ToolCall): string {
-    return describeToolCall(call.tool?.name ?? call.name, call.input);
+    return describeToolCall(call.tool?.name ?? call.name, call.input, this.brief.workspace);
   }
 
   /** A failing cancel check (the store unreachable for a moment) must not end the run. */

@@ -47,6 +47,8 @@ export interface AgentBrief {
   deadline?: number;
   /** An earlier run to continue: its conversation, usage and actions carry on. */
   resume?: AgentResume;
+  /** The tools' working folder: actions name the paths in it relative to it. */
+  workspace?: string;
 }
 
 /** What the caller is told while the agent works, in order. */

@@ -5,7 +5,22 @@
  */
 const MAX_LENGTH = 100;
 
-export function describeToolCall(name: string, input: unknown): string {
+export function describeToolCall(name: string, input: unknown, workspace?: string): string {
+  const line = describe(name, input);
+  return oneLine(workspace ? relativeTo(workspace, line) : line);
+}
+
+/**
+ * The workspace's own paths as the repository names them: `<workspace>/src/a.ts` is `src/a.ts`,
+ * the workspace itself `.` (a temporary folder means nothing to someone reading the check run).
+ */
+export function relativeTo(workspace: string, line: string): string {
+  const root = workspace.replace(/\/+$/, '').replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
+  if (!root) return line;
+  return line.replace(new RegExp(`${root}/`, 'g'), '').replace(new RegExp(`${root}(?![\\w.-])`, 'g'), '.');
+}
+
+function describe(name: string, input: unknown): string {
   // Neutral tool names (tool.ts): `bash` is the shell, `editor` the file editor.
   const fields = typeof input === 'object' && input !== null ? (input as Record<string, unknown>) : {};
   const text = (key: string): string | undefined =>
@@ -13,7 +28,7 @@ export function describeToolCall(name: string, input: unknown): string {
   if (name === 'bash') {
     if (fields.restart === true) return 'bash: restart';
     const command = text('command');
-    return command === undefined ? 'bash: (no command)' : oneLine(`bash: ${command}`);
+    return command === undefined ? 'bash: (no command)' : `bash: ${command}`;
   }
   if (name === 'editor') {
     const path = text('path') ?? '(no path)';
@@ -24,19 +39,19 @@ export function describeToolCall(name: string, input: unknown): string {
           Array.isArray(range) && range.length === 2
             ? `:${String(range[0])}-${range[1] === -1 ? 'end' : String(range[1])}`
             : '';
-        return oneLine(`view ${path}${suffix}`);
+        return `view ${path}${suffix}`;
       }
       case 'create':
-        return oneLine(`create ${path}`);
+        return `create ${path}`;
       case 'str_replace':
-        return oneLine(`edit ${path}`);
+        return `edit ${path}`;
       case 'insert':
-        return oneLine(`edit ${path} (insert after line ${String(fields.insert_line)})`);
+        return `edit ${path} (insert after line ${String(fields.insert_line)})`;
       default:
-        return oneLine(`editor ${typeof fields.command === 'string' ? fields.command : '?'} ${path}`);
+        return `editor ${typeof fields.command === 'string' ? fields.command : '?'} ${path}`;
     }
   }
-  return oneLine(name);
+  return name;
 }
 
 /** First line only, control characters and runs of whitespace collapsed, cut with an ellipsis. */

@@ -174,6 +174,25 @@ export class RepositoryGateway {
     return data;
   }
 
+  async closePullRequest(number: number, text: { title: string; body: string }): Promise<void> {
+    await this.octokit.rest.pulls.update({
+      ...this.ref,
+      pull_number: number,
+      state: 'closed',
+      title: this.redact(text.title),
+      body: this.redact(text.body),
+    });
+  }
+
+  /** Delete a branch of Nightshift's own; one already gone is not an error. */
+  async deleteBranch(branch: string): Promise<void> {
+    await this.octokit.rest.git
+      .deleteRef({ ...this.ref, ref: `heads/${branch}` })
+      .catch((error: { status?: number }) => {
+        if (error.status !== 404 && error.status !== 422) throw error;
+      });
+  }
+
   async assign(issueNumber: number, logins: string[]): Promise<void> {
     await this.octokit.rest.issues.addAssignees({
       ...this.ref,
@@ -376,10 +395,7 @@ export class RepositoryGateway {
 }
 
 /** A concluded check run's buttons: Retry where it failed. */
+/** Retry only where GitHub would deliver the click (see core/pull-request-at-end.ts). */
 function finalActions(report: FinalReport): CheckRunAction[] {
-  return report.conclusion === 'failure' ||
-    report.conclusion === 'cancelled' ||
-    report.conclusion === 'timed_out'
-    ? [RETRY_ACTION]
-    : [];
+  return report.retryButton ? [RETRY_ACTION] : [];
 }

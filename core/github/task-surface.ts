@@ -12,6 +12,7 @@ import type { Progress } from '../progress.js';
 import { finalOutput, progressOutput, queuedOutput, trackingComment, type Outcome } from '../report.js';
 import type { Task } from '../task.js';
 import { triggerKind } from '../trigger-kinds/index.js';
+import { endPullRequest } from './end-pull-request.js';
 import type { RepositoryGateway } from './repository-gateway.js';
 
 /** What the surface owns on the task record. */
@@ -62,10 +63,11 @@ export class TaskSurface {
   /**
    * The task works on `sha` now: its check run there is in progress. The newest head carries the
    * newest task's check run, so after a push the old run is concluded (pointing at the new one) and
-   * a new one opened on the new head. An issue's tracking comment can say more (`comment`).
+   * a new one opened on the new head. It shows `progress`, where the task is now, so its title
+   * never steps back. An issue's tracking comment can say more (`comment`).
    */
-  async workingOn(task: Task, sha: string, comment?: string): Promise<SurfaceFields> {
-    const output = { title: 'Starting', summary: `Nightshift is working for @${task.engineer}.` };
+  async workingOn(task: Task, sha: string, progress: Progress, comment?: string): Promise<SurfaceFields> {
+    const output = progressOutput(task, progress);
     let fields: SurfaceFields;
     if (task.checkRunId && task.headSha === sha) {
       await this.github.updateCheckRun(task.checkRunId, 'in_progress', output);
@@ -109,8 +111,9 @@ export class TaskSurface {
   }
 
   /**
-   * The end: the check run concluded (with Retry where it failed), the tracking comment updated.
-   * `movedFrom` is the task as it was before `concludedOnPush` moved its check run: its old run
+   * The end: the check run concluded (with Retry where it failed and the button works), the
+   * tracking comment updated, and the draft pull request of an issue task that pushed nothing
+   * closed or explained (end-pull-request.ts). `movedFrom` is the task as it was before `concludedOnPush` moved its check run: its old run
    * is concluded as continued now, after the result is on the new head.
    */
   async concluded(task: Task, outcome: Outcome, movedFrom?: Task): Promise<void> {
@@ -121,8 +124,10 @@ export class TaskSurface {
       await this.github.concludeCheckRun(task.checkRunId, report);
     }
     if (task.trackingCommentId || (task.target.kind === 'issue' && !task.checkRunId)) {
-      await this.comment(task, { title: report.title, summary: report.summary });
+      const said = finalOutput(task, outcome, 'comment');
+      await this.comment(task, { title: said.title, summary: said.summary });
     }
+    await endPullRequest(this.github, task, outcome);
   }
 
   private continuedOn(checkRunId: number, sha: string): Promise<void> {
@@ -140,8 +145,10 @@ export class TaskSurface {
   async concludedAgain(task: Task, outcome: Outcome): Promise<void> {
     const report = finalOutput(task, outcome);
     if (task.checkRunId) await this.github.concludeCheckRun(task.checkRunId, report);
-    else if (task.trackingCommentId)
-      await this.comment(task, { title: report.title, summary: report.summary });
+    else if (task.trackingCommentId) {
+      const said = finalOutput(task, outcome, 'comment');
+      await this.comment(task, { title: said.title, summary: said.summary });
+    }
   }
 
   private async show(task: Task, status: 'queued' | 'in_progress', output: Output): Promise<void> {

@@ -67,6 +67,7 @@ export type TaskChanges = Partial<
     | 'usage'
     | 'result'
     | 'error'
+    | 'exitReason'
     | 'leaseOwner'
     | 'leaseExpiresAt'
     | 'startedAt'

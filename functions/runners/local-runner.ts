@@ -11,6 +11,7 @@ import { createRequire } from 'node:module';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 import type { Logger } from 'pino';
 import type { LiveRunner, Runner } from '../../core/ports.js';
+import { redactSecrets } from '../../core/sanitize.js';
 import type { TokenAnswer, TokenIpcAnswer, TokenIpcRequest } from '../../core/task-token.js';
 import type { Task } from '../../core/task.js';
 import { relayChildLog } from './child-log.js';
@@ -81,10 +82,31 @@ export interface LocalRunnerOptions {
    */
   tokens(task: Task): Promise<TokenAnswer>;
   log: Logger;
-  /** Called when a child exits; drain waits for what it returns. */
-  onExit(taskId: string, reason: string, runnerId: string): Promise<void> | void;
+  /**
+   * Called when a child exits, with the reason in a runner's words ("its process exited with
+   * code 1") and the last lines it wrote to stderr, redacted; drain waits for what it returns.
+   */
+  onExit(taskId: string, stop: RunnerExit, runnerId: string): Promise<void> | void;
   /** Defaults to this Node with tsx, running agent-task/main.ts. */
   command?: string[];
+}
+
+export interface RunnerExit {
+  reason: string;
+  output?: string;
+}
+
+/** How much of a child's stderr is kept for its exit report. */
+const STDERR_TAIL_CHARS = 4000;
+/** The child's variables whose values are secrets, to redact from what it wrote. */
+const SECRET_NAME = /KEY|SECRET|TOKEN|PASSWORD|CREDENTIAL|NONCE/i;
+
+/** The last lines of `text` within `max` characters, starting at a line. */
+export function tail(text: string, max: number): string {
+  if (text.length <= max) return text;
+  const cut = text.slice(-max);
+  const newline = cut.indexOf('\n');
+  return newline >= 0 && newline < cut.length - 1 ? cut.slice(newline + 1) : cut;
 }
 
 export class LocalRunner implements Runner {
@@ -104,8 +126,9 @@ export class LocalRunner implements Runner {
       AGENT_TASK_ENTRY,
     ];
     if (!file) throw new Error('LocalRunner: empty command');
+    const env = { ...agentProcessEnv(this.options.env), TASK_ID: task.id };
     const child = spawn(file, args, {
-      env: { ...agentProcessEnv(this.options.env), TASK_ID: task.id },
+      env,
       // fd 3 is the token channel: Node marks it close-on-exec in the child and removes
       // NODE_CHANNEL_FD from its environment, so the agent's tools never inherit it.
       stdio: ['ignore', 'pipe', 'pipe', 'ipc'],
@@ -115,8 +138,13 @@ export class LocalRunner implements Runner {
     // names the task's holder.
     const runnerId = `local:${child.pid}`;
     const log = this.options.log.child({ taskId: task.id, pid: child.pid });
+    let stderr = '';
     if (child.stdout) relayChildLog(child.stdout, log, 'debug');
     if (child.stderr) relayChildLog(child.stderr, log, 'warn');
+    // The last of what it wrote to stderr is the reason when it dies before it can say why.
+    child.stderr?.on('data', (chunk: Buffer) => {
+      stderr = tail(stderr + chunk.toString(), STDERR_TAIL_CHARS * 2);
+    });
     child.on('message', (message: unknown) => this.answerToken(child, task, message, log));
     this.children.set(runnerId, child);
     this.started.set(runnerId, { runnerId, startedAt: new Date(), taskId: task.id });
@@ -124,14 +152,27 @@ export class LocalRunner implements Runner {
       child.once('spawn', resolve);
       child.once('error', reject);
     });
+    const secrets = Object.entries(env)
+      .filter(([name, value]) => SECRET_NAME.test(name) && value)
+      .map(([, value]) => value as string);
+    // The stderr pipe may still hold its last lines at 'exit': wait a moment for 'close' (never
+    // longer, as something the child left behind could keep the pipe open).
+    const closed = new Promise((resolve) => {
+      child.once('close', resolve);
+      child.once('exit', () => setTimeout(resolve, 1000).unref());
+    });
     child.once('exit', (code, signal) => {
       this.children.delete(runnerId);
       this.started.delete(runnerId);
-      const reason = signal ? `killed by ${signal}` : `exit code ${code}`;
+      const reason = signal ? `its process was killed by ${signal}` : `its process exited with code ${code}`;
       // A child that did not end normally may not have removed its folder and given back its uid.
       const cleaned = signal || code !== 0 ? this.cleanLeftovers(child.pid) : Promise.resolve();
-      const handled = cleaned
-        .then(() => this.options.onExit(task.id, reason, runnerId))
+      const handled = Promise.all([closed, cleaned])
+        .then(() => {
+          const output = redactSecrets(tail(stderr, STDERR_TAIL_CHARS), secrets).trim();
+          const exit: RunnerExit = { reason, ...(output ? { output } : {}) };
+          return this.options.onExit(task.id, exit, runnerId);
+        })
         .catch((error: unknown) => log.error({ err: error }, 'exit handler failed'))
         .finally(() => this.exitHandlers.delete(handled));
       this.exitHandlers.add(handled);

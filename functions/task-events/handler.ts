@@ -18,7 +18,11 @@ export interface EcsStateChange {
   };
 }
 
-/** The task id we passed in, and a human reason for the stop. */
+/**
+ * The task id we passed in, and the stop in a container's words: ECS's stop code and reason and
+ * the exit code. What the agent said about it is on the task record (`exitReason`), written by
+ * the agent before it exited; its logs are in CloudWatch.
+ */
 export function readStopEvent(
   event: EcsStateChange,
 ): { taskId: string; reason: string; runnerId?: string } | undefined {
@@ -36,7 +40,8 @@ export function readStopEvent(
     container?.reason,
   ].filter(Boolean);
   const runnerId = event.detail.taskArn;
-  return { taskId, reason: parts.join(' · ') || 'stopped', ...(runnerId ? { runnerId } : {}) };
+  const reason = `its container stopped${parts.length ? `: ${parts.join(' · ')}` : ''}`;
+  return { taskId, reason, ...(runnerId ? { runnerId } : {}) };
 }
 
 const ready = once(async () => (await compose(process.env, { placement: 'lambda' })).deps);

@@ -149,9 +149,16 @@ describe('npm start, end to end', () => {
     expect(github.reactions({ subjectId: comment.id }).map((r) => r.content)).toContain('eyes');
   });
 
-  it('a failing task → failure with a Retry button; pressing it → a new task that succeeds', async () => {
+  it('a task whose checks fail → failure with a Retry button on its open pull request; pressing it → a new task that succeeds', async () => {
     const issue = github.addIssue(REPO, { title: 'Rename the package', user: 'bob' });
-    model.push({ error: 400, message: 'prompt is malformed' });
+    // The agent renames but leaves add() broken: `node test.js` fails after it and after each of
+    // the two verify rounds, so the work is pushed with failing checks.
+    model.push(
+      editor({ command: 'str_replace', path: 'README.md', old_str: '# calc', new_str: '# calculator' }),
+      done('Renamed.'),
+      done('Renamed; the test is not mine.'),
+      done('Renamed.'),
+    );
     const payload = await payloadFor(github, REPO, 'issues', 'labeled', {
       issue: { number: issue.number },
       label: { name: 'agent' },
@@ -160,14 +167,14 @@ describe('npm start, end to end', () => {
     await server.deliver('issues', payload);
     const failed = await waitFor(ended(issue.number));
     expect(failed.status).toBe('failed');
+    expect(failed.result?.headline).toBe('Pushed, but the checks fail');
     const run = await concludedRun(failed.checkRunId);
     expect(run).toMatchObject({ status: 'completed', conclusion: 'failure' });
     expect(run?.actions.map((a) => a.identifier)).toEqual(['retry']);
 
     model.push(
-      editor({ command: 'str_replace', path: 'README.md', old_str: '# calc', new_str: '# calculator' }),
       editor({ command: 'str_replace', path: 'math.js', old_str: 'a - b', new_str: 'a + b' }),
-      done('Renamed.'),
+      done('Fixed add() too.'),
     );
     const retry = await payloadFor(github, REPO, 'check_run', 'requested_action', {
       check_run: { id: run?.id },

@@ -421,9 +421,9 @@ describe('reliability: inside the agent task', () => {
       output: { title: expect.stringMatching(/declined/) },
     });
     expect(run?.output.summary).toMatch(/Nothing was pushed/);
-    expect(await h.github.readFile(REPO, refused.task.branch ?? '', 'math.js')).toBe(
-      'exports.add = (a, b) => a - b;\n',
-    );
+    // Nothing but the starting commit was ever pushed: the branch went with its closed draft.
+    expect(await h.github.branchSha(REPO, refused.task.branch ?? '')).toBeUndefined();
+    expect(h.github.issue(REPO, refused.task.result?.pullRequestNumber ?? 0)?.state).toBe('closed');
     expect(await h.github.branchSha(REPO, 'main')).toBe(mainBefore);
   });
 

@@ -257,7 +257,7 @@ describe('reliability: capacity, duplicates and the hard maximum', () => {
       env: { PATH: process.env.PATH },
       tokens: async () => ({ ok: false, code: 'failed', message: 'none here' }),
       log: silent,
-      onExit: (_taskId, reason) => void exits.push(reason),
+      onExit: (_taskId, exit) => void exits.push(exit.reason),
       command: [process.execPath, '-e', 'setTimeout(() => {}, 60_000)'],
     });
     const { number } = await labelIssue(h, { title: 'A local child for ever' });
@@ -276,7 +276,7 @@ describe('reliability: capacity, duplicates and the hard maximum', () => {
     const report = await sweep({ ...h.deps, now: () => new Date(Date.now() + 151 * MINUTE) });
     expect(report.stopped).toEqual([task?.runnerId]);
     await children.drain(5_000);
-    expect(exits).toEqual(['killed by SIGKILL']);
+    expect(exits).toEqual(['its process was killed by SIGTERM']);
     expect((await h.db.store.load(task?.id ?? '')).status).toBe('failed');
   });
 });

@@ -224,8 +224,13 @@ describe.skipIf(!ROOT)('reliability: the supervisor never acts on what the agent
     expect(task.status).toBe('failed');
     expect(task.result?.headline).toMatch(/Push protection/);
     expect(task.error).toMatch(/known secret/);
-    // The early draft pull request's first commit is all that reached GitHub.
-    expect(h.github.pushes.length - pushesBefore).toBe(1);
+    // The early draft pull request's first commit is all that reached GitHub, and it went with
+    // the draft, closed when the task ended.
+    const pushes = h.github.pushes.slice(pushesBefore);
+    expect(pushes.map((p) => [p.ref, p.created, p.deleted])).toEqual([
+      [`refs/heads/${task.branch}`, true, false],
+      [`refs/heads/${task.branch}`, false, true],
+    ]);
     await expectNoSecretAnywhere(task);
     expect(JSON.stringify(h.github.calls.map((c) => c.body))).not.toContain(
       [...ANTHROPIC_KEY].reverse().join(''),

@@ -29,6 +29,7 @@ const CHANGEABLE: ReadonlySet<string> = new Set<keyof TaskChanges>([
   'usage',
   'result',
   'error',
+  'exitReason',
   'leaseOwner',
   'leaseExpiresAt',
   'startedAt',

@@ -102,6 +102,17 @@ describe('the agent task', () => {
     expect(seen).toMatch(/characters .*cut/);
   });
 
+  /** Git saw the branch made with its starting commit, then deleted with its draft: no work pushed. */
+  function onlyTheStartingCommit(task: Task): void {
+    const pushes = h.github.pushes.filter((p) => p.ref === `refs/heads/${task.branch}`);
+    expect(pushes.map((p) => [p.created, p.deleted])).toEqual([
+      [true, false],
+      [false, true],
+    ]);
+    expect(pushes[0]?.newSha).toBe(task.result?.draftOpened?.startingCommitSha);
+    expect(h.github.issue(REPO, task.result?.pullRequestNumber ?? 0)?.state).toBe('closed');
+  }
+
   it('at the turn limit ends failed with a summary and pushes nothing of the half-done work', async () => {
     await h.github.commitFiles(
       REPO,
@@ -122,9 +133,7 @@ describe('the agent task', () => {
       expect(run).toMatchObject({ status: 'completed', conclusion: 'failure' });
       expect(run?.output.summary).toMatch(/Nothing was pushed/);
       expect(await h.github.branchSha(REPO, 'main')).toBe(mainBefore);
-      expect(await h.github.readFile(REPO, task.branch ?? '', 'math.js')).toBe(
-        'exports.add = (a, b) => a - b;\n',
-      );
+      onlyTheStartingCommit(task);
     } finally {
       await h.github.commitFiles(
         REPO,
@@ -150,9 +159,7 @@ describe('the agent task', () => {
     expect(task.status).toBe('cancelled');
     const run = h.github.checkRuns(REPO).find((r) => r.id === task.checkRunId);
     expect(run).toMatchObject({ status: 'completed', conclusion: 'cancelled' });
-    expect(await h.github.readFile(REPO, task.branch ?? '', 'math.js')).toBe(
-      'exports.add = (a, b) => a - b;\n',
-    );
+    onlyTheStartingCommit(task);
     expect(h.model.remaining).toBe(0);
   });
 });

@@ -1,13 +1,14 @@
 /** How the CLI finds the task store: DYNAMODB_ENDPOINT, else a running server's, else its own embedded one. */
 import { spawn } from 'node:child_process';
 import { once } from 'node:events';
-import { mkdirSync, mkdtempSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, mkdtempSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import {
   StoreBusyError,
   StoreRefusedError,
+  NoDataError,
   connectCliStore,
   dataDir,
   endpointAnswers,
@@ -80,10 +81,20 @@ describe('connectCliStore', () => {
     expect((error as Error).message).toContain(join(cwd, '.data', 'store-credentials.json'));
   });
 
+  it('makes no store where there is none unless asked to (only `run` records tasks)', async () => {
+    const cwd = projectDir(DEAD);
+    const error = await connectCliStore({}, { cwd }).catch((e: unknown) => e);
+    expect(error).toBeInstanceOf(NoDataError);
+    expect((error as Error).message).toContain(
+      `there is no Nightshift data here: ${join(cwd, '.data', 'dynamo')}`,
+    );
+    expect(existsSync(join(cwd, '.data', 'dynamo'))).toBe(false);
+  });
+
   it('keeps .data owner-only when it opens the embedded store itself', async () => {
     const cwd = projectDir();
     mkdirSync(join(cwd, '.data'), { mode: 0o755 });
-    const connection = await connectCliStore({}, { cwd });
+    const connection = await connectCliStore({}, { cwd, create: true });
     await connection.close();
     expect(statSync(join(cwd, '.data')).mode & 0o777).toBe(0o700);
     expect(statSync(join(cwd, '.data', 'dynamo')).mode & 0o777).toBe(0o700);
@@ -91,7 +102,7 @@ describe('connectCliStore', () => {
 
   it('opens the embedded store itself when the endpoint file is stale', async () => {
     const cwd = projectDir(DEAD);
-    const connection = await connectCliStore({}, { cwd });
+    const connection = await connectCliStore({}, { cwd, create: true });
     try {
       expect(connection.source).toBe('embedded');
       expect(connection.endpoint).toMatch(/^http:\/\/127\.0\.0\.1:\d+$/);
@@ -103,10 +114,10 @@ describe('connectCliStore', () => {
 
   it('keeps what it stored in .data/dynamo for the next command', async () => {
     const cwd = projectDir();
-    const first = await connectCliStore({}, { cwd });
+    const first = await connectCliStore({}, { cwd, create: true });
     const created = await first.store.create(newTask());
     await first.close();
-    const second = await connectCliStore({}, { cwd });
+    const second = await connectCliStore({}, { cwd, create: true });
     try {
       expect(second.source).toBe('embedded');
       expect((await second.store.load(created.id)).id).toBe(created.id);
@@ -152,13 +163,13 @@ describe('connectCliStore while another process holds the embedded store', () =>
     const cwd = projectDir();
     const holder = await holdEmbeddedStore(cwd);
     try {
-      const error = await connectCliStore({}, { cwd }).catch((e: unknown) => e);
+      const error = await connectCliStore({}, { cwd, create: true }).catch((e: unknown) => e);
       expect(error).toBeInstanceOf(StoreBusyError);
       expect((error as Error).message).toContain('is npm start running?');
 
       writeFileSync(join(cwd, '.data', 'endpoint'), holder.endpoint);
       writeFileSync(join(cwd, '.data', CREDENTIALS_FILE), formatCredentialsFile(holder.credentials));
-      const connection = await connectCliStore({}, { cwd });
+      const connection = await connectCliStore({}, { cwd, create: true });
       expect(connection.source).toBe('server');
       expect(await connection.store.listRecent(1)).toEqual([]);
       await connection.close();

@@ -90,20 +90,31 @@ function cli(startDispatch: (taskId: string) => Promise<void>) {
       close: async () => {},
     }),
     startDispatch,
+    findDefaults: async () => {
+      throw new Error('these runs name their installation and engineer');
+    },
     now: () => new Date(),
     intervalMs: 10,
   };
 }
 
 describe('createCliTask', () => {
+  const nothingToFind = async () => {
+    throw new Error('nothing should be looked up');
+  };
+
   it('records a cli task with the instructions, engineer and installation given', async () => {
-    const task = await createCliTask(t.store, {
-      repository: 'octo/run-a',
-      target: { kind: 'pull_request', number: 5 },
-      instructions: 'rename the helper',
-      engineer: 'alice',
-      installationId: 7,
-    });
+    const task = await createCliTask(
+      t.store,
+      {
+        repository: 'octo/run-a',
+        target: { kind: 'pull_request', number: 5 },
+        instructions: 'rename the helper',
+        engineer: 'alice',
+        installationId: 7,
+      },
+      nothingToFind,
+    );
     expect(task).toMatchObject({
       repository: 'octo/run-a',
       installationId: 7,
@@ -116,26 +127,36 @@ describe('createCliTask', () => {
     expect(await t.store.load(task.id)).toEqual(task);
   });
 
-  it("takes the installation from the repository's latest task", async () => {
-    await t.store.create(newTask({ repository: 'octo/run-b', installationId: 99 }));
-    const task = await createCliTask(t.store, {
-      repository: 'Octo/Run-B',
-      target: { kind: 'issue', number: 1 },
-      instructions: '',
-      engineer: 'bob',
-    });
-    expect(task.installationId).toBe(99);
+  it('finds what it is not told: the installation and the author of the target', async () => {
+    const asked: unknown[] = [];
+    const task = await createCliTask(
+      t.store,
+      { repository: 'octo/run-b', target: { kind: 'issue', number: 1 }, instructions: '' },
+      async (...lookup) => {
+        asked.push(lookup);
+        return { installationId: 99, author: 'carol' };
+      },
+    );
+    expect(asked).toEqual([['octo/run-b', { kind: 'issue', number: 1 }, undefined]]);
+    expect(task).toMatchObject({ installationId: 99, engineer: 'carol', trigger: { sender: 'carol' } });
+    // Told the engineer, it still asks for the installation (and keeps its engineer).
+    const told = await createCliTask(
+      t.store,
+      { repository: 'octo/run-b', target: { kind: 'issue', number: 1 }, instructions: '', engineer: 'dave' },
+      async () => ({ installationId: 98, author: 'carol' }),
+    );
+    expect(told).toMatchObject({ installationId: 98, engineer: 'dave' });
   });
 
-  it('asks for --installation when no task records one', async () => {
+  it('asks for --engineer when a bot opened the target', async () => {
     await expect(
-      createCliTask(t.store, {
-        repository: 'octo/run-none',
-        target: { kind: 'issue', number: 1 },
-        instructions: '',
-        engineer: 'bob',
-      }),
+      createCliTask(
+        t.store,
+        { repository: 'octo/run-none', target: { kind: 'issue', number: 1 }, instructions: '' },
+        async () => ({ installationId: 5 }),
+      ),
     ).rejects.toBeInstanceOf(UsageError);
+    expect(await t.store.listByRepository('octo/run-none')).toEqual([]);
   });
 });
 
@@ -231,10 +252,21 @@ describe('progress display', () => {
 
 describe('nightshift run (dispatch stood in for)', () => {
   it('creates the task, dispatches it, shows progress and ends 0 with the pull request', async () => {
-    const { io, out } = captureIo({ USER: 'alice' });
+    const { io, out } = captureIo();
     const dispatched: string[] = [];
     const code = await runCli(
-      ['run', 'octo/app', '--issue', '12', '--instructions', 'fix it', '--installation', '42'],
+      [
+        'run',
+        'octo/app',
+        '--issue',
+        '12',
+        '--instructions',
+        'fix it',
+        '--installation',
+        '42',
+        '--engineer',
+        'alice',
+      ],
       io,
       cli(async (taskId) => {
         dispatched.push(taskId);
@@ -308,13 +340,11 @@ describe('nightshift run (dispatch stood in for)', () => {
   it('refuses an engineer that is no GitHub login before touching the store', async () => {
     const { io, err } = captureIo({ USER: 'john.doe' });
     const code = await runCli(
-      ['run', 'octo/app', '--issue', '1'],
+      ['run', 'octo/app', '--issue', '1', '--engineer', 'john.doe'],
       io,
       cli(async () => {}),
     );
     expect(code).toBe(2);
-    expect(err()).toContain(
-      'the engineer must be a GitHub login, not "john.doe" ($USER); pass --engineer LOGIN',
-    );
+    expect(err()).toContain('--engineer must be a GitHub login, not "john.doe"');
   });
 });

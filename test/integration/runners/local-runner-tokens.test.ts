@@ -129,13 +129,13 @@ describe.runIf(process.platform === 'linux')('the local runner’s token channel
       },
       tokens,
       log,
-      onExit: (_taskId, reason) => {
-        exited = reason;
+      onExit: (_taskId, stop) => {
+        exited = stop.reason;
       },
     });
     await runner.start(task);
     await runner.drain(20_000);
-    expect(exited).toBe('exit code 0');
+    expect(exited).toBe('its process exited with code 0');
     const report = JSON.parse(await readFile(out, 'utf8')) as {
       env: Record<string, string>;
       first: TokenAnswer;
