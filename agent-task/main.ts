@@ -7,6 +7,8 @@ import { randomUUID } from 'node:crypto';
 import { tmpdir } from 'node:os';
 import Anthropic from '@anthropic-ai/sdk';
 import { LambdaClient } from '@aws-sdk/client-lambda';
+import { S3Client } from '@aws-sdk/client-s3';
+import type { Logger } from 'pino';
 import { z } from 'zod';
 import { createLogger } from '../core/log.js';
 import { connectStore } from '../core/store/connect.js';
@@ -14,6 +16,9 @@ import { anthropicAgent } from './agent/anthropic/loop.js';
 import type { TokenMinter } from './github-access.js';
 import { runTask } from './run-task.js';
 import { parseUidRange } from './sandbox/tool-identity.js';
+import { LocalCacheStore } from './setup/local-cache-store.js';
+import { S3CacheStore } from './setup/s3-cache-store.js';
+import type { SetupCacheDeps } from './setup/setup-cache.js';
 import { ipcMinter, lambdaMinter } from './token-minters.js';
 
 const Env = z.object({
@@ -35,6 +40,12 @@ const Env = z.object({
   /** How long a configured "minute" is (limits.minutes, setupTimeoutMinutes); tests shorten it. */
   NIGHTSHIFT_MINUTE_MS: z.coerce.number().int().positive().default(60_000),
   LOG_LEVEL: z.string().default('info'),
+  /** The setup cache: an S3 bucket on AWS, else a folder of ours (the local runner sets it); neither: off. */
+  NIGHTSHIFT_SETUP_CACHE_BUCKET: z.string().min(1).optional(),
+  NIGHTSHIFT_SETUP_CACHE_DIR: z.string().min(1).optional(),
+  NIGHTSHIFT_SETUP_CACHE_MAX_MB: z.coerce.number().int().positive().default(1024),
+  NIGHTSHIFT_SETUP_CACHE_TOTAL_MB: z.coerce.number().int().positive().default(10_240),
+  NIGHTSHIFT_SETUP_CACHE_DAYS: z.coerce.number().int().positive().default(14),
 });
 
 /**
@@ -66,11 +77,33 @@ function tokenMinter(env: z.infer<typeof Env>): TokenMinter {
   return ipcMinter();
 }
 
+/** The setup cache's store, from the environment; a folder that cannot be opened means no cache. */
+async function setupCache(env: z.infer<typeof Env>, log: Logger): Promise<SetupCacheDeps | undefined> {
+  const maxBytes = env.NIGHTSHIFT_SETUP_CACHE_MAX_MB * 2 ** 20;
+  if (env.NIGHTSHIFT_SETUP_CACHE_BUCKET) {
+    return { store: new S3CacheStore(new S3Client({}), env.NIGHTSHIFT_SETUP_CACHE_BUCKET), maxBytes };
+  }
+  const dir = env.NIGHTSHIFT_SETUP_CACHE_DIR;
+  if (!dir) return undefined;
+  const options = {
+    maxTotalBytes: env.NIGHTSHIFT_SETUP_CACHE_TOTAL_MB * 2 ** 20,
+    maxAgeDays: env.NIGHTSHIFT_SETUP_CACHE_DAYS,
+  };
+  return LocalCacheStore.open(dir, options).then(
+    (store) => ({ store, maxBytes, hidden: [dir] }),
+    (error: unknown) => {
+      log.warn({ err: error, dir }, 'the setup cache folder cannot be used: no setup cache');
+      return undefined;
+    },
+  );
+}
+
 async function main(): Promise<void> {
   const env = Env.parse(process.env);
   const minter = tokenMinter(env);
   const log = createLogger(env.LOG_LEVEL).child({ taskId: env.TASK_ID, component: 'agent-task' });
   const { store, close } = await connectStore(process.env);
+  const cache = await setupCache(env, log);
   try {
     await runTask(
       {
@@ -87,6 +120,7 @@ async function main(): Promise<void> {
         progressIntervalMs: env.NIGHTSHIFT_PROGRESS_INTERVAL_MS,
         commandTimeoutMs: env.NIGHTSHIFT_COMMAND_TIMEOUT_MS,
         minuteMs: env.NIGHTSHIFT_MINUTE_MS,
+        ...(cache ? { setupCache: cache } : {}),
       },
       env.TASK_ID,
     );

@@ -32,6 +32,7 @@ import {
   type OwnRepository,
 } from './own-repository.js';
 import { SecretInResultError } from './push-protection.js';
+import { SetupFailedError, setupFailureNote } from './setup/setup-failure.js';
 import { stopTools } from './sandbox/sandbox.js';
 
 export type { AgentTaskDeps } from './work-context.js';
@@ -97,7 +98,9 @@ export async function runTask(deps: AgentTaskDeps, taskId: string): Promise<Task
               ? 'Push protection: the result holds a secret'
               : error instanceof ResultTooLargeError
                 ? 'The result is too large to push'
-                : 'Nightshift failed';
+                : error instanceof SetupFailedError
+                  ? `Setup failed: ${error.failure.command}`
+                  : 'Nightshift failed';
     ended = { status: 'failed', outcome: { conclusion: 'failure', headline, summary: reason } };
   } finally {
     clearInterval(heartbeat);
@@ -229,7 +232,8 @@ async function workAndVerify(
 ): Promise<{ run: AgentResult; checks: CheckResult[] }> {
   const { deps, record } = ctx;
   const { brief, hooks } = options;
-  let run = await deps.agent.run({ ...brief, firstMessage: firstMessage(context) }, hooks);
+  const first = firstMessage(context) + setupFailureNote(prepared.setupFailures);
+  let run = await deps.agent.run({ ...brief, firstMessage: first }, hooks);
   await record.update({ usage: run.usage });
 
   const checks: CheckResult[] = [];
