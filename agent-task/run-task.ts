@@ -99,7 +99,7 @@ export async function runTask(deps: AgentTaskDeps, taskId: string): Promise<Task
               : error instanceof ResultTooLargeError
                 ? 'The result is too large to push'
                 : error instanceof SetupFailedError
-                  ? `Setup failed: ${error.failure.command}`
+                  ? error.headline
                   : 'Nightshift failed';
     ended = { status: 'failed', outcome: { conclusion: 'failure', headline, summary: reason } };
   } finally {

@@ -192,6 +192,9 @@ export interface CacheKeyMaterial {
   platform: string;
 }
 
+/** Where entries live in the S3 bucket: the one prefix the agent task role is granted (cdk/). */
+export const SETUP_CACHE_PREFIX = 'setup-cache/';
+
 /** Bumped when the archive's layout or the key's material changes. */
 const KEY_VERSION = 1;
 

@@ -6,10 +6,8 @@
 import { createReadStream } from 'node:fs';
 import type { Readable } from 'node:stream';
 import { GetObjectCommand, PutObjectCommand, type S3Client } from '@aws-sdk/client-s3';
+import { SETUP_CACHE_PREFIX } from '../../core/setup-cache.js';
 import { checkedName, type CacheEntry, type SetupCacheStore } from './cache-store.js';
-
-/** The one prefix the task role is granted; kept in step with the CDK construct. */
-export const SETUP_CACHE_PREFIX = 'setup-cache/';
 
 export class S3CacheStore implements SetupCacheStore {
   readonly kind = 's3';

@@ -87,18 +87,29 @@ export async function restoreSetupCache(
     const saveAs = name(input.scope);
     const scopes = [input.scope, ...(input.scope === input.defaultBranch ? [] : [input.defaultBranch])];
     for (const scope of scopes) {
-      const restored = await restoreEntry(ctx, cache, input.sandbox, name(scope), plan);
+      const from = scope === input.scope ? 'this branch' : scope;
+      let restored: string[] | undefined;
+      try {
+        restored = await restoreEntry(ctx, cache, input.sandbox, name(scope), plan);
+      } catch (error) {
+        // Unusable (the store is down, the archive broken): the setup starts from scratch, and a
+        // successful one replaces the entry.
+        ctx.log.warn({ err: error }, 'setup cache restore failed');
+        await note(
+          ctx,
+          `setup cache: restoring ${from}'s entry failed (${message(error)}); the setup runs without it`,
+        );
+        return { state: 'miss', plan, saveAs };
+      }
       if (restored === undefined) continue;
-      const from = scope === input.scope ? 'this branch' : `${scope}`;
       await note(ctx, `setup cache: restored ${restored.join(', ') || 'nothing'} from ${from}'s entry`);
       return restored.length ? { state: 'hit', plan } : { state: 'miss', plan, saveAs };
     }
     await note(ctx, `setup cache: no entry yet for ${plan.paths.join(', ')} (${plan.source})`);
     return { state: 'miss', plan, saveAs };
   } catch (error) {
-    ctx.log.warn({ err: error }, 'setup cache restore failed');
-    await note(ctx, `setup cache: restore failed (${message(error)}); the setup runs without it`);
-    return { state: 'off' };
+    ctx.log.warn({ err: error }, 'setup cache off');
+    return off(`its key could not be made (${message(error)})`);
   }
 }
 

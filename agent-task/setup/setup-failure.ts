@@ -45,6 +45,11 @@ function quoted(failure: SetupFailure): string {
 
 export class SetupFailedError extends Error {
   override readonly name = 'SetupFailedError';
+  /** The check run's title: the command's first line, short. */
+  get headline(): string {
+    const line = this.failure.command.split('\n')[0]!.trim();
+    return `Setup failed: ${line.length > 60 ? `${line.slice(0, 59)}…` : line}`;
+  }
   constructor(readonly failure: SetupFailure) {
     super(
       `The setup command \`${failure.command}\` ${howItFailed(failure)}, so the agent did not start.` +
