@@ -12,6 +12,7 @@ import { performance } from 'node:perf_hooks';
 import type { CacheShareResult } from './agent/cache-share.js';
 import type { OverheadResult } from './agent/overhead.js';
 import type { CloneTimeResult } from './clone/clone-time.js';
+import type { WarmSetupResult } from './setup/setups.js';
 import { machineFacts } from './support/machine.js';
 import { renderMarkdown } from './support/report.js';
 import type { BenchResults, Sections } from './support/results.js';
@@ -71,6 +72,13 @@ const SECTIONS: Section[] = [
     title: 'workspace preparation',
     async run(s) {
       s.clone = await runWorker<CloneTimeResult>('clone/clone-time.ts', { timeoutMs: 10 * MINUTE });
+    },
+  },
+  {
+    name: 'setup-cache',
+    title: 'warm setup',
+    async run(s) {
+      s.setupCache = await runWorker<WarmSetupResult>('setup/warm-setup.ts', { timeoutMs: 20 * MINUTE });
     },
   },
 ];

@@ -1,6 +1,7 @@
 /** results.md: the machine, the targets, then one table per measurement. */
 import type { BenchResults } from './results.js';
 import { round } from './stats.js';
+import { warmSetupReport } from '../setup/report.js';
 
 type Cell = string | number | undefined | null;
 
@@ -71,6 +72,7 @@ export function renderMarkdown(r: BenchResults): string {
     out.push('');
   }
   out.push(...answerTime(r), ...coldStart(r), ...overhead(r), ...cacheShare(r), ...clone(r));
+  out.push(...warmSetupReport(r, table));
   return `${out.join('\n').trimEnd()}\n`;
 }
 

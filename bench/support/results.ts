@@ -2,6 +2,7 @@
 import type { CacheShareResult } from '../agent/cache-share.js';
 import type { OverheadResult } from '../agent/overhead.js';
 import type { CloneTimeResult } from '../clone/clone-time.js';
+import type { WarmSetupResult } from '../setup/setups.js';
 import type { AnswerTimeResult } from '../webhook/answer-time.js';
 import type { ColdStartResult } from '../webhook/cold-start.js';
 import type { MachineFacts } from './machine.js';
@@ -12,6 +13,7 @@ export interface Sections {
   agentOverhead?: OverheadResult[];
   cacheShare?: CacheShareResult;
   clone?: CloneTimeResult;
+  setupCache?: WarmSetupResult;
 }
 
 export interface TargetResult {
