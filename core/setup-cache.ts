@@ -72,7 +72,7 @@ export const cacheSchema = z
       .max(20)
       .optional()
       .describe(
-        "Paths saved after a successful setup and restored before it: inside the repository, or in the tools' home as ~/path. Default: by the lockfiles found (npm: node_modules and ~/.npm/_cacache; pnpm: its store; yarn: node_modules and ~/.cache/yarn; pip: ~/.cache/pip).",
+        "Paths saved after a successful setup and restored before it: inside the repository, or in the tools' home as ~/path. Default: by the lockfiles found (npm: ~/.npm/_cacache; pnpm: its store; yarn: node_modules and ~/.cache/yarn; pip: ~/.cache/pip).",
       )
       .meta({ examples: [['node_modules']] }),
     key: z
@@ -124,8 +124,9 @@ export const ECOSYSTEMS: readonly Ecosystem[] = [
   {
     name: 'npm',
     markers: ['package-lock.json', 'npm-shrinkwrap.json'],
-    // `npm ci` removes node_modules first: the download cache is what speeds it up unguarded.
-    paths: ['node_modules', '~/.npm/_cacache'],
+    // `npm ci` removes node_modules before it installs: restoring it would only cost time. The
+    // download cache speeds up any npm command; a guarded `npm ci` caches node_modules (README).
+    paths: ['~/.npm/_cacache'],
     key: ['package-lock.json', 'npm-shrinkwrap.json', 'package.json', '.npmrc'],
   },
   {

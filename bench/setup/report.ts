@@ -34,11 +34,9 @@ export function warmSetupTarget(s: Sections): TargetResult {
       : {
           note:
             `The second task restores a ${round((r.archiveBytes['guarded-disk'] ?? 0) / 2 ** 20, 1)} MiB archive ` +
-            'and skips `npm ci`; what is left is creating node_modules’ files again (and npm’s download ' +
-            'cache), which on this machine’s shared disk costs seconds per thousand files: about as much as ' +
+            'and skips `npm ci`; what is left is creating node_modules’ files again, which on this machine’s shared disk costs seconds per thousand files: about as much as ' +
             '`npm ci` itself spends writing them. In a tmpfs the same restore takes well under a second. ' +
-            'What would reach it here: a faster disk (Fargate’s ephemeral storage creates files far faster), ' +
-            'or caching node_modules alone (`cache.paths: [node_modules]`) when the setup is guarded.',
+            'What would reach it here: a faster disk (Fargate’s ephemeral storage creates files far faster).',
         }),
   };
 }
@@ -80,8 +78,9 @@ export function warmSetupReport(r: BenchResults, table: Table): string[] {
         }),
     ),
     '',
-    'A plain `npm ci` removes node_modules before it installs, so it gains only from the restored download ' +
-      'cache (`~/.npm/_cacache`); the guarded command skips it when the cache was restored.',
+    'The guarded setup caches node_modules (`cache.paths: [node_modules]`) and skips `npm ci` when it was ' +
+      'restored; the plain `npm ci`, which removes node_modules before it installs, has the default cache: ' +
+      'npm’s downloads (`~/.npm/_cacache`).',
     '',
   ];
 }

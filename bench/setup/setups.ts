@@ -12,6 +12,12 @@ export type SetupName = keyof typeof SETUPS;
 /** Where the task folders are: the system temp folder (as the agent task), or a tmpfs (diagnostic). */
 export type Where = 'disk' | 'tmpfs';
 
+/** What each setup caches: the guarded one node_modules, as the README recommends; plain, the default. */
+export const CACHE_PATHS: Record<SetupName, string[] | undefined> = {
+  guarded: ['node_modules'],
+  plain: undefined,
+};
+
 export const VARIANTS: ReadonlyArray<{ setup: SetupName; where: Where }> = [
   { setup: 'guarded', where: 'disk' },
   { setup: 'guarded', where: 'tmpfs' },

@@ -6,10 +6,11 @@
  * the setup commands in the sandboxed shell, pack and save the cache) against a local cache store.
  * The first task finds no entry; the second restores the first's.
  *
- * Variants (setups.ts): the guarded setup the README recommends (`npm ci` only on a miss), in the
+ * Variants (setups.ts): the guarded setup the README recommends (`npm ci` only on a miss, with
+ * `cache.paths: [node_modules]`), in the
  * system temp folder as the agent task does and, as a diagnostic that separates this machine's
  * slow file creation, in a tmpfs; and a plain `npm ci`, which removes node_modules first and so
- * gains only from the restored download cache. The project (package.json and its lockfile) is
+ * gains only from the default cache, npm's downloads. The project (package.json and its lockfile) is
  * made once into a git-ignored folder.
  */
 import { execFile } from 'node:child_process';
@@ -32,7 +33,14 @@ import { parseConfig, type RepoConfig } from '../../core/config.js';
 import { StandIns } from '../support/stand-ins-client.js';
 import { round } from '../support/stats.js';
 import { BENCH_DIR, progress, workerMain } from '../support/worker.js';
-import { SETUPS, VARIANTS, variantName, type WarmSetupResult, type WarmSetupRun } from './setups.js';
+import {
+  CACHE_PATHS,
+  SETUPS,
+  VARIANTS,
+  variantName,
+  type WarmSetupResult,
+  type WarmSetupRun,
+} from './setups.js';
 
 const TMPFS = '/dev/shm';
 
@@ -168,7 +176,8 @@ async function main(): Promise<WarmSetupResult> {
     let codec = '';
     for (const variant of VARIANTS.filter((v) => v.where === 'disk' || existsSync(TMPFS))) {
       const name = variantName(variant);
-      const parsed = parseConfig({ setup: [SETUPS[variant.setup]] });
+      const paths = CACHE_PATHS[variant.setup];
+      const parsed = parseConfig({ setup: [SETUPS[variant.setup]], ...(paths ? { cache: { paths } } : {}) });
       if (!parsed.ok) throw new Error(parsed.errors.join('; '));
       const workRoot = await mkdtemp(join(variant.where === 'tmpfs' ? TMPFS : tmpdir(), 'bench-warm-'));
       await chmod(workRoot, 0o711);

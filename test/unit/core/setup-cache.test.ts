@@ -12,7 +12,7 @@ const on = { enabled: true } as const;
 describe('cachePlan', () => {
   it('takes the defaults from the lockfiles at the root, and the key from the files that exist', () => {
     expect(cachePlan(on, ['npm ci'], new Set(['package-lock.json', 'package.json']))).toEqual({
-      paths: ['node_modules', '~/.npm/_cacache'],
+      paths: ['~/.npm/_cacache'],
       keyFiles: ['package-lock.json', 'package.json'],
       source: 'npm',
     });
