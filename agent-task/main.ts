@@ -8,6 +8,8 @@ import { randomUUID } from 'node:crypto';
 import { tmpdir } from 'node:os';
 import Anthropic from '@anthropic-ai/sdk';
 import { LambdaClient } from '@aws-sdk/client-lambda';
+import { S3Client } from '@aws-sdk/client-s3';
+import type { Logger } from 'pino';
 import { z } from 'zod';
 import { writeIntervalMs } from '../core/github/octokit.js';
 import { createLogger } from '../core/log.js';
@@ -17,6 +19,9 @@ import { describeFailure, exitReasonText, recordExitReason } from './exit-reason
 import type { TokenMinter } from './github-access.js';
 import { runTask } from './run-task.js';
 import { parseUidRange } from './sandbox/tool-identity.js';
+import { LocalCacheStore } from './setup/local-cache-store.js';
+import { S3CacheStore } from './setup/s3-cache-store.js';
+import type { SetupCacheDeps } from './setup/setup-cache.js';
 import { ipcMinter, lambdaMinter } from './token-minters.js';
 
 const Env = z.object({
@@ -40,6 +45,12 @@ const Env = z.object({
   /** The deployment's maximum of a repository's `limits.minutes`. */
   NIGHTSHIFT_MAX_TASK_MINUTES: z.coerce.number().int().positive().optional(),
   LOG_LEVEL: z.string().default('info'),
+  /** The setup cache: an S3 bucket on AWS, else a folder of ours (the local runner sets it); neither: off. */
+  NIGHTSHIFT_SETUP_CACHE_BUCKET: z.string().min(1).optional(),
+  NIGHTSHIFT_SETUP_CACHE_DIR: z.string().min(1).optional(),
+  NIGHTSHIFT_SETUP_CACHE_MAX_MB: z.coerce.number().int().positive().default(1024),
+  NIGHTSHIFT_SETUP_CACHE_TOTAL_MB: z.coerce.number().int().positive().default(10_240),
+  NIGHTSHIFT_SETUP_CACHE_DAYS: z.coerce.number().int().positive().default(14),
 });
 
 /**
@@ -76,6 +87,27 @@ function ownSecrets(env: NodeJS.ProcessEnv): string[] {
   return [env.ANTHROPIC_API_KEY, env.NIGHTSHIFT_TOKEN_NONCE].filter((v): v is string => Boolean(v));
 }
 
+/** The setup cache's store, from the environment; a folder that cannot be opened means no cache. */
+async function setupCache(env: z.infer<typeof Env>, log: Logger): Promise<SetupCacheDeps | undefined> {
+  const maxBytes = env.NIGHTSHIFT_SETUP_CACHE_MAX_MB * 2 ** 20;
+  if (env.NIGHTSHIFT_SETUP_CACHE_BUCKET) {
+    return { store: new S3CacheStore(new S3Client({}), env.NIGHTSHIFT_SETUP_CACHE_BUCKET), maxBytes };
+  }
+  const dir = env.NIGHTSHIFT_SETUP_CACHE_DIR;
+  if (!dir) return undefined;
+  const options = {
+    maxTotalBytes: env.NIGHTSHIFT_SETUP_CACHE_TOTAL_MB * 2 ** 20,
+    maxAgeDays: env.NIGHTSHIFT_SETUP_CACHE_DAYS,
+  };
+  return LocalCacheStore.open(dir, options).then(
+    (store) => ({ store, maxBytes, hidden: [dir] }),
+    (error: unknown) => {
+      log.warn({ err: error, dir }, 'the setup cache folder cannot be used: no setup cache');
+      return undefined;
+    },
+  );
+}
+
 async function main(): Promise<void> {
   const taskId = process.env.TASK_ID;
   if (!taskId) throw new Error('TASK_ID is not set: the runner that starts the agent names its task');
@@ -94,6 +126,7 @@ async function main(): Promise<void> {
         stop.abort(signal);
       });
     }
+    const cache = await setupCache(env, log);
     await runTask(
       {
         store,
@@ -112,6 +145,7 @@ async function main(): Promise<void> {
         ...(env.NIGHTSHIFT_MAX_TASK_MINUTES ? { maxTaskMinutes: env.NIGHTSHIFT_MAX_TASK_MINUTES } : {}),
         stop: stop.signal,
         writeIntervalMs: writeIntervalMs(),
+        ...(cache ? { setupCache: cache } : {}),
       },
       env.TASK_ID,
     );

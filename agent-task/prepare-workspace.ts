@@ -2,7 +2,7 @@
  * The workspace step. In a folder of the task's own: the supervisor's repository (cloned with the
  * token), then the tools' sandbox, and the agent's checkout cloned from the supervisor's
  * repository by the tools themselves; the base branch merged in when the pull request conflicts
- * with it; then the setup commands, within `setupTimeoutMinutes` for all of them.
+ * with it; then the setup commands (setup/run-setup.ts), between the setup cache's restore and save.
  */
 import { branchForIssue } from '../core/branch-name.js';
 import type { RepoConfig } from '../core/config.js';
@@ -13,6 +13,8 @@ import { createSandbox, disposeSandbox, type ToolSandbox } from './sandbox/sandb
 import type { TaskContext } from './task-context.js';
 import { startStep } from './step-log.js';
 import { makeTaskDir, ownRepositoryDir, removeTaskDir } from './task-folder.js';
+import { runSetup } from './setup/run-setup.js';
+import type { SetupFailure } from './setup/setup-failure.js';
 import { BashSession } from './tools/bash-session.js';
 import { enterPhase, type WorkContext } from './work-context.js';
 
@@ -37,6 +39,8 @@ export interface Prepared {
   /** The branch merged in for a conflicting pull request: the second parent of the result. */
   mergedSha?: string;
   author: Author;
+  /** Setup commands that failed, when the repository lets the agent work anyway (`setupFailure: continue`). */
+  setupFailures: SetupFailure[];
 }
 
 export async function prepareWorkspace(
@@ -77,6 +81,7 @@ export async function prepareWorkspace(
     gitConfig: toolsGitConfig(own.dir),
     ...(deps.isolation ? { isolation: deps.isolation } : {}),
     ...(deps.toolUids ? { uids: deps.toolUids } : {}),
+    ...(deps.setupCache?.hidden ? { hidden: deps.setupCache.hidden } : {}),
   });
   ctx.cleanup.push(() => disposeSandbox(sandbox));
   ctx.log.info({ isolation: sandbox.isolation, uid: sandbox.uid }, 'tools sandbox ready');
@@ -99,27 +104,16 @@ export async function prepareWorkspace(
 
   const shell = new BashSession(sandbox, { defaultTimeoutMs: deps.commandTimeoutMs ?? 10 * 60_000 });
   ctx.cleanup.push(() => shell.close());
-  // One budget for all setup commands, as documented; a command gets what is left of it.
-  const setupDeadline = Date.now() + config.setupTimeoutMinutes * (deps.minuteMs ?? 60_000);
-  for (const command of config.setup) {
-    const left = setupDeadline - Date.now();
-    if (left <= 0) {
-      await deps.store.appendLog(task.id, 'setup', `${command} → skipped: the setup time limit was used up`);
-      continue;
-    }
-    await enterPhase(ctx, 'setup', `setup: ${command}`);
-    const ran = startStep(ctx.log, 'setup');
-    const result = await shell.run(command, { timeoutMs: left });
-    ran(`setup \`${command}\`: ${result.timedOut ? 'timed out' : `exit ${result.exitCode}`}`, {
-      command,
-      exitCode: result.exitCode,
-    });
-    await deps.store.appendLog(
-      task.id,
-      'setup',
-      `${command} → ${result.timedOut ? 'timed out' : `exit ${result.exitCode}`}`,
-    );
-  }
+  const cacheInput = {
+    own,
+    sandbox,
+    taskDir,
+    commit: baseSha,
+    scope: checkout,
+    defaultBranch: repository.default_branch,
+    merged: mergedSha !== undefined,
+  };
+  const setupFailures = await runSetup(ctx, shell, cacheInput, config);
   return {
     taskDir,
     own,
@@ -131,5 +125,6 @@ export async function prepareWorkspace(
     baseSha,
     ...(mergedSha ? { mergedSha } : {}),
     author,
+    setupFailures,
   };
 }

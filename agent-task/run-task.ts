@@ -33,6 +33,7 @@ import {
   type OwnRepository,
 } from './own-repository.js';
 import { SecretInResultError } from './push-protection.js';
+import { SetupFailedError, setupFailureNote } from './setup/setup-failure.js';
 import { stopTools } from './sandbox/sandbox.js';
 import { logAgentRun, logTaskEnd, logTaskStart, startStep } from './step-log.js';
 import { runCleanup, untilStopped } from './task-stop.js';
@@ -109,7 +110,9 @@ export async function runTask(deps: AgentTaskDeps, taskId: string): Promise<Task
               ? 'Push protection: the result holds a secret'
               : error instanceof ResultTooLargeError
                 ? 'The result is too large to push'
-                : 'Nightshift failed';
+                : error instanceof SetupFailedError
+                  ? error.headline
+                  : 'Nightshift failed';
     ended = { status: 'failed', outcome: { conclusion: 'failure', headline, summary: reason } };
   } finally {
     clearInterval(heartbeat);
@@ -253,7 +256,8 @@ async function workAndVerify(
   const { deps, record } = ctx;
   const { brief, hooks } = options;
   let agentRan = startStep(ctx.log, 'agent');
-  let run = await deps.agent.run({ ...brief, firstMessage: firstMessage(context) }, hooks);
+  const first = firstMessage(context) + setupFailureNote(prepared.setupFailures);
+  let run = await deps.agent.run({ ...brief, firstMessage: first }, hooks);
   logAgentRun(agentRan, run);
   await record.update({ usage: run.usage });
 

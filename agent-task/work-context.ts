@@ -10,6 +10,7 @@ import type { TokenMinter, TokenSource } from './github-access.js';
 import type { Isolation } from './sandbox/sandbox.js';
 import type { UidRange } from './sandbox/tool-identity.js';
 import type { ProgressReporter } from './progress-reporter.js';
+import type { SetupCacheDeps } from './setup/setup-cache.js';
 import type { TaskRecord } from './task-record.js';
 
 export interface AgentTaskDeps {
@@ -39,6 +40,8 @@ export interface AgentTaskDeps {
   stop?: AbortSignal;
   /** GitHub's write pacing in this process (core/github/octokit.ts); 0 when it is off. */
   writeIntervalMs?: number;
+  /** Where setup caches are kept (a local folder or S3); unset: no cache. */
+  setupCache?: SetupCacheDeps;
 }
 
 export interface WorkContext {

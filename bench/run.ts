@@ -13,6 +13,7 @@ import type { CacheShareResult } from './agent/cache-share.js';
 import type { OverheadResult } from './agent/overhead.js';
 import type { CloneTimeResult } from './clone/clone-time.js';
 import type { TaskOverheadResult } from './task/overhead.js';
+import type { WarmSetupResult } from './setup/setups.js';
 import { machineFacts } from './support/machine.js';
 import { renderMarkdown } from './support/report.js';
 import type { BenchResults, Sections } from './support/results.js';
@@ -79,6 +80,13 @@ const SECTIONS: Section[] = [
     title: 'task overhead',
     async run(s) {
       s.taskOverhead = await runWorker<TaskOverheadResult>('task/overhead.ts', { timeoutMs: 12 * MINUTE });
+    },
+  },
+  {
+    name: 'setup-cache',
+    title: 'warm setup',
+    async run(s) {
+      s.setupCache = await runWorker<WarmSetupResult>('setup/warm-setup.ts', { timeoutMs: 20 * MINUTE });
     },
   },
 ];

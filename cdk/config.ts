@@ -128,6 +128,10 @@ const ConfigShape = z.object({
   /** A pre-built agent image (an ECR or public URI) instead of building agent-task/Dockerfile. */
   agentImage: text.optional(),
   containerInsights: bool.default(false),
+  /** Days a setup cache entry lives in the bucket before S3 expires it (it is then rebuilt). */
+  setupCacheDays: int(1, 365).default(14),
+  /** The largest setup cache archive a task saves or restores, in MiB. */
+  setupCacheMaxMiB: int(1, 4096).default(1024),
 
   /**
    * Reserved concurrency of the webhook function; `none` (the default) leaves it unreserved, since

@@ -8,7 +8,8 @@
  *                                              │                          tokens; holds the key)
  *                                              └── Sweeper (EventBridge schedule: stuck tasks)
  *
- * with the table, the secrets, the network, the dead-letter queue and the alarms. Settings come
+ * with the table, the secrets, the network, the setup cache bucket, the dead-letter queue and the
+ * alarms. Settings come
  * from cdk/config.ts.
  */
 import { Annotations, CfnOutput, Duration, Stack, type StackProps } from 'aws-cdk-lib';
@@ -23,6 +24,7 @@ import { Dispatch } from './constructs/dispatch.js';
 import { applyGovernance } from './constructs/governance.js';
 import { Network } from './constructs/network.js';
 import { RuntimeGuards } from './constructs/runtime-guards.js';
+import { SetupCacheBucket } from './constructs/setup-cache-bucket.js';
 import { Sweeper } from './constructs/sweeper.js';
 import { TaskEvents } from './constructs/task-events.js';
 import { TasksTable } from './constructs/tasks-table.js';
@@ -39,6 +41,7 @@ export class NightshiftStack extends Stack {
   readonly network: Network;
   readonly token: TokenFunction;
   readonly agent: AgentTask;
+  readonly setupCache: SetupCacheBucket;
   readonly deadLetterQueue: DeadLetterQueue;
   readonly dispatch: Dispatch;
   readonly webhook: Webhook;
@@ -109,6 +112,10 @@ export class NightshiftStack extends Stack {
       containerInsights: config.containerInsights,
       logRetention,
     });
+    this.setupCache = new SetupCacheBucket(this, 'SetupCache', { expiryDays: config.setupCacheDays });
+    this.setupCache.grantTo(this.agent.taskRole);
+    this.agent.container.addEnvironment('NIGHTSHIFT_SETUP_CACHE_BUCKET', this.setupCache.bucket.bucketName);
+    this.agent.container.addEnvironment('NIGHTSHIFT_SETUP_CACHE_MAX_MB', String(config.setupCacheMaxMiB));
     this.deadLetterQueue = new DeadLetterQueue(this, 'DeadLetters');
 
     /** What every function needs to reach GitHub and the table; secrets by ARN only. */

@@ -7,6 +7,7 @@
 import { LineCounter, parseDocument } from 'yaml';
 import { z } from 'zod';
 import { DEFAULT_MODEL } from './model.js';
+import { CACHE_PATH_TITLE, CHECKOUT_PATH_TITLE, cacheSchema, setupFailureSchema } from './setup-cache.js';
 
 const wholeNumber = (min: number) => z.number().int().min(min);
 const price = z
@@ -40,6 +41,8 @@ export const configSchema = z
     setupTimeoutMinutes: wholeNumber(1)
       .default(10)
       .describe('Minutes the setup commands may take together before the task fails.'),
+    setupFailure: setupFailureSchema,
+    cache: cacheSchema,
     test: z
       .string()
       .min(1)
@@ -218,6 +221,7 @@ type JsonSchema = {
   default?: unknown;
   examples?: unknown[];
   title?: string;
+  enum?: unknown[];
 };
 
 function describeIssue(
@@ -281,6 +285,7 @@ function expected(node: JsonSchema): string {
   const base = nonNull(node)!;
   let text: string;
   if (base.title) text = `a ${base.title}`;
+  else if (base.enum) text = `one of ${base.enum.map((v) => JSON.stringify(v)).join(', ')}`;
   else if (base.type === 'integer') text = `a whole number${bounds(base)}`;
   else if (base.type === 'number') text = `a number${bounds(base)}`;
   else if (base.type === 'boolean') text = 'true or false';
@@ -322,6 +327,9 @@ function fix(where: string, node: JsonSchema): string {
     return `Make ${where} a mapping with the key${keys.length > 1 ? 's' : ''} ${keys.join(', ')}.`;
   }
   if (base.title === 'GitHub login') return `Write a login like "octocat", without @.`;
+  if (base.title === CHECKOUT_PATH_TITLE || base.title === CACHE_PATH_TITLE)
+    return `Write a path from the repository's root${base.title === CACHE_PATH_TITLE ? ' (or ~/ for the home folder)' : ''} like ${JSON.stringify(base.examples?.[0])}: no leading /, no .., nothing under .git.`;
+  if (base.enum) return `Set ${where} to ${base.enum.map((v) => JSON.stringify(v)).join(' or ')}.`;
   const like = example !== undefined && example !== null ? ` like ${JSON.stringify(example)}` : '';
   const orRemove = isNullable(node) || node.default !== undefined ? ', or remove the key' : '';
   if (base.type === 'array') return `Set ${where} to a list${like}${orRemove}.`;

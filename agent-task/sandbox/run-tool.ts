@@ -3,13 +3,15 @@
  * its output read as data, bounded. What it prints is the tools' word, never an instruction to us.
  */
 import { spawn } from 'node:child_process';
-import type { Writable } from 'node:stream';
+import type { Readable, Writable } from 'node:stream';
 import { sandboxCommand, type ToolSandbox } from './sandbox.js';
 
 export interface RunToolOptions {
   cwd?: string;
   env?: Record<string, string>;
   input?: string;
+  /** Fed to stdin instead of `input`: data of ours (an archive), streamed, never a path. */
+  stdin?: Readable;
   timeoutMs?: number;
   /** Where stdout goes instead of memory (a file of the supervisor's own); capped at `maxBytes`. */
   stdout?: Writable;
@@ -95,6 +97,7 @@ export function runTool(
       if (finished) return;
       finished = true;
       clearTimeout(timer);
+      options.stdin?.destroy();
       const stdout = Buffer.concat(out).toString('utf8');
       const done = () => resolve({ code, stdout, stderr, bytes, overflow, timedOut });
       if (options.stdout) options.stdout.end(done);
@@ -105,7 +108,14 @@ export function runTool(
       finish(null);
     });
     child.once('close', (code) => finish(code));
-    child.stdin.end(options.input ?? '');
+    if (options.stdin) {
+      // A reader that fails mid-way ends stdin early: the tool sees a truncated input and fails.
+      options.stdin.once('error', (error) => {
+        stderr += `\n${error.message}`;
+        child.stdin.end();
+      });
+      options.stdin.pipe(child.stdin);
+    } else child.stdin.end(options.input ?? '');
   });
 }
 

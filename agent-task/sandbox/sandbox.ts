@@ -133,7 +133,11 @@ function describeSandbox(options: SandboxOptions, identity: TaskIdentity | undef
       LOGNAME: user,
     }),
     readOnly: (options.readOnly ?? []).map((p) => resolve(p)),
-    hidden: defaultHidden(options.hidden ?? [], process.getuid?.() === 0),
+    // A path a uid of the task's own cannot walk to needs no cover (and bwrap, as that uid, could
+    // not mount one there): a store folder inside a private folder of ours, say.
+    hidden: defaultHidden(options.hidden ?? [], process.getuid?.() === 0).filter(
+      (p) => !identity || walkable(dirname(p)),
+    ),
   };
   sandbox.isolation = chooseIsolation(sandbox, options.isolation ?? 'auto');
   return sandbox;
@@ -269,6 +273,18 @@ function assertReachable(sandbox: ToolSandbox): void {
       `the tools (uid ${sandbox.uid ?? process.getuid?.()}) cannot reach their workspace ${sandbox.workspace}: ` +
         'every parent folder of the work root must be searchable (o+x)',
     );
+  }
+}
+
+/** Every folder from `/` down to `path` lets others through (o+x). */
+function walkable(path: string): boolean {
+  for (let dir = path; ; dir = dirname(dir)) {
+    try {
+      if ((statSync(dir).mode & 0o001) === 0) return false;
+    } catch {
+      return false;
+    }
+    if (dir === dirname(dir)) return true;
   }
 }
 

@@ -1,6 +1,7 @@
 /** results.md: the machine, the targets, then one table per measurement. */
 import type { BenchResults } from './results.js';
 import { round } from './stats.js';
+import { warmSetupReport } from '../setup/report.js';
 
 type Cell = string | number | undefined | null;
 
@@ -78,6 +79,7 @@ export function renderMarkdown(r: BenchResults): string {
     ...clone(r),
     ...taskOverhead(r),
   );
+  out.push(...warmSetupReport(r, table));
   return `${out.join('\n').trimEnd()}\n`;
 }
 

@@ -3,6 +3,7 @@ import type { CacheShareResult } from '../agent/cache-share.js';
 import type { OverheadResult } from '../agent/overhead.js';
 import type { CloneTimeResult } from '../clone/clone-time.js';
 import type { TaskOverheadResult } from '../task/overhead.js';
+import type { WarmSetupResult } from '../setup/setups.js';
 import type { AnswerTimeResult } from '../webhook/answer-time.js';
 import type { ColdStartResult } from '../webhook/cold-start.js';
 import type { MachineFacts } from './machine.js';
@@ -14,6 +15,7 @@ export interface Sections {
   cacheShare?: CacheShareResult;
   clone?: CloneTimeResult;
   taskOverhead?: TaskOverheadResult;
+  setupCache?: WarmSetupResult;
 }
 
 export interface TargetResult {

@@ -3,6 +3,7 @@
  * as met or not, and a missed one carries a note saying why and what would reach it.
  */
 import type { OverheadResult } from '../agent/overhead.js';
+import { warmSetupTarget } from '../setup/report.js';
 import type { Sections, TargetResult } from './results.js';
 import { round } from './stats.js';
 
@@ -18,7 +19,15 @@ function notRun(measurement: string, target: string): TargetResult {
 }
 
 export function judgeTargets(s: Sections): TargetResult[] {
-  return [...webhook(s), ...coldStart(s), ...overhead(s), cacheShare(s), clone(s), ...taskOverhead(s)];
+  return [
+    ...webhook(s),
+    ...coldStart(s),
+    ...overhead(s),
+    cacheShare(s),
+    clone(s),
+    ...taskOverhead(s),
+    warmSetupTarget(s),
+  ];
 }
 
 function webhook(s: Sections): TargetResult[] {

@@ -3,6 +3,7 @@
  * queue connected to dispatch, and a child process per task whose exit ends the task if it did not
  * end itself, and which gets its installation tokens from this process over its own channel.
  */
+import { join, resolve } from 'node:path';
 import { storeEnvironment } from '../../core/store/connect.js';
 import type { TokenAnswer } from '../../core/task-token.js';
 import type { Task } from '../../core/task.js';
@@ -46,8 +47,17 @@ export function composeLocal(intake: IntakeComposition, deps: () => DispatchDeps
     // has none of them (agent-task/sandbox/tool-environment.ts copies an allow-list only).
     ...storeEnvironment(connection),
     GITHUB_API_URL: env.GITHUB_API_URL,
+    NIGHTSHIFT_SETUP_CACHE_DIR: setupCacheDir(processEnv),
   });
   const queue = intake.dispatcher instanceof LocalDispatcher ? intake.dispatcher : undefined;
   queue?.connect((message) => handleDispatchMessage(deps(), message));
   return { ...(queue ? { queue } : {}), children, tokens, childRunner };
+}
+
+/**
+ * Where the children keep setup caches: `<data folder>/setup-cache`, a folder of this process's own
+ * that the tools' sandbox hides (NIGHTSHIFT_SETUP_CACHE_DIR overrides; on AWS an S3 bucket).
+ */
+export function setupCacheDir(env: NodeJS.ProcessEnv): string {
+  return resolve(env.NIGHTSHIFT_SETUP_CACHE_DIR ?? join(env.NIGHTSHIFT_DATA_DIR ?? '.data', 'setup-cache'));
 }

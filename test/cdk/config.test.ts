@@ -27,6 +27,8 @@ describe('readConfig', () => {
       agentMemoryMiB: 4096,
       agentArchitecture: 'x86_64',
       containerInsights: false,
+      setupCacheDays: 14,
+      setupCacheMaxMiB: 1024,
       webhookReservedConcurrency: undefined,
       dispatchMaxEventAgeMinutes: 60,
       maxConcurrentTasks: 5,

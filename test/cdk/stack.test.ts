@@ -43,6 +43,7 @@ function logicalIds({ stack, id }: Synthesized) {
     taskRole: id(stack.agent.taskRole),
     executionRole: id(stack.agent.executionRole),
     agentLogs: id(stack.agent.logGroup),
+    setupCache: id(stack.setupCache.bucket),
     securityGroup: id(stack.network.securityGroups[0]!),
     webhook: id(stack.webhook.handler.function),
     webhookRole: id(stack.webhook.handler.role),
@@ -493,6 +494,8 @@ group('agent task', () => {
       { Name: 'NIGHTSHIFT_TOKEN_FUNCTION', Value: { Ref: ids.token } },
       { Name: 'LOG_LEVEL', Value: 'info' },
       { Name: 'NIGHTSHIFT_WORK_ROOT', Value: '/workspace' },
+      { Name: 'NIGHTSHIFT_SETUP_CACHE_BUCKET', Value: { Ref: ids.setupCache } },
+      { Name: 'NIGHTSHIFT_SETUP_CACHE_MAX_MB', Value: '1024' },
       { Name: 'NIGHTSHIFT_MAX_TASK_MINUTES', Value: '120' },
     ]);
     // No App private key: the agent asks the token function for installation tokens.
@@ -928,9 +931,23 @@ group('IAM: exact permissions of each role', () => {
     }
   });
 
-  it('agent task role: the table and invoking the token function, nothing else; assumable only by this account’s ECS tasks', () => {
+  it('agent task role: the table, invoking the token function and the setup cache prefix, nothing else; assumable only by this account’s ECS tasks', () => {
     expect(rolePermissions(s.template, ids.taskRole)).toEqual(
-      sortPermissions([...taskAccess(), invoke(ids.token)]),
+      sortPermissions([
+        ...taskAccess(),
+        invoke(ids.token),
+        {
+          effect: 'Allow',
+          actions: ['s3:GetObject', 's3:PutObject'],
+          resources: [`{${ids.setupCache}.Arn}/setup-cache/*`],
+        },
+        {
+          effect: 'Allow',
+          actions: ['s3:ListBucket'],
+          resources: [`{${ids.setupCache}.Arn}`],
+          condition: { StringLike: { 's3:prefix': ['setup-cache/*'] } },
+        },
+      ]),
     );
     s.template.hasResourceProperties('AWS::IAM::Role', {
       AssumeRolePolicyDocument: {
@@ -991,13 +1008,17 @@ group('IAM: exact permissions of each role', () => {
       Array.isArray(statement.Action) ? statement.Action : [statement.Action],
     );
     expect(actions.filter((a) => a === undefined || a.includes('*'))).toEqual([]);
-    // The one wildcard is a Deny: the dead-letter queue refuses every action without TLS.
+    // The wildcards are Denies: the dead-letter queue and the setup cache bucket refuse every action without TLS.
     const denied = allPolicyDocuments(s.template)
       .flatMap((d) => d.Statement)
       .filter((statement) => statement.Effect !== 'Allow');
-    expect(denied).toEqual([
-      expect.objectContaining({ Action: 'sqs:*', Condition: { Bool: { 'aws:SecureTransport': 'false' } } }),
-    ]);
+    expect(denied).toEqual(
+      expect.arrayContaining([
+        expect.objectContaining({ Action: 'sqs:*', Condition: { Bool: { 'aws:SecureTransport': 'false' } } }),
+        expect.objectContaining({ Action: 's3:*', Condition: { Bool: { 'aws:SecureTransport': 'false' } } }),
+      ]),
+    );
+    expect(denied).toHaveLength(2);
   });
 });
 
@@ -1041,6 +1062,7 @@ group('cdk-nag (AwsSolutions)', () => {
         ['Agent/Cluster', 'AwsSolutions-ECS4'],
         ['Agent/ExecutionRole', 'AwsSolutions-IAM5[Resource::*]'],
         ['Agent/TaskDefinition', 'AwsSolutions-ECS2'],
+        ['Agent/TaskRole', `AwsSolutions-IAM5[Resource::<${ids.setupCache}.Arn>/setup-cache/*]`],
         ['DeadLetters/Queue', 'AwsSolutions-SQS3'],
         ['Guards/Redelivery/Function', 'AwsSolutions-L1'],
         ['Dispatch/Dispatch/Function', 'AwsSolutions-L1'],
@@ -1049,6 +1071,7 @@ group('cdk-nag (AwsSolutions)', () => {
         ['Secrets/AnthropicApiKey', 'AwsSolutions-SMG4'],
         ['Secrets/PrivateKey', 'AwsSolutions-SMG4'],
         ['Secrets/WebhookSecret', 'AwsSolutions-SMG4'],
+        ['SetupCache/Bucket', 'AwsSolutions-S1'],
         ['Sweeper/Sweeper/Function', 'AwsSolutions-L1'],
         ['Sweeper/Sweeper/Role', `AwsSolutions-IAM5[Resource::${ecsArn}:task/<${ids.cluster}>/*]`],
         ['Sweeper/Sweeper/Role', 'AwsSolutions-IAM5[Resource::*]'],

@@ -6,6 +6,9 @@
  * and watch GitHub's state change.
  */
 import type { LambdaFunctionURLEvent } from 'aws-lambda';
+import { mkdtemp, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { pino } from 'pino';
 import { isTerminal, type Task } from '../../core/task.js';
 import type { DispatchMessage, Runner } from '../../core/ports.js';
@@ -79,6 +82,8 @@ export interface HarnessOptions {
   maxConcurrentTasks?: number;
   /** The fake GitHub's web host (its `html_url`s), as a GitHub Enterprise Server has its own. */
   webUrl?: string;
+  /** More of the server's environment (e.g. NIGHTSHIFT_SETUP_CACHE_DIR). */
+  env?: Record<string, string>;
 }
 
 export async function startHarness(options: HarnessOptions = {}): Promise<Harness> {
@@ -87,6 +92,8 @@ export async function startHarness(options: HarnessOptions = {}): Promise<Harnes
   const db = await startTestStore();
   await github.addRepo({ owner: 'acme', name: 'calc', files: options.files ?? CALC_FILES });
   github.setPermission(REPO, 'alice', 'write');
+  // The agents' setup cache: a folder of this harness's own (npm start keeps it under .data/).
+  const cacheDir = await mkdtemp(join(tmpdir(), 'nightshift-setup-cache-'));
 
   // The server's whole environment, App key and webhook secret included, as `npm start` has it:
   // the local runner passes its children only its allow-list (reliability case 21 checks it).
@@ -104,6 +111,8 @@ export async function startHarness(options: HarnessOptions = {}): Promise<Harnes
     NIGHTSHIFT_GITHUB_WRITE_INTERVAL_MS: '0',
     AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED: 'true',
     LOG_LEVEL: 'warn' as const,
+    NIGHTSHIFT_SETUP_CACHE_DIR: cacheDir,
+    ...options.env,
   };
   const composition = await compose(processEnv, {
     placement: 'local',
@@ -175,6 +184,7 @@ export async function startHarness(options: HarnessOptions = {}): Promise<Harnes
     async close() {
       await harness.settle().catch(() => undefined);
       await Promise.all([github.close(), model.close(), db.close()]);
+      await rm(cacheDir, { recursive: true, force: true });
     },
   };
   return harness;

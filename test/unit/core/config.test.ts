@@ -22,6 +22,8 @@ describe('parseConfig', () => {
       label: 'agent',
       setup: [],
       setupTimeoutMinutes: 10,
+      setupFailure: 'fail',
+      cache: { enabled: true },
       test: null,
       model: DEFAULT_MODEL,
       limits: { turns: 60, costUsd: 5, minutes: 45 },
@@ -48,6 +50,8 @@ describe('parseConfig', () => {
       label: 'nightshift',
       setup: ['npm ci', 'npm run build'],
       setupTimeoutMinutes: 20,
+      setupFailure: 'continue',
+      cache: { enabled: true, paths: ['node_modules', '~/.npm/_cacache'], key: ['package-lock.json'] },
       test: 'npm test',
       model: 'claude-opus-5-5',
       limits: { turns: 100, costUsd: 12.5, minutes: 90 },
@@ -61,6 +65,34 @@ describe('parseConfig', () => {
       _extends: '.github',
     };
     expect(parseConfig(raw)).toEqual({ ok: true, config: raw });
+  });
+
+  it('refuses cache paths outside the checkout or the home, and an unknown setupFailure', () => {
+    const fix =
+      /Write a path from the repository's root \(or ~\/ for the home folder\) like "node_modules": no leading \/, no \.\., nothing under \.git\.$/;
+    for (const path of [
+      '../outside',
+      '/etc',
+      '~/../etc',
+      'a/../../b',
+      '.git/hooks',
+      '~',
+      'a//b',
+      './x',
+      'C:/x',
+    ]) {
+      const errors = errorsOf({ cache: { paths: [path] } });
+      expect(errors).toHaveLength(1);
+      expect(errors[0]).toMatch(/^cache\.paths\[0\]: expected a path inside the repository or ~\/, got /);
+      expect(errors[0]).toMatch(fix);
+    }
+    expect(errorsOf({ cache: { key: ['~/.npmrc'] } })[0]).toMatch(
+      /^cache\.key\[0\]: expected a path inside the repository,/,
+    );
+    expect(errorsOf({ setupFailure: 'ignore' })).toEqual([
+      'setupFailure: expected one of "fail", "continue", got "ignore". Set setupFailure to "fail" or "continue".',
+    ]);
+    expect(parseConfig({ cache: { paths: ['vendor/bundle/', '~/.cache/pip'] } }).ok).toBe(true);
   });
 
   it('names the field, the value and the fix', () => {
