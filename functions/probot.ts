@@ -10,7 +10,8 @@ export function createProbot(env: AppEnv, log: Logger): Probot {
     privateKey: env.privateKey,
     secret: env.WEBHOOK_SECRET,
     baseUrl: env.GITHUB_API_URL,
-    log: log.child({ name: 'probot' }),
+    // Probot names its own loggers (`probot`, then `octokit`, `github`…).
+    log,
     Octokit: NightshiftOctokit,
   });
 }

@@ -7,13 +7,16 @@
  * for (the runner knows which), minted here by `tokens`.
  */
 import { spawn, type ChildProcess } from 'node:child_process';
-import { fileURLToPath } from 'node:url';
+import { createRequire } from 'node:module';
+import { fileURLToPath, pathToFileURL } from 'node:url';
 import type { Logger } from 'pino';
 import type { Runner } from '../../core/ports.js';
 import type { TokenAnswer, TokenIpcAnswer, TokenIpcRequest } from '../../core/task-token.js';
 import type { Task } from '../../core/task.js';
 
 export const AGENT_TASK_ENTRY = fileURLToPath(new URL('../../agent-task/main.ts', import.meta.url));
+/** tsx's loader, found from this file: `npm start` may run from another folder than the project. */
+const TSX_LOADER = pathToFileURL(createRequire(import.meta.url).resolve('tsx')).href;
 
 /** Variables the agent process may have, by name or by prefix; nothing else is passed. */
 const AGENT_ENV_NAMES = new Set([
@@ -80,7 +83,12 @@ export class LocalRunner implements Runner {
   constructor(private readonly options: LocalRunnerOptions) {}
 
   async start(task: Task): Promise<string> {
-    const [file, ...args] = this.options.command ?? [process.execPath, '--import', 'tsx', AGENT_TASK_ENTRY];
+    const [file, ...args] = this.options.command ?? [
+      process.execPath,
+      '--import',
+      TSX_LOADER,
+      AGENT_TASK_ENTRY,
+    ];
     if (!file) throw new Error('LocalRunner: empty command');
     const child = spawn(file, args, {
       env: { ...agentProcessEnv(this.options.env), TASK_ID: task.id },
