@@ -56,13 +56,14 @@ export class EnvError extends Error {
   }
 }
 
-const APP_SETTINGS = "the GitHub App's settings page (GitHub → Settings → Developer settings → GitHub Apps)";
-const KEY_FIX = `paste the whole .pem file generated in ${APP_SETTINGS} (Private keys), from -----BEGIN to -----END, or set PRIVATE_KEY_PATH to the file`;
+const APP_PAGE = "the App's page (GitHub → Settings → Developer settings → GitHub Apps)";
+const KEY_FILE = `the .pem file made under "Private keys" on ${APP_PAGE}`;
+const KEY_FIX = `paste the whole of ${KEY_FILE}, -----BEGIN to -----END, or set PRIVATE_KEY_PATH to the file`;
 
 /** How to fix each variable, where more than "a valid value" helps. */
 const FIXES: Record<string, string> = {
-  APP_ID: `set it to the App ID shown in ${APP_SETTINGS}, or remove the App's variables from .env to register one from the browser`,
-  WEBHOOK_SECRET: `set it to the webhook secret entered in ${APP_SETTINGS}`,
+  APP_ID: `set it to the App ID on ${APP_PAGE}, or remove the App's variables from .env to register one from the browser`,
+  WEBHOOK_SECRET: `set it to the webhook secret on ${APP_PAGE}`,
   GITHUB_API_URL: 'https://api.github.com, or https://HOST/api/v3 for GitHub Enterprise Server',
   WEBHOOK_PROXY_URL: 'a channel URL from https://smee.io/new, or unset it',
   ANTHROPIC_API_KEY:
@@ -157,13 +158,13 @@ function readPrivateKey(env: NodeJS.ProcessEnv, problems: string[]): string | un
     const code = (error as NodeJS.ErrnoException).code;
     problems.push(
       code === 'ENOENT'
-        ? `PRIVATE_KEY_PATH=${path}: no such file: set it to the .pem file generated in ${APP_SETTINGS} (Private keys)`
+        ? `PRIVATE_KEY_PATH=${path}: no such file: set it to ${KEY_FILE}`
         : `PRIVATE_KEY_PATH=${path} cannot be read (${code ?? String(error)}): make it a file this user can read`,
     );
     return undefined;
   }
   if (isPrivateKey(pem)) return pem;
-  problems.push(`PRIVATE_KEY_PATH=${path} is not a PEM private key: ${KEY_FIX.replace(/, or set .*$/, '')}`);
+  problems.push(`PRIVATE_KEY_PATH=${path} is not a PEM private key: set it to ${KEY_FILE}`);
   return undefined;
 }
 

@@ -20,24 +20,28 @@ export function logFormat(
   return terminal ? 'pretty' : 'json';
 }
 
+/** `destination`: where lines go instead of stdout (tests). */
 export function createLogger(
   level: string = process.env.LOG_LEVEL ?? 'info',
   format: LogFormat = logFormat(),
+  destination?: NodeJS.WritableStream,
 ): Logger {
   const options = { level, base: { service: 'nightshift' }, onChild: withoutDuplicateKeys };
-  return format === 'pretty' ? pino(options, prettyStream()) : pino(options);
+  if (format === 'pretty') return pino(options, prettyStream(destination));
+  return destination ? pino(options, destination) : pino(options);
 }
 
 /**
  * pino-pretty, loaded only when asked for: the Lambda bundles never print for a terminal and do not
  * carry it. Synchronous, so the last lines before an exit are not lost.
  */
-function prettyStream() {
+function prettyStream(destination?: NodeJS.WritableStream) {
   const pretty = createRequire(import.meta.url)('pino-pretty') as typeof import('pino-pretty');
   const options: PrettyOptions = {
     sync: true,
     translateTime: 'SYS:HH:MM:ss.l',
     ignore: 'pid,hostname,service',
+    ...(destination ? { destination, colorize: false } : {}),
   };
   return pretty(options);
 }
