@@ -15,8 +15,13 @@ import type { TokenAnswer, TokenIpcAnswer, TokenIpcRequest } from '../../core/ta
 import type { Task } from '../../core/task.js';
 
 export const AGENT_TASK_ENTRY = fileURLToPath(new URL('../../agent-task/main.ts', import.meta.url));
-/** tsx's loader, found from this file: `npm start` may run from another folder than the project. */
-const TSX_LOADER = pathToFileURL(createRequire(import.meta.url).resolve('tsx')).href;
+/**
+ * tsx's loader, found from this file rather than the working folder (`npm start` may run from
+ * another one); looked up only when a child starts, since the Lambda bundles carry this module.
+ */
+function tsxLoader(): string {
+  return pathToFileURL(createRequire(import.meta.url).resolve('tsx')).href;
+}
 
 /** Variables the agent process may have, by name or by prefix; nothing else is passed. */
 const AGENT_ENV_NAMES = new Set([
@@ -86,7 +91,7 @@ export class LocalRunner implements Runner {
     const [file, ...args] = this.options.command ?? [
       process.execPath,
       '--import',
-      TSX_LOADER,
+      tsxLoader(),
       AGENT_TASK_ENTRY,
     ];
     if (!file) throw new Error('LocalRunner: empty command');
