@@ -7,6 +7,7 @@
  */
 import { createRequire } from 'node:module';
 import { pino, type Logger } from 'pino';
+import type PinoPretty from 'pino-pretty';
 import type { PrettyOptions } from 'pino-pretty';
 
 export type LogFormat = 'json' | 'pretty';
@@ -36,7 +37,7 @@ export function createLogger(
  * carry it. Synchronous, so the last lines before an exit are not lost.
  */
 function prettyStream(destination?: NodeJS.WritableStream) {
-  const pretty = createRequire(import.meta.url)('pino-pretty') as typeof import('pino-pretty');
+  const pretty = createRequire(import.meta.url)('pino-pretty') as typeof PinoPretty;
   const options: PrettyOptions = {
     sync: true,
     translateTime: 'SYS:HH:MM:ss.l',
