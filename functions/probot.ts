@@ -11,7 +11,8 @@ export function createProbot(env: AppCredentialsEnv & { WEBHOOK_SECRET?: string 
     privateKey: env.privateKey,
     ...(env.WEBHOOK_SECRET ? { secret: env.WEBHOOK_SECRET } : {}),
     baseUrl: env.GITHUB_API_URL,
-    log: log.child({ name: 'probot' }),
+    // Probot names its own loggers (`probot`, then `octokit`, `github`…).
+    log,
     Octokit: NightshiftOctokit,
   });
 }

@@ -8,7 +8,9 @@ export function nagEcsArn(scope: Construct, resource: string): string {
   const stack = Stack.of(scope);
   const region = Token.isUnresolved(stack.region) ? '<AWS::Region>' : stack.region;
   const account = Token.isUnresolved(stack.account) ? '<AWS::AccountId>' : stack.account;
-  return `arn:<AWS::Partition>:ecs:${region}:${account}:${resource}`;
+  // A known region gives a literal partition (the feature flag @aws-cdk/core:enablePartitionLiterals).
+  const partition = Token.isUnresolved(stack.partition) ? '<AWS::Partition>' : stack.partition;
+  return `arn:${partition}:ecs:${region}:${account}:${resource}`;
 }
 
 /** `AgentTask.clusterTasksArn()` as cdk-nag spells it: the cluster's name as `<LogicalId>`. */

@@ -8,7 +8,7 @@
 import { LambdaClient } from '@aws-sdk/client-lambda';
 import type { Logger } from 'pino';
 import { readAppEnv, type AppEnv } from '../../core/env.js';
-import { createLogger } from '../../core/log.js';
+import { createLogger, logFormat } from '../../core/log.js';
 import type { Dispatcher, Runner } from '../../core/ports.js';
 import { connectStore, type ConnectOptions, type StoreConnection } from '../../core/store/connect.js';
 import type { TaskStore } from '../../core/store/task-store.js';
@@ -61,7 +61,7 @@ export async function composeIntake(
   const placement = options.placement ?? (source.AWS_LAMBDA_FUNCTION_NAME ? 'lambda' : 'local');
   const processEnv = placement === 'lambda' ? await resolveSecrets(source) : source;
   const env = readAppEnv(processEnv);
-  const log = options.log ?? createLogger(env.LOG_LEVEL);
+  const log = options.log ?? createLogger(env.LOG_LEVEL, logFormat(env.LOG_FORMAT));
   const connection = options.connection ?? (await connectStore(processEnv, options.connect));
   const store = connection.store;
   const secrets = () =>

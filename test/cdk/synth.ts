@@ -5,7 +5,7 @@
 import { mkdtempSync, readFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { App, type CfnElement, Stack } from 'aws-cdk-lib';
+import { App, type CfnElement, Stack, Validations } from 'aws-cdk-lib';
 import type { CloudAssembly } from 'aws-cdk-lib/cx-api';
 import { Template } from 'aws-cdk-lib/assertions';
 import type { IConstruct } from 'constructs';
@@ -39,7 +39,12 @@ export function cdkJsonContext(): Record<string, unknown> {
 
 export function synthesize(
   overrides: Partial<Record<keyof NightshiftConfig, unknown>> = {},
-  options: { bundling?: boolean; env?: { account: string; region: string } } = {},
+  options: {
+    bundling?: boolean;
+    env?: { account: string; region: string };
+    /** Synth-time validation findings to acknowledge, with the reason. */
+    acknowledge?: Record<string, string>;
+  } = {},
 ): Synthesized {
   const outdir = mkdtempSync(join(tmpdir(), 'nightshift-cdk-'));
   const context: Record<string, unknown> = { ...cdkJsonContext() };
@@ -53,6 +58,8 @@ export function synthesize(
     config,
     ...(options.env ? { env: options.env } : {}),
   });
+  for (const [id, reason] of Object.entries(options.acknowledge ?? {}))
+    Validations.of(stack).acknowledge({ id, reason });
   const assembly = app.synth();
   const template = Template.fromStack(stack);
   return {

@@ -59,25 +59,32 @@ export interface LocalServerOptions {
   /** The server's working folder (where it looks for `.env`); default this project's. */
   cwd?: string;
   env?: Record<string, string>;
+  /** false: no APP_ID, PRIVATE_KEY or WEBHOOK_SECRET in the environment (the setup flow, or `.env`). */
+  appCredentials?: boolean;
+  /** The log text that says the server is ready; default "Nightshift listening". */
+  readyText?: string;
 }
 
 const PROJECT = resolve(import.meta.dirname, '../..');
 const TSX = pathToFileURL(join(PROJECT, 'node_modules/tsx/dist/loader.mjs')).href;
 
-export async function startLocalServer(options: LocalServerOptions): Promise<LocalServer> {
-  const port = await freePort();
-  const dataDir = options.dataDir ?? (await mkdtemp(join(tmpdir(), 'nightshift-data-')));
-  let log = '';
-  const child = spawn(process.execPath, ['--import', TSX, join(PROJECT, 'functions/local/server.ts')], {
+function spawnServer(options: LocalServerOptions, port: number, dataDir: string): ChildProcess {
+  const credentials =
+    options.appCredentials === false
+      ? {}
+      : {
+          APP_ID: String(options.github.appId),
+          PRIVATE_KEY: options.github.privateKey,
+          WEBHOOK_SECRET: options.secret,
+        };
+  return spawn(process.execPath, ['--import', TSX, join(PROJECT, 'functions/local/server.ts')], {
     cwd: options.cwd ?? PROJECT,
     detached: true, // its own process group, so SIGKILL takes its agent processes too
     stdio: ['ignore', 'pipe', 'pipe'],
     env: {
       PATH: process.env.PATH,
       HOME: process.env.HOME,
-      APP_ID: String(options.github.appId),
-      PRIVATE_KEY: options.github.privateKey,
-      WEBHOOK_SECRET: options.secret,
+      ...credentials,
       GITHUB_API_URL: options.github.url,
       ANTHROPIC_API_KEY: options.anthropicKey,
       ANTHROPIC_BASE_URL: options.model.url,
@@ -91,6 +98,27 @@ export async function startLocalServer(options: LocalServerOptions): Promise<Loc
       ...options.env,
     },
   });
+}
+
+/** A start expected to stop by itself (a bad setting): its exit code and everything it printed. */
+export async function runLocalServerToExit(
+  options: LocalServerOptions & { dataDir: string },
+): Promise<{ code: number | null; output: string }> {
+  const child = spawnServer(options, await freePort(), options.dataDir);
+  let output = '';
+  child.stdout?.on('data', (c: Buffer) => (output += c.toString()));
+  child.stderr?.on('data', (c: Buffer) => (output += c.toString()));
+  const timer = setTimeout(() => child.pid && process.kill(-child.pid, 'SIGKILL'), 30_000);
+  const code = await new Promise<number | null>((resolve) => child.once('exit', (c) => resolve(c)));
+  clearTimeout(timer);
+  return { code, output };
+}
+
+export async function startLocalServer(options: LocalServerOptions): Promise<LocalServer> {
+  const port = await freePort();
+  const dataDir = options.dataDir ?? (await mkdtemp(join(tmpdir(), 'nightshift-data-')));
+  let log = '';
+  const child = spawnServer(options, port, dataDir);
   child.stdout?.on('data', (c: Buffer) => (log += c.toString()));
   child.stderr?.on('data', (c: Buffer) => (log += c.toString()));
   const url = `http://127.0.0.1:${port}`;
@@ -98,7 +126,7 @@ export async function startLocalServer(options: LocalServerOptions): Promise<Loc
   for (;;) {
     if (child.exitCode !== null) throw new Error(`server exited: ${log}`);
     try {
-      if ((await fetch(`${url}/ping`)).ok && log.includes('Nightshift listening')) break;
+      if ((await fetch(`${url}/ping`)).ok && log.includes(options.readyText ?? 'Nightshift listening')) break;
     } catch {
       // not listening yet
     }

@@ -1,6 +1,6 @@
 // The FakeGitHub instance: its server, keys, temp dirs, recorded calls and pushes, and the
 // seeding / inspection API tests use. REST behaviour lives in routes/, git in git*.ts.
-import { generateKeyPair, type KeyObject } from 'node:crypto';
+import { generateKeyPair, randomBytes, type KeyObject } from 'node:crypto';
 import { rmSync } from 'node:fs';
 import { mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { createServer, type Server } from 'node:http';
@@ -82,6 +82,8 @@ export class FakeGitHub implements World {
   /** Lifetime of installation tokens minted from now on. */
   tokenTtlMs = 60 * 60 * 1000;
   readonly state = new State();
+  /** The App manifest flow's codes, each converting once into this fake's own App. */
+  readonly manifestCodes = new Map<string, { webhookSecret: string }>();
   readonly calls: CallRecord[] = [];
   readonly pushes: PushRecord[] = [];
   private readonly publicKey: KeyObject;
@@ -111,6 +113,13 @@ export class FakeGitHub implements World {
 
   get ownApp(): AppRef {
     return { id: this.appId, slug: this.appSlug, name: this.appName };
+  }
+
+  /** A code as GitHub puts in the setup flow's redirect: it converts into this App, with `webhookSecret`. */
+  manifestCode(webhookSecret: string): string {
+    const code = randomBytes(10).toString('hex');
+    this.manifestCodes.set(code, { webhookSecret });
+    return code;
   }
 
   async listen(): Promise<void> {

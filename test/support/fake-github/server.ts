@@ -22,6 +22,9 @@ function wantsJwt(op: Operation): boolean {
   );
 }
 
+/** Routes GitHub answers without authentication. */
+const UNAUTHENTICATED = new Set(['apps/create-from-manifest']);
+
 const RESOURCES: Record<string, string> = {
   checks: 'CheckRun',
   issues: 'Issue',
@@ -144,7 +147,8 @@ async function rest(
     (jwt) => fake.verifyJwt(jwt),
     (token) => fake.lookupToken(token),
   );
-  if (credentials.kind === 'none') throw unauthorized('Requires authentication');
+  if (credentials.kind === 'none' && !UNAUTHENTICATED.has(op.operationId))
+    throw unauthorized('Requires authentication');
   if (credentials.kind === 'invalid') throw unauthorized(credentials.message);
   if (wantsJwt(op) && credentials.kind !== 'jwt') {
     throw unauthorized('A JSON web token could not be decoded');

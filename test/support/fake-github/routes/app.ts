@@ -14,6 +14,20 @@ function installationOf(ctx: RouteContext) {
 export const appRoutes: Handlers = {
   'apps/get-authenticated': ({ fake }) => json(200, appJson(fake)),
 
+  // The manifest flow's last step: no authentication, the code alone (once).
+  'apps/create-from-manifest': ({ fake, params, op }) => {
+    const code = fake.manifestCodes.get(params.code ?? '');
+    if (!code) throw notFound(op.documentationUrl);
+    fake.manifestCodes.delete(params.code ?? '');
+    return json(201, {
+      ...appJson(fake),
+      pem: fake.privateKey,
+      webhook_secret: code.webhookSecret,
+      client_id: `Iv1.${fake.appId}`,
+      client_secret: 'fake-client-secret',
+    });
+  },
+
   'apps/list-installations': (ctx) => {
     const all = [...ctx.fake.state.installations.values()].map((i) => installation(ctx.fake, i));
     const page = paginate(all, ctx.query, ctx.selfUrl);
