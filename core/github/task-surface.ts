@@ -106,7 +106,8 @@ export class TaskSurface {
   async concludedOnPush(task: Task, outcome: Outcome): Promise<SurfaceFields> {
     const sha = outcome.commitSha;
     if (!sha || (task.checkRunId && task.headSha === sha)) return {};
-    const report = finalOutput(task, outcome);
+    // The report is the new check run's own: the task has a check run there, so its Retry works.
+    const report = finalOutput({ ...task, checkRunId: task.checkRunId ?? 0, headSha: sha }, outcome);
     return { checkRunId: await this.github.createCheckRun(task, sha, 'completed', report), headSha: sha };
   }
 

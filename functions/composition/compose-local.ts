@@ -3,6 +3,7 @@
  * queue connected to dispatch, and a child process per task whose exit ends the task if it did not
  * end itself, and which gets its installation tokens from this process over its own channel.
  */
+import { existsSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { storeEnvironment } from '../../core/store/connect.js';
 import type { TokenAnswer } from '../../core/task-token.js';
@@ -47,7 +48,7 @@ export function composeLocal(intake: IntakeComposition, deps: () => DispatchDeps
     // has none of them (agent-task/sandbox/tool-environment.ts copies an allow-list only).
     ...storeEnvironment(connection),
     GITHUB_API_URL: env.GITHUB_API_URL,
-    NIGHTSHIFT_SETUP_CACHE_DIR: setupCacheDir(processEnv),
+    ...optional('NIGHTSHIFT_SETUP_CACHE_DIR', setupCacheDir(processEnv)),
   });
   const queue = intake.dispatcher instanceof LocalDispatcher ? intake.dispatcher : undefined;
   queue?.connect((message) => handleDispatchMessage(deps(), message));
@@ -56,8 +57,16 @@ export function composeLocal(intake: IntakeComposition, deps: () => DispatchDeps
 
 /**
  * Where the children keep setup caches: `<data folder>/setup-cache`, a folder of this process's own
- * that the tools' sandbox hides (NIGHTSHIFT_SETUP_CACHE_DIR overrides; on AWS an S3 bucket).
+ * that the tools' sandbox hides (NIGHTSHIFT_SETUP_CACHE_DIR overrides; on AWS an S3 bucket). No
+ * data folder (a `nightshift run` against another store, in any folder): no cache, and nothing
+ * made where the command stands.
  */
-export function setupCacheDir(env: NodeJS.ProcessEnv): string {
-  return resolve(env.NIGHTSHIFT_SETUP_CACHE_DIR ?? join(env.NIGHTSHIFT_DATA_DIR ?? '.data', 'setup-cache'));
+export function setupCacheDir(env: NodeJS.ProcessEnv): string | undefined {
+  if (env.NIGHTSHIFT_SETUP_CACHE_DIR) return resolve(env.NIGHTSHIFT_SETUP_CACHE_DIR);
+  const data = resolve(env.NIGHTSHIFT_DATA_DIR ?? '.data');
+  return existsSync(data) ? join(data, 'setup-cache') : undefined;
+}
+
+function optional(name: string, value: string | undefined): Record<string, string> {
+  return value === undefined ? {} : { [name]: value };
 }

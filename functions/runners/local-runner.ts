@@ -212,7 +212,7 @@ export class LocalRunner implements Runner {
    * a child's environment; never fails the caller.
    */
   async cleanLeftovers(pid?: number): Promise<void> {
-    const args = ['--import', 'tsx', LEFTOVERS_ENTRY, ...(pid ? ['--pid', String(pid)] : [])];
+    const args = ['--import', tsxLoader(), LEFTOVERS_ENTRY, ...(pid ? ['--pid', String(pid)] : [])];
     const child = spawn(process.execPath, args, {
       env: agentProcessEnv(this.options.env),
       stdio: ['ignore', 'pipe', 'pipe'],

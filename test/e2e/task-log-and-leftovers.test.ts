@@ -7,6 +7,7 @@
  *   a success, a failure, a cancel, a SIGTERM of the server mid-task, or a SIGKILL of it followed
  *   by a restart, even when the dead task's tools planted a link to a root-owned file outside.
  */
+import { existsSync } from 'node:fs';
 import {
   chmod,
   lchown,
@@ -292,6 +293,12 @@ describe('npm start: the log of a task, and nothing left behind', () => {
       await server.kill('SIGKILL'); // the whole process group: the agent dies without cleaning up
       const [left] = await readdir(workRoot);
       if (!left) throw new Error('the killed task left no folder: nothing to test');
+      // The group's processes are gone once the kernel has reaped them; only then is it "dead".
+      const agentPid = /^nightshift-task-(\d+)-/.exec(left)?.[1];
+      for (let i = 0; i < 100 && agentPid && existsSync(`/proc/${agentPid}`); i++) {
+        await new Promise((r) => setTimeout(r, 100));
+      }
+      expect(agentPid && existsSync(`/proc/${agentPid}`), `agent ${agentPid} still running`).toBeFalsy();
       const tools = join(workRoot, left, 'tools');
       const uid = (await lstat(tools)).uid;
       expect(uid).not.toBe(0);

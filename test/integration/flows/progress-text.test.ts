@@ -1,6 +1,6 @@
 /**
  * What a person reads while a task runs, through the real path: the check run's title moves
- * forward only (queued → preparing → working, turn n → verifying → publishing → the end), each
+ * forward only (queued → preparing → working, turn n → verifying → the end), each
  * phase is in the progress log once, recent actions name paths as the repository does (not the
  * temporary workspace), and the `/agent fix` reply says its summary once.
  */
@@ -102,7 +102,8 @@ describe('progress as a person reads it', () => {
     const positions = titles.map(position);
     expect(positions, titles.join(' → ')).toEqual([...positions].sort((a, b) => a - b));
     expect(titles).toContain('Working · turn 2/12');
-    expect(titles.at(-1)).toMatch(/^Publishing/);
+    // Progress stops when publishing starts: the check run's next title is the result.
+    expect(titles.at(-1)).toMatch(/^(Verifying|Working)/);
     expect(titles).not.toContain('Starting');
 
     const log = await h.db.store.readLog(issueTask.id);
