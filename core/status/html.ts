@@ -55,3 +55,12 @@ ${body}
 </html>
 `;
 }
+
+/** How a status and a link look, the same on the list and on a task's page. */
+export const STATUS_CSS = `a { color: #0969da; }
+.status { padding: .1rem .45rem; border-radius: 1rem; background: #eff2f5; }
+.status-running, .status-dispatched { background: #ddf4ff; }
+.status-succeeded { background: #dafbe1; }
+.status-failed { background: #ffebe9; }
+.status-refused { background: #eee6ff; }
+.status-cancelled { background: #fff8c5; }`;

@@ -6,7 +6,7 @@
  */
 import { formatTokens } from '../report.js';
 import { isTerminal, type Task } from '../task.js';
-import { escapeHtml, htmlDocument } from './html.js';
+import { escapeHtml, htmlDocument, STATUS_CSS } from './html.js';
 import { type SpendLine, type SpendTotals, formatSpendCost, spendSummary } from './spend-summary.js';
 import { isRefused, pullRequestCell, statusCell, targetCell, timeCell, triggerCell } from './task-cells.js';
 import { taskRow } from './task-row.js';
@@ -122,13 +122,7 @@ td.id { font-family: ui-monospace, SFMono-Regular, Menlo, monospace; font-size: 
 td.state { white-space: normal; min-width: 9rem; max-width: 22rem; }
 code { font-family: ui-monospace, SFMono-Regular, Menlo, monospace; font-size: 12px; background: #eff2f5; padding: 0 .25rem; border-radius: .25rem; }
 time { border-bottom: 1px dotted #8c959f; }
-a { color: #0969da; }
-.status { padding: .1rem .45rem; border-radius: 1rem; background: #eff2f5; }
-.status-running, .status-dispatched { background: #ddf4ff; }
-.status-succeeded { background: #dafbe1; }
-.status-failed { background: #ffebe9; }
-.status-refused { background: #eee6ff; }
-.status-cancelled { background: #fff8c5; }
+${STATUS_CSS}
 .reason { color: #59636e; font-size: 12px; margin-top: .2rem; }
 /* Narrow: keep what says what happened (when, what, why, cost, PR); the task's page has the rest. */
 @media (max-width: 900px) {

@@ -8,7 +8,7 @@ import type { LogEntry } from '../store/task-store.js';
 import { describeTarget } from '../target-names.js';
 import { isTerminal, type Task } from '../task.js';
 import { formatDuration } from './format-duration.js';
-import { escapeHtml, htmlDocument, link } from './html.js';
+import { escapeHtml, htmlDocument, link, STATUS_CSS } from './html.js';
 import { exactTime, githubLinks, pageStatus, reason, timeAgo, triggerCell } from './task-cells.js';
 import { taskDurationMs } from './task-row.js';
 
@@ -119,13 +119,7 @@ table { border-collapse: collapse; width: 100%; }
 th, td { text-align: left; padding: .3rem .5rem; border-bottom: 1px solid #d1d9e0; vertical-align: top; }
 th { background: #f6f8fa; } td:first-child { white-space: nowrap; }
 td.message { white-space: pre-wrap; overflow-wrap: anywhere; }
-a { color: #0969da; }
-.status { padding: .1rem .45rem; border-radius: 1rem; background: #eff2f5; }
-.status-running, .status-dispatched { background: #ddf4ff; }
-.status-succeeded { background: #dafbe1; }
-.status-failed { background: #ffebe9; }
-.status-refused { background: #eee6ff; }
-.status-cancelled { background: #fff8c5; }
+${STATUS_CSS}
 `;
 
 export function renderTaskPage(

@@ -5,6 +5,7 @@
  * Read-only and plain: titles, bodies and comments as Nightshift wrote them (Markdown shown as
  * text), the diff, and the check runs. The pages refresh themselves while a check run is open.
  */
+import { escapeHtml } from '../../core/status/html.js';
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import type { CheckRunRecord, FakeGitHub, IssueRecord } from '../../test/support/fake-github/index.js';
@@ -22,14 +23,7 @@ pre{background:#f6f8fa;padding:1em;border-radius:6px;overflow:auto;white-space:p
 .box{border:1px solid #d0d7de;border-radius:6px;padding:.5em 1em;margin:1em 0}
 .meta{color:#59636e}.add{color:#116329}.del{color:#82071e}`;
 
-const ESCAPES: Record<string, string> = {
-  '&': '&amp;',
-  '<': '&lt;',
-  '>': '&gt;',
-  '"': '&quot;',
-  "'": '&#39;',
-};
-const esc = (text: string): string => text.replace(/[&<>"']/g, (c) => ESCAPES[c] ?? c);
+const esc = escapeHtml;
 
 function page(title: string, body: string, refresh: boolean): string {
   return `<!doctype html><html><head><meta charset="utf-8">
