@@ -850,23 +850,18 @@ group('IAM: exact permissions of each role', () => {
         ...taskAccess(),
         githubSecrets(),
         invoke(ids.dispatch),
+        // Stopping this cluster's tasks, and reading them to find those past the hard maximum
+        // (one statement: the minimizePolicies feature flag merges statements that match).
         {
           effect: 'Allow',
-          actions: ['ecs:StopTask'],
+          actions: ['ecs:DescribeTasks', 'ecs:StopTask'],
           resources: [`${ECS_ARN}:task/{${ids.cluster}}/*`],
           condition: { ArnEquals: { 'ecs:cluster': `{${ids.cluster}.Arn}` } },
         },
-        // Finding agent tasks past the hard maximum, whatever the table says.
         {
           effect: 'Allow',
           actions: ['ecs:ListTasks'],
           resources: ['*'],
-          condition: { ArnEquals: { 'ecs:cluster': `{${ids.cluster}.Arn}` } },
-        },
-        {
-          effect: 'Allow',
-          actions: ['ecs:DescribeTasks'],
-          resources: [`${ECS_ARN}:task/{${ids.cluster}}/*`],
           condition: { ArnEquals: { 'ecs:cluster': `{${ids.cluster}.Arn}` } },
         },
       ]),
