@@ -50,7 +50,8 @@ export const DEMO_FILES: Record<string, string> = {
       version: '1.2.0',
       description: 'Small word helpers for user interface labels',
       main: 'src/words.js',
-      scripts: { test: 'node --test test/' },
+      // No path: Node 20 and 22 both find test/*.test.js (Node 22 reads a path as a glob, not a folder).
+      scripts: { test: 'node --test' },
       license: 'MIT',
     },
     null,

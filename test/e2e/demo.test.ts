@@ -69,13 +69,14 @@ async function processesOf(run: Run): Promise<string[]> {
 }
 
 /**
- * What the run left in its TMPDIR, less what is not the demo's: tsx's compile cache (`tsx-<uid>`,
- * kept by design between runs) and the agents' shared uid-lock folder, which must hold no lock.
+ * What the run left in its TMPDIR, less what is not the demo's: the compile caches of tsx
+ * (`tsx-<uid>`) and Node 22 (`node-compile-cache`), kept by design between runs, and the agents'
+ * shared uid-lock folder, which must hold no lock.
  */
 async function leftIn(run: Run): Promise<string[]> {
   const left: string[] = [];
   for (const name of await readdir(run.tmp)) {
-    if (/^tsx-\d+$/.test(name)) continue;
+    if (/^tsx-\d+$/.test(name) || name === 'node-compile-cache') continue;
     if (name === 'nightshift-uids' && (await readdir(join(run.tmp, name))).length === 0) continue;
     left.push(name);
   }
