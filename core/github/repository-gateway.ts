@@ -394,8 +394,7 @@ export class RepositoryGateway {
   }
 }
 
-/** A concluded check run's buttons: Retry where it failed. */
-/** Retry only where GitHub would deliver the click (see core/pull-request-at-end.ts). */
+/** A concluded check run's buttons: Retry only where GitHub delivers the click (core/pull-request-at-end.ts). */
 function finalActions(report: FinalReport): CheckRunAction[] {
   return report.retryButton ? [RETRY_ACTION] : [];
 }
