@@ -65,6 +65,10 @@ function logicalIds({ stack, id }: Synthesized) {
     redeliveryRole: id(stack.guards.redelivery.role),
     redeliveryLogs: id(stack.guards.redelivery.logGroup),
     redeliveryRule: id(stack.guards.schedule),
+    dashboard: id(stack.dashboard.handler.function),
+    dashboardRole: id(stack.dashboard.handler.role),
+    dashboardLogs: id(stack.dashboard.handler.logGroup),
+    dashboardUrl: id(stack.dashboard.url),
   };
 }
 
@@ -192,7 +196,8 @@ group('DynamoDB table', () => {
 group('secrets', () => {
   it('holds the private key and the Anthropic key empty, and generates the webhook secret', () => {
     const secrets = resources('AWS::SecretsManager::Secret');
-    expect(Object.keys(secrets)).toHaveLength(3);
+    // And the dashboard's two (test/cdk/dashboard.test.ts).
+    expect(Object.keys(secrets)).toHaveLength(5);
     for (const id of [ids.privateKey, ids.anthropicKey]) {
       expect(secrets[id]!.Properties.GenerateSecretString).toBeUndefined();
       expect(secrets[id]!.Properties.SecretString).toBeUndefined();
@@ -213,6 +218,17 @@ group('secrets', () => {
   });
 });
 
+/** NIGHTSHIFT_PUBLIC_URL: the dashboard's Function URL without its trailing slash. */
+const publicUrl = () => ({
+  'Fn::Join': [
+    '',
+    [
+      'https://',
+      { 'Fn::Select': [2, { 'Fn::Split': ['/', { 'Fn::GetAtt': [ids.dashboardUrl, 'FunctionUrl'] }] }] },
+    ],
+  ],
+});
+
 group('Lambda functions', () => {
   const common = () => ({
     APP_ID: '123456',
@@ -221,13 +237,22 @@ group('Lambda functions', () => {
     WEBHOOK_SECRET_ARN: { Ref: ids.webhookSecret },
     GITHUB_API_URL: 'https://api.github.com',
     LOG_LEVEL: 'info',
+    NIGHTSHIFT_PUBLIC_URL: publicUrl(),
     NODE_OPTIONS: '--enable-source-maps',
   });
 
   it('run Node 22 on arm64, each with its own log group (30 days) and role', () => {
     const functions = withoutCdkProvider(resources('AWS::Lambda::Function'));
     expect(Object.keys(functions).sort()).toEqual(
-      [ids.dispatch, ids.taskEvents, ids.webhook, ids.sweeper, ids.token, ids.redelivery].sort(),
+      [
+        ids.dispatch,
+        ids.taskEvents,
+        ids.webhook,
+        ids.sweeper,
+        ids.token,
+        ids.redelivery,
+        ids.dashboard,
+      ].sort(),
     );
     const roles: Record<string, string> = {
       [ids.redelivery]: ids.redeliveryRole,
@@ -236,6 +261,7 @@ group('Lambda functions', () => {
       [ids.taskEvents]: ids.taskEventsRole,
       [ids.sweeper]: ids.sweeperRole,
       [ids.token]: ids.tokenRole,
+      [ids.dashboard]: ids.dashboardRole,
     };
     const logs: Record<string, string> = {
       [ids.redelivery]: ids.redeliveryLogs,
@@ -244,6 +270,7 @@ group('Lambda functions', () => {
       [ids.taskEvents]: ids.taskEventsLogs,
       [ids.sweeper]: ids.sweeperLogs,
       [ids.token]: ids.tokenLogs,
+      [ids.dashboard]: ids.dashboardLogs,
     };
     for (const [id, fn] of Object.entries(functions)) {
       expect(fn.Properties).toMatchObject({
@@ -426,6 +453,7 @@ group('Lambda functions', () => {
       'functions/task-events/handler.ts': ids.taskEvents,
       'functions/sweeper/handler.ts': ids.sweeper,
       'functions/token/handler.ts': ids.token,
+      'functions/dashboard/handler.ts': ids.dashboard,
     };
     for (const [file, fn] of Object.entries(entries)) {
       const source = readFileSync(join(PROJECT_ROOT, file), 'utf8');
@@ -442,7 +470,7 @@ group('Lambda functions', () => {
 
   it('are bundled ESM (AWS SDK included) that loads in Node: no native module at import', () => {
     const { files } = assetManifest(s);
-    for (const fn of [ids.webhook, ids.dispatch, ids.taskEvents, ids.sweeper, ids.token]) {
+    for (const fn of [ids.webhook, ids.dispatch, ids.taskEvents, ids.sweeper, ids.token, ids.dashboard]) {
       const key = s.template.toJSON().Resources[fn].Properties.Code.S3Key as string;
       const asset = files[key.replace(/\.zip$/, '')];
       expect(asset?.source.packaging, fn).toBe('zip');
@@ -496,6 +524,7 @@ group('agent task', () => {
       { Name: 'NIGHTSHIFT_WORK_ROOT', Value: '/workspace' },
       { Name: 'NIGHTSHIFT_SETUP_CACHE_BUCKET', Value: { Ref: ids.setupCache } },
       { Name: 'NIGHTSHIFT_SETUP_CACHE_MAX_MB', Value: '1024' },
+      { Name: 'NIGHTSHIFT_PUBLIC_URL', Value: publicUrl() },
       { Name: 'NIGHTSHIFT_MAX_TASK_MINUTES', Value: '120' },
     ]);
     // No App private key: the agent asks the token function for installation tokens.
@@ -787,6 +816,7 @@ group('IAM: exact permissions of each role', () => {
         ids.sweeperRole,
         ids.tokenRole,
         ids.redeliveryRole,
+        ids.dashboardRole,
         ids.taskRole,
         ids.executionRole,
         flowLogRole,
@@ -1059,6 +1089,9 @@ group('cdk-nag (AwsSolutions)', () => {
         ['Agent/TaskDefinition', 'AwsSolutions-ECS2'],
         ['Agent/TaskRole', `AwsSolutions-IAM5[Resource::<${ids.setupCache}.Arn>/setup-cache/*]`],
         ['DeadLetters/Queue', 'AwsSolutions-SQS3'],
+        ['Dashboard/Dashboard/Function', 'AwsSolutions-L1'],
+        ['Dashboard/OAuthClient', 'AwsSolutions-SMG4'],
+        ['Dashboard/SessionKey', 'AwsSolutions-SMG4'],
         ['Guards/Redelivery/Function', 'AwsSolutions-L1'],
         ['Dispatch/Dispatch/Function', 'AwsSolutions-L1'],
         ['Dispatch/Dispatch/Role', `AwsSolutions-IAM5[Resource::${ecsArn}:task-definition/${family}:*]`],
