@@ -17,7 +17,13 @@ import type { Logger } from 'pino';
 import type { TaskStore } from '../../core/store/task-store.js';
 import { isStatusPath, renderStatusResponse, type StatusResponse } from '../local/status-page.js';
 import { type GitHubSignIn, type SignedIn, UserTokenRejectedError } from './github-sign-in.js';
-import { type Session, SESSION_COOKIE, SessionCookies, sameText, STATE_COOKIE } from './session-cookie.js';
+import {
+  type Session,
+  SESSION_COOKIE,
+  type SessionCookies,
+  sameText,
+  STATE_COOKIE,
+} from './session-cookie.js';
 
 export interface DashboardRequest {
   method: string;

@@ -135,6 +135,27 @@ describe('signing in', () => {
   });
 });
 
+describe('where sign-in leads', () => {
+  it('back to a path of this site only: never to another site', async () => {
+    for (const next of [
+      'https://evil.example/',
+      '//evil.example/x',
+      '/\\evil.example',
+      'javascript:alert(1)',
+    ]) {
+      const browser = new Browser();
+      browser.setCookie(github.url, FAKE_GITHUB_USER_COOKIE, 'alice');
+      await browser.open(`${site.url}/login?next=${encodeURIComponent(next)}`);
+      expect(browser.hops.at(-2)!.location, next).toBe('/status');
+    }
+    const browser = new Browser();
+    browser.setCookie(github.url, FAKE_GITHUB_USER_COOKIE, 'alice');
+    const list = await browser.open(`${site.url}/login?next=${encodeURIComponent('/api/tasks?limit=1')}`);
+    expect(browser.hops.at(-2)!.location).toBe('/api/tasks?limit=1');
+    expect(list.status).toBe(200);
+  });
+});
+
 describe('what a person sees', () => {
   it('only the repositories they can read: the other’s tasks are not listed and their pages are 404', async () => {
     const alice = await signedIn('alice');
