@@ -4,6 +4,7 @@
  * repository by the tools themselves; the base branch merged in when the pull request conflicts
  * with it; then the setup commands (setup/run-setup.ts), between the setup cache's restore and save.
  */
+import { mkdir } from 'node:fs/promises';
 import { branchForIssue } from '../core/branch-name.js';
 import type { RepoConfig } from '../core/config.js';
 import { AgentCheckout, toolsGitConfig } from './agent-checkout.js';
@@ -68,23 +69,31 @@ export async function prepareWorkspace(
   });
   await enterPhase(ctx, 'preparing', `Cloning ${repository.full_name} (${checkout})`);
   const cloned = startStep(ctx.log, 'clone');
-  const own = await OwnRepository.clone(
-    { dir: ownDir, cloneUrl: repository.clone_url, tokens: ctx.tokens },
-    checkout,
-  );
-  const baseSha = await own.tip(checkout);
-  if (!remoteBranchSha) await own.createBranch(branch, baseSha);
-
-  const sandbox = await createSandbox({
+  // The tools' sandbox is made while our repository is cloned: its read-only view of it is bound
+  // to the folder made here, empty until the clone fills it, and no tool runs before both are done.
+  await mkdir(ownDir);
+  const sandboxMade = createSandbox({
     taskDir,
-    readOnly: [own.dir],
-    gitConfig: toolsGitConfig(own.dir),
+    readOnly: [ownDir],
+    gitConfig: toolsGitConfig(ownDir),
     ...(deps.isolation ? { isolation: deps.isolation } : {}),
     ...(deps.toolUids ? { uids: deps.toolUids } : {}),
     ...(deps.setupCache?.hidden ? { hidden: deps.setupCache.hidden } : {}),
+  }).then((sandbox) => {
+    ctx.cleanup.push(() => disposeSandbox(sandbox));
+    ctx.log.info({ isolation: sandbox.isolation, uid: sandbox.uid }, 'tools sandbox ready');
+    return sandbox;
   });
-  ctx.cleanup.push(() => disposeSandbox(sandbox));
-  ctx.log.info({ isolation: sandbox.isolation, uid: sandbox.uid }, 'tools sandbox ready');
+  const own = await OwnRepository.clone(
+    { dir: ownDir, cloneUrl: repository.clone_url, tokens: ctx.tokens },
+    checkout,
+  ).catch(async (error: unknown) => {
+    await sandboxMade.catch(() => undefined); // its clean-up is registered before the task ends
+    throw error;
+  });
+  const baseSha = await own.tip(checkout);
+  if (!remoteBranchSha) await own.createBranch(branch, baseSha);
+  const sandbox = await sandboxMade;
   const agentCheckout = await AgentCheckout.clone(sandbox, own.dir, branch);
   cloned(`cloned ${repository.full_name} (${checkout}) into the sandbox`, { branch: checkout });
   await record.update({ branch, headSha: remoteBranchSha ?? task.headSha });

@@ -150,8 +150,13 @@ export async function runTask(deps: AgentTaskDeps, taskId: string): Promise<Task
 async function work(ctx: WorkContext): Promise<Ended> {
   const { octokit, ref } = ctx.gateway;
   await enterPhase(ctx, 'preparing', 'Reading the repository and its configuration');
-  const repository = await ctx.gateway.repository();
-  const config = await taskConfig(ctx.record.task, octokit, ref, ctx.deps.maxTaskMinutes);
+  // Three independent reads at once: each is a round trip to GitHub before the clone can start.
+  const contextRead = gatherContext(ctx.gateway, ctx.record.task);
+  contextRead.catch(() => undefined); // awaited below, unless the configuration ends the task first
+  const [repository, config] = await Promise.all([
+    ctx.gateway.repository(),
+    taskConfig(ctx.record.task, octokit, ref, ctx.deps.maxTaskMinutes),
+  ]);
   if (!config.ok) {
     const summary = invalidConfigMessage(config.errors);
     return {
@@ -159,7 +164,7 @@ async function work(ctx: WorkContext): Promise<Ended> {
       outcome: { conclusion: 'failure', headline: 'Invalid .github/nightshift.yml', summary },
     };
   }
-  const context = await gatherContext(ctx.gateway, ctx.record.task);
+  const context = await contextRead;
   const prepared = await prepareWorkspace(ctx, repository, context, config.config);
   // Where the result goes is opened beside the agent, not before it (write-back.ts).
   const target = openTarget(ctx, prepared, repository, context, config.config);
