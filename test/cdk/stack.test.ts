@@ -11,6 +11,7 @@ import { AwsSolutionsChecks } from 'cdk-nag';
 import type { IConstruct } from 'constructs';
 import { afterAll, beforeAll, describe as group, expect, it } from 'vitest';
 import { PROJECT_ROOT } from '../../cdk/bundling.js';
+import { BUNDLE_BANNER } from '../../functions/runners/agent-bundle.js';
 import { DROPPED_CAPABILITIES } from '../../cdk/constructs/agent-task.js';
 import { FAILED_TASK_LOG_LINES } from '../../cdk/constructs/alarms.js';
 import { METRIC_SERVICE, RUNNER_STOP_FAILURES } from '../../functions/alarm-metrics.js';
@@ -449,7 +450,7 @@ group('Lambda functions', () => {
       const dir = join(s.assembly.directory, asset!.source.path);
       expect(readdirSync(dir).sort()).toEqual(['index.mjs', 'index.mjs.map']);
       const code = readFileSync(join(dir, 'index.mjs'), 'utf8');
-      expect(code.startsWith("import { createRequire } from 'module';")).toBe(true);
+      expect(code.startsWith(BUNDLE_BANNER)).toBe(true);
       expect(code).toContain('DynamoDBClient');
       const loaded = spawnSync(
         process.execPath,
