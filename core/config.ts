@@ -243,8 +243,9 @@ function describeIssue(
       return { path: [...path, key], message: `unknown key '${full}' — ${fix}` };
     });
   }
-  // A refinement's message already says what is wrong and how to fix it.
-  if (issue.code === 'custom') return [{ path, message: `${formatPath(path)} ${issue.message}` }];
+  // A refinement whose message is a sentence already says what is wrong and how to fix it.
+  if (issue.code === 'custom' && issue.params?.sentence)
+    return [{ path, message: `${formatPath(path)} ${issue.message}` }];
   if (issue.code === 'invalid_key') {
     const key = String(path.at(-1));
     const title = nodeAt(root, path.slice(0, -1))?.propertyNames?.title;

@@ -48,7 +48,8 @@ const serverSchema = z
       .meta({ examples: [['@playwright/mcp', '--headless']] }),
     env: variables,
     url: z
-      .url({ protocol: /^https?$/ })
+      .string()
+      .regex(/^https?:\/\/[^\s/?#]+[^\s]*$/)
       .optional()
       .describe('A streamable HTTP MCP endpoint, called by Nightshift itself (not from the sandbox).')
       .meta({ title: 'http or https URL', examples: ['https://mcp.example.com/mcp'] }),
@@ -75,7 +76,8 @@ const serverSchema = z
       .describe('Most seconds one tool call may take; a call that takes longer is answered with an error.'),
   })
   .superRefine((server, ctx) => {
-    const issue = (message: string) => ctx.addIssue({ code: 'custom', message, input: server });
+    const issue = (message: string) =>
+      ctx.addIssue({ code: 'custom', message, input: server, params: { sentence: true } });
     const stdio = server.command !== undefined;
     const http = server.url !== undefined;
     if (stdio === http) {

@@ -5,6 +5,7 @@
  * repository carries or installs its server) and an HTTP one on loopback; secrets from the
  * server's environment (`NIGHTSHIFT_MCP_<NAME>`), echoed back by the server over a side channel.
  */
+import { readdir, readFile } from 'node:fs/promises';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Task } from '../../../core/task.js';
 import { CALC_FILES, REPO, startHarness, type Harness } from '../../support/harness.js';
@@ -26,6 +27,17 @@ const TERMINAL = ['succeeded', 'failed', 'cancelled'];
 const STDIO_SECRET = 'mcp-stdio-secret-4f1c9e0b7a2d';
 const HTTP_SECRET = 'mcp-http-secret-9d3e7c1a5b8f';
 const SERVER_FILE = '.nightshift/mcp-server.mjs';
+
+/** Command lines of this machine's processes that mention `text`. */
+async function processesRunning(text: string): Promise<string[]> {
+  const found: string[] = [];
+  for (const pid of await readdir('/proc')) {
+    if (!/^\d+$/.test(pid)) continue;
+    const cmdline = await readFile(`/proc/${pid}/cmdline`, 'utf8').catch(() => '');
+    if (cmdline.includes(text)) found.push(cmdline.replaceAll('\0', ' '));
+  }
+  return found;
+}
 
 describe('MCP servers from .github/nightshift.yml', () => {
   let h: Harness;
@@ -89,37 +101,34 @@ mcpServers:
       const firstRequestTools: string[][] = [];
       const startedAt = h.model.requests.length;
       const issue = h.github.addIssue(REPO, { title: 'Fix add', body: 'add(2, 3) must be 5', user: 'bob' });
-      const task = await runTask(
-        async () => {
-          await h.deliver(
-            'issues',
-            await h.payload('issues', 'labeled', {
-              issue: { number: issue.number },
-              label: { name: 'agent' },
-              sender: { login: 'alice' },
-            }),
-          );
+      const task = await runTask(async () => {
+        await h.deliver(
+          'issues',
+          await h.payload('issues', 'labeled', {
+            issue: { number: issue.number },
+            label: { name: 'agent' },
+            sender: { login: 'alice' },
+          }),
+        );
+      }, [
+        (request) => {
+          firstRequestTools.push(toolNames(request));
+          return toolUse('mcp__local__echo', { text: 'hello' });
         },
-        [
-          (request) => {
-            firstRequestTools.push(toolNames(request));
-            return toolUse('mcp__local__echo', { text: 'hello' });
-          },
-          toolUse('mcp__docs__echo', { text: 'from the docs' }),
-          toolUse('mcp__local__screenshot', {}),
-          toolUse('mcp__local__fail', {}),
-          toolUse('mcp__local__flood', {}),
-          toolUse('mcp__local__hang', {}),
-          // Abuse: the server runs as the tools do: not root, no supervisor's variables, no Nightshift files.
-          toolUse('mcp__local__whoami', { path: `${process.cwd()}/package.json` }),
-          // Abuse: the agent's shell cannot see the server's secret, in any process's environment.
-          bash(
-            'env; for f in /proc/[0-9]*/environ; do tr "\\0" "\\n" < "$f" 2>/dev/null; done | grep -c SECRET_FOR_TEST; ps -ef',
-          ),
-          editor({ command: 'str_replace', path: 'math.js', old_str: 'a - b', new_str: 'a + b' }),
-          done('Fixed add().'),
-        ],
-      );
+        toolUse('mcp__docs__echo', { text: 'from the docs' }),
+        toolUse('mcp__local__screenshot', {}),
+        toolUse('mcp__local__fail', {}),
+        toolUse('mcp__local__flood', {}),
+        toolUse('mcp__local__hang', {}),
+        // Abuse: the server runs as the tools do: not root, no supervisor's variables, no Nightshift files.
+        toolUse('mcp__local__whoami', { path: `${process.cwd()}/package.json` }),
+        // Abuse: the agent's shell cannot see the server's secret, in any process's environment.
+        bash(
+          'env; for f in /proc/[0-9]*/environ; do tr "\\0" "\\n" < "$f" 2>/dev/null; done | grep -c SECRET_FOR_TEST; ps -ef',
+        ),
+        editor({ command: 'str_replace', path: 'math.js', old_str: 'a - b', new_str: 'a + b' }),
+        done('Fixed add().'),
+      ]);
       expect(task.status).toBe('succeeded');
       const requests = h.model.requests.slice(startedAt);
 
@@ -188,6 +197,8 @@ mcpServers:
       expect(firstRequestTools[0]!.some((name) => name.startsWith('mcp__broken__'))).toBe(false);
       // The agent was told, too.
       expect(JSON.stringify(requests[0]!.body.messages[0])).toContain('`broken` did not start');
+      // The task's end stopped its servers: no process runs the server's file any more.
+      expect(await processesRunning(SERVER_FILE)).toEqual([]);
     },
     SLOW,
   );
@@ -206,25 +217,22 @@ mcpServers:
       );
       const pr = await h.github.addPullRequest(REPO, { head: 'feature', title: 'Feature', user: 'alice' });
       const seen: string[][] = [];
-      const task = await runTask(
-        async () => {
-          const comment = h.github.addComment(REPO, pr.number, { body: '/agent fix it', user: 'alice' });
-          await h.deliver(
-            'issue_comment',
-            await h.payload('issue_comment', 'created', {
-              issue: { number: pr.number },
-              comment: { id: comment.id },
-              sender: { login: 'alice' },
-            }),
-          );
+      const task = await runTask(async () => {
+        const comment = h.github.addComment(REPO, pr.number, { body: '/agent fix it', user: 'alice' });
+        await h.deliver(
+          'issue_comment',
+          await h.payload('issue_comment', 'created', {
+            issue: { number: pr.number },
+            comment: { id: comment.id },
+            sender: { login: 'alice' },
+          }),
+        );
+      }, [
+        (request) => {
+          seen.push(toolNames(request));
+          return done('Nothing to do.');
         },
-        [
-          (request) => {
-            seen.push(toolNames(request));
-            return done('Nothing to do.');
-          },
-        ],
-      );
+      ]);
       expect(TERMINAL).toContain(task.status);
       expect(seen[0]).toContain('mcp__local__echo');
       expect(seen[0]!.some((name) => name.startsWith('mcp__evil__'))).toBe(false);
