@@ -43,7 +43,11 @@ export async function startHttpMcpServer(): Promise<TestHttpMcpServer> {
 }
 
 /** A loopback listener for the stdio server's side channel: what it posted, in order. */
-export async function startReportListener(): Promise<{ url: string; reports: unknown[]; close(): Promise<void> }> {
+export async function startReportListener(): Promise<{
+  url: string;
+  reports: unknown[];
+  close(): Promise<void>;
+}> {
   const reports: unknown[] = [];
   const http = createServer((req, res) => {
     let body = '';
