@@ -33,11 +33,12 @@ export function agentToolName(server: string, tool: string): string {
 
 export function mcpAgentTools({ server, client, tools, timeoutMs, redact }: ServerTools): AgentTool[] {
   return tools.map((tool) => ({
-    name: agentToolName(server, tool.name),
+    // What the server says of its tools reaches the prompt: redacted like its answers.
+    name: agentToolName(server, redact(tool.name)),
     spec: {
       kind: 'function',
       description: redact(tool.description ?? tool.title ?? `${tool.name} (from the ${server} MCP server)`),
-      inputSchema: tool.inputSchema as InputSchema,
+      inputSchema: redactStrings(tool.inputSchema, redact) as InputSchema,
     },
     async run(input: unknown): Promise<ToolOutcome> {
       const args = input && typeof input === 'object' ? (input as Record<string, unknown>) : {};
@@ -56,6 +57,17 @@ export function mcpAgentTools({ server, client, tools, timeoutMs, redact }: Serv
       }
     },
   }));
+}
+
+/** `value` with `redact` applied to every string in it, keys included. */
+function redactStrings(value: unknown, redact: (text: string) => string): unknown {
+  if (typeof value === 'string') return redact(value);
+  if (Array.isArray(value)) return value.map((item) => redactStrings(item, redact));
+  if (value && typeof value === 'object')
+    return Object.fromEntries(
+      Object.entries(value).map(([key, item]) => [redact(key), redactStrings(item, redact)]),
+    );
+  return value;
 }
 
 /** A call's result as the model reads it. */

@@ -70,7 +70,10 @@ export async function startMcpServers(input: StartMcpInput): Promise<McpServers>
   const results = await Promise.all(names.map((name) => startOne(name, input.servers[name]!, input)));
   const clients = results.flatMap((r) => (r.ok ? [r.client] : []));
   return {
-    tools: results.flatMap((r) => (r.ok ? r.tools : [])),
+    tools: uniqueNames(
+      results.flatMap((r) => (r.ok ? r.tools : [])),
+      input.log,
+    ),
     started: results.flatMap((r) => (r.ok ? [{ server: r.server, tools: r.tools.length, ms: r.ms }] : [])),
     failures: results.flatMap((r) => (r.ok ? [] : [r.failure])),
     close: async () => {
@@ -151,6 +154,19 @@ async function listAllTools(client: Client, timeout: number): Promise<Tool[]> {
     cursor = page.nextCursor;
   } while (cursor && tools.length < 1_000);
   return tools.sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0));
+}
+
+/** The model refuses a request whose tools share a name (two cut to the same 64 characters): the first stays. */
+function uniqueNames(tools: AgentTool[], log: Logger): AgentTool[] {
+  const seen = new Set<string>();
+  return tools.filter((tool) => {
+    if (!seen.has(tool.name)) {
+      seen.add(tool.name);
+      return true;
+    }
+    log.warn({ step: 'mcp', tool: tool.name }, `MCP tool ${tool.name} left out: another tool has its name`);
+    return false;
+  });
 }
 
 function failed(server: string, reason: string, stderr: string, log: Logger): Started {
