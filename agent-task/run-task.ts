@@ -202,6 +202,7 @@ async function runAndVerify(
     ruleFiles: await readRuleFiles(prepared.own, prepared.baseSha),
     extraInstructions: config.instructions,
     ...(config.test ? { testCommand: config.test } : {}),
+    mcpServers: prepared.mcp.started.map((s) => s.server),
   });
   const options: AgentRunOptions = {
     brief: {

@@ -195,8 +195,9 @@ mcpServers:
       expect(run?.output.summary).toMatch(/`broken` did not start/);
       expect(run?.output.summary).toContain('boom: the test server cannot start (as asked)');
       expect(firstRequestTools[0]!.some((name) => name.startsWith('mcp__broken__'))).toBe(false);
-      // The agent was told, too.
+      // The agent was told, too; its system prompt names the servers it has.
       expect(JSON.stringify(requests[0]!.body.messages[0])).toContain('`broken` did not start');
+      expect(JSON.stringify(requests[0]!.body.system)).toContain('MCP servers `docs`, `local`');
       // The task's end stopped its servers: no process runs the server's file any more.
       expect(await processesRunning(SERVER_FILE)).toEqual([]);
     },
