@@ -2,12 +2,15 @@
  * The workspace step. In a folder of the task's own: the supervisor's repository (cloned with the
  * token), then the tools' sandbox, and the agent's checkout cloned from the supervisor's
  * repository by the tools themselves; the base branch merged in when the pull request conflicts
- * with it; then the setup commands (setup/run-setup.ts), between the setup cache's restore and save.
+ * with it; then the setup commands (setup/run-setup.ts), between the setup cache's restore and save;
+ * then the repository's MCP servers (mcp/).
  */
 import { mkdir } from 'node:fs/promises';
 import { branchForIssue } from '../core/branch-name.js';
 import type { RepoConfig } from '../core/config.js';
 import { AgentCheckout, toolsGitConfig } from './agent-checkout.js';
+import type { McpServers } from './mcp/start-mcp-servers.js';
+import { startTaskMcpServers } from './mcp/task-mcp-servers.js';
 import { OwnRepository, type Author } from './own-repository.js';
 import { botAuthor } from './pull-request-text.js';
 import { createSandbox, disposeSandbox, type ToolSandbox } from './sandbox/sandbox.js';
@@ -42,6 +45,8 @@ export interface Prepared {
   author: Author;
   /** Setup commands that failed, when the repository lets the agent work anyway (`setupFailure: continue`). */
   setupFailures: SetupFailure[];
+  /** The repository's MCP servers that started, with their tools, and those that did not. */
+  mcp: McpServers;
 }
 
 export async function prepareWorkspace(
@@ -123,6 +128,7 @@ export async function prepareWorkspace(
     merged: mergedSha !== undefined,
   };
   const setupFailures = await runSetup(ctx, shell, cacheInput, config);
+  const mcp = await startTaskMcpServers(ctx, sandbox, config);
   return {
     taskDir,
     own,
@@ -135,5 +141,6 @@ export async function prepareWorkspace(
     ...(mergedSha ? { mergedSha } : {}),
     author,
     setupFailures,
+    mcp,
   };
 }

@@ -34,6 +34,7 @@ import {
 } from './own-repository.js';
 import { SecretInResultError } from './push-protection.js';
 import { SetupFailedError, setupFailureNote } from './setup/setup-failure.js';
+import { mcpFailureNote, withMcpNotes } from './mcp/task-mcp-servers.js';
 import { stopTools } from './sandbox/sandbox.js';
 import { logAgentRun, logTaskEnd, logTaskStart, startStep } from './step-log.js';
 import { runCleanup, untilStopped } from './task-stop.js';
@@ -172,9 +173,12 @@ async function work(ctx: WorkContext): Promise<Ended> {
   const { run, checks } = await runAndVerify(ctx, prepared, context, config.config, target);
   // The agent is done: nothing it started may go on changing the tree while it is read.
   await prepared.shell.close();
+  await prepared.mcp.close();
   await stopTools(prepared.sandbox);
   const destination = await target.settle();
-  return (await stoppedEarly(ctx, run)) ?? publish(ctx, prepared, destination, context, run, checks);
+  const ended =
+    (await stoppedEarly(ctx, run)) ?? (await publish(ctx, prepared, destination, context, run, checks));
+  return withMcpNotes(ended, prepared.mcp.failures);
 }
 
 /**
@@ -203,6 +207,7 @@ async function runAndVerify(
     ruleFiles: await readRuleFiles(prepared.own, prepared.baseSha),
     extraInstructions: config.instructions,
     ...(config.test ? { testCommand: config.test } : {}),
+    mcpServers: prepared.mcp.started.map((s) => s.server),
   });
   const options: AgentRunOptions = {
     brief: {
@@ -211,6 +216,7 @@ async function runAndVerify(
       tools: [
         bashTool(prepared.shell, { timeoutMs: deps.commandTimeoutMs ?? 10 * 60_000 }),
         textEditorTool(prepared.sandbox),
+        ...prepared.mcp.tools,
       ],
       limits: config.limits,
       deadline,
@@ -261,7 +267,8 @@ async function workAndVerify(
   const { deps, record } = ctx;
   const { brief, hooks } = options;
   let agentRan = startStep(ctx.log, 'agent');
-  const first = firstMessage(context) + setupFailureNote(prepared.setupFailures);
+  const first =
+    firstMessage(context) + setupFailureNote(prepared.setupFailures) + mcpFailureNote(prepared.mcp.failures);
   let run = await deps.agent.run({ ...brief, firstMessage: first }, hooks);
   logAgentRun(agentRan, run);
   await record.update({ usage: run.usage });

@@ -104,7 +104,7 @@ export interface RunnerExit {
 /** How much of a child's stderr is kept for its exit report. */
 const STDERR_TAIL_CHARS = 4000;
 /** The child's variables whose values are secrets, to redact from what it wrote. */
-const SECRET_NAME = /KEY|SECRET|TOKEN|PASSWORD|CREDENTIAL|NONCE/i;
+const SECRET_NAME = /KEY|SECRET|TOKEN|PASSWORD|CREDENTIAL|NONCE|^NIGHTSHIFT_MCP_/i;
 
 /** The last lines of `text` within `max` characters, starting at a line. */
 export function tail(text: string, max: number): string {

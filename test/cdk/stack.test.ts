@@ -38,6 +38,7 @@ function logicalIds({ stack, id }: Synthesized) {
     privateKey: id(stack.secrets.privateKey),
     webhookSecret: id(stack.secrets.webhookSecret),
     anthropicKey: id(stack.secrets.anthropicApiKey),
+    mcpSecret: id(stack.mcpSecret.secret),
     queue: id(stack.deadLetterQueue.queue),
     cluster: id(stack.agent.cluster),
     taskDefinition: id(stack.agent.taskDefinition),
@@ -193,8 +194,8 @@ group('DynamoDB table', () => {
 group('secrets', () => {
   it('holds the private key and the Anthropic key empty, and generates the webhook secret', () => {
     const secrets = resources('AWS::SecretsManager::Secret');
-    expect(Object.keys(secrets)).toHaveLength(3);
-    for (const id of [ids.privateKey, ids.anthropicKey]) {
+    expect(Object.keys(secrets)).toHaveLength(4);
+    for (const id of [ids.privateKey, ids.anthropicKey, ids.mcpSecret]) {
       expect(secrets[id]!.Properties.GenerateSecretString).toBeUndefined();
       expect(secrets[id]!.Properties.SecretString).toBeUndefined();
     }
@@ -495,6 +496,7 @@ group('agent task', () => {
       { Name: 'NIGHTSHIFT_TOKEN_FUNCTION', Value: { Ref: ids.token } },
       { Name: 'LOG_LEVEL', Value: 'info' },
       { Name: 'NIGHTSHIFT_WORK_ROOT', Value: '/workspace' },
+      { Name: 'MCP_SECRET_ARN', Value: { Ref: ids.mcpSecret } },
       { Name: 'NIGHTSHIFT_SETUP_CACHE_BUCKET', Value: { Ref: ids.setupCache } },
       { Name: 'NIGHTSHIFT_SETUP_CACHE_MAX_MB', Value: '1024' },
       { Name: 'NIGHTSHIFT_MAX_TASK_MINUTES', Value: '120' },
@@ -932,6 +934,7 @@ group('IAM: exact permissions of each role', () => {
       sortPermissions([
         ...taskAccess(),
         invoke(ids.token),
+        { effect: 'Allow', actions: ['secretsmanager:GetSecretValue'], resources: [`{${ids.mcpSecret}}`] },
         {
           effect: 'Allow',
           actions: ['s3:GetObject', 's3:PutObject'],
@@ -1060,6 +1063,7 @@ group('cdk-nag (AwsSolutions)', () => {
         ['Agent/TaskDefinition', 'AwsSolutions-ECS2'],
         ['Agent/TaskRole', `AwsSolutions-IAM5[Resource::<${ids.setupCache}.Arn>/setup-cache/*]`],
         ['DeadLetters/Queue', 'AwsSolutions-SQS3'],
+        ['McpSecret/Secret', 'AwsSolutions-SMG4'],
         ['Guards/Redelivery/Function', 'AwsSolutions-L1'],
         ['Dispatch/Dispatch/Function', 'AwsSolutions-L1'],
         ['Dispatch/Dispatch/Role', `AwsSolutions-IAM5[Resource::${ecsArn}:task-definition/${family}:*]`],
