@@ -97,6 +97,15 @@ async function startOne(server: string, config: McpServerConfig, input: StartMcp
       `(locally ${missing.map((n) => `NIGHTSHIFT_MCP_${n}`).join(', ')}; on AWS a key of the MCP secret)`;
     return failed(server, reason, '', log);
   }
+  // Without bubblewrap's own process namespace, the agent's shell runs as the server's uid and
+  // could read its environment from /proc: a secret goes only to a server the shell cannot see.
+  if (config.command && secretsNamed(config).length > 0 && input.sandbox.isolation !== 'bubblewrap') {
+    const reason =
+      'it is given secrets, and without bubblewrap (here the tools are isolated by uid only) the ' +
+      "agent's shell could read a server's environment: give the secret to an HTTP server, or run " +
+      'Nightshift where bubblewrap works';
+    return failed(server, reason, '', log);
+  }
   let transport: Transport;
   try {
     transport = config.command

@@ -67,6 +67,40 @@ describe.each(isRoot ? (['bubblewrap', 'uid'] as const) : (['bubblewrap'] as con
       expect(await running('mcp-server.mjs')).toBe(0);
     });
 
+    it('starts a server given a secret only where the shell cannot see its process', async () => {
+      const started = await startMcpServers({
+        servers: servers({
+          keyed: {
+            command: 'node',
+            args: ['mcp-server.mjs'],
+            env: { TOKEN: '${{ secrets.KEYED_TOKEN }}' },
+          },
+        }),
+        sandbox,
+        secrets: new Map([['KEYED_TOKEN', 'keyed-secret-value']]),
+        redact: (t) => t,
+        log,
+      });
+      try {
+        if (isolation === 'bubblewrap') {
+          expect(started.failures).toEqual([]);
+          expect(started.tools.map((t) => t.name)).toContain('mcp__keyed__echo');
+        } else {
+          expect(started.tools).toEqual([]);
+          expect(started.failures).toEqual([
+            {
+              server: 'keyed',
+              reason: expect.stringContaining('give the secret to an HTTP server'),
+              stderr: '',
+            },
+          ]);
+          expect(await running('mcp-server.mjs')).toBe(0);
+        }
+      } finally {
+        await started.close();
+      }
+    });
+
     it('gives up on a server that never answers, and stops it', async () => {
       const t0 = Date.now();
       const started = await startMcpServers({
