@@ -22,6 +22,7 @@ import { AgentTask } from './constructs/agent-task.js';
 import { Alarms } from './constructs/alarms.js';
 import { AppSecrets } from './constructs/app-secrets.js';
 import { Dashboard } from './constructs/dashboard.js';
+import { McpSecret } from './constructs/mcp-secret.js';
 import { DeadLetterQueue } from './constructs/dead-letter-queue.js';
 import { Dispatch } from './constructs/dispatch.js';
 import { applyGovernance } from './constructs/governance.js';
@@ -44,6 +45,7 @@ export class NightshiftStack extends Stack {
   readonly network: Network;
   readonly token: TokenFunction;
   readonly agent: AgentTask;
+  readonly mcpSecret: McpSecret;
   readonly setupCache: SetupCacheBucket;
   readonly deadLetterQueue: DeadLetterQueue;
   readonly dispatch: Dispatch;
@@ -116,6 +118,7 @@ export class NightshiftStack extends Stack {
       containerInsights: config.containerInsights,
       logRetention,
     });
+    this.mcpSecret = new McpSecret(this, 'McpSecret', { agent: this.agent });
     this.setupCache = new SetupCacheBucket(this, 'SetupCache', { expiryDays: config.setupCacheDays });
     this.setupCache.grantTo(this.agent.taskRole);
     this.agent.container.addEnvironment('NIGHTSHIFT_SETUP_CACHE_BUCKET', this.setupCache.bucket.bucketName);

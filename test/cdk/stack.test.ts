@@ -11,6 +11,7 @@ import { AwsSolutionsChecks } from 'cdk-nag';
 import type { IConstruct } from 'constructs';
 import { afterAll, beforeAll, describe as group, expect, it } from 'vitest';
 import { PROJECT_ROOT } from '../../cdk/bundling.js';
+import { BUNDLE_BANNER } from '../../functions/runners/agent-bundle.js';
 import { DROPPED_CAPABILITIES } from '../../cdk/constructs/agent-task.js';
 import { FAILED_TASK_LOG_LINES } from '../../cdk/constructs/alarms.js';
 import { METRIC_SERVICE, RUNNER_STOP_FAILURES } from '../../functions/alarm-metrics.js';
@@ -37,6 +38,7 @@ function logicalIds({ stack, id }: Synthesized) {
     privateKey: id(stack.secrets.privateKey),
     webhookSecret: id(stack.secrets.webhookSecret),
     anthropicKey: id(stack.secrets.anthropicApiKey),
+    mcpSecret: id(stack.mcpSecret.secret),
     queue: id(stack.deadLetterQueue.queue),
     cluster: id(stack.agent.cluster),
     taskDefinition: id(stack.agent.taskDefinition),
@@ -197,8 +199,8 @@ group('secrets', () => {
   it('holds the private key and the Anthropic key empty, and generates the webhook secret', () => {
     const secrets = resources('AWS::SecretsManager::Secret');
     // And the dashboard's two (test/cdk/dashboard.test.ts).
-    expect(Object.keys(secrets)).toHaveLength(5);
-    for (const id of [ids.privateKey, ids.anthropicKey]) {
+    expect(Object.keys(secrets)).toHaveLength(6);
+    for (const id of [ids.privateKey, ids.anthropicKey, ids.mcpSecret]) {
       expect(secrets[id]!.Properties.GenerateSecretString).toBeUndefined();
       expect(secrets[id]!.Properties.SecretString).toBeUndefined();
     }
@@ -477,7 +479,7 @@ group('Lambda functions', () => {
       const dir = join(s.assembly.directory, asset!.source.path);
       expect(readdirSync(dir).sort()).toEqual(['index.mjs', 'index.mjs.map']);
       const code = readFileSync(join(dir, 'index.mjs'), 'utf8');
-      expect(code.startsWith("import { createRequire } from 'module';")).toBe(true);
+      expect(code.startsWith(BUNDLE_BANNER)).toBe(true);
       expect(code).toContain('DynamoDBClient');
       const loaded = spawnSync(
         process.execPath,
@@ -522,6 +524,7 @@ group('agent task', () => {
       { Name: 'NIGHTSHIFT_TOKEN_FUNCTION', Value: { Ref: ids.token } },
       { Name: 'LOG_LEVEL', Value: 'info' },
       { Name: 'NIGHTSHIFT_WORK_ROOT', Value: '/workspace' },
+      { Name: 'MCP_SECRET_ARN', Value: { Ref: ids.mcpSecret } },
       { Name: 'NIGHTSHIFT_SETUP_CACHE_BUCKET', Value: { Ref: ids.setupCache } },
       { Name: 'NIGHTSHIFT_SETUP_CACHE_MAX_MB', Value: '1024' },
       { Name: 'NIGHTSHIFT_PUBLIC_URL', Value: publicUrl() },
@@ -961,6 +964,7 @@ group('IAM: exact permissions of each role', () => {
       sortPermissions([
         ...taskAccess(),
         invoke(ids.token),
+        { effect: 'Allow', actions: ['secretsmanager:GetSecretValue'], resources: [`{${ids.mcpSecret}}`] },
         {
           effect: 'Allow',
           actions: ['s3:GetObject', 's3:PutObject'],
@@ -1092,6 +1096,7 @@ group('cdk-nag (AwsSolutions)', () => {
         ['Dashboard/Dashboard/Function', 'AwsSolutions-L1'],
         ['Dashboard/OAuthClient', 'AwsSolutions-SMG4'],
         ['Dashboard/SessionKey', 'AwsSolutions-SMG4'],
+        ['McpSecret/Secret', 'AwsSolutions-SMG4'],
         ['Guards/Redelivery/Function', 'AwsSolutions-L1'],
         ['Dispatch/Dispatch/Function', 'AwsSolutions-L1'],
         ['Dispatch/Dispatch/Role', `AwsSolutions-IAM5[Resource::${ecsArn}:task-definition/${family}:*]`],
