@@ -2,7 +2,7 @@
  * The status page and its JSON, for the local server and (later) the Function URL:
  *
  *   GET /status                            the HTML page (recent tasks, token spend)
- *   GET /status/tasks/<id>                 one task's HTML page: its record, links, progress log
+ *   GET /status/tasks/<id>                 one task's HTML page: its record, links, progress and session logs
  *   GET /api/tasks?repo=owner/name&limit=50 recent tasks as rows, newest first
  *   GET /api/tasks/<id>                    one task's record and its progress log
  *
@@ -17,6 +17,7 @@ import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { ApplicationFunctionOptions } from 'probot';
 import { STATUS_PAGE_CSP, renderStatusPage } from '../../core/status/render-status-page.js';
 import { renderTaskPage } from '../../core/status/render-task-page.js';
+import { renderSessionHtml } from '../../core/status/render-session.js';
 import { taskRow } from '../../core/status/task-row.js';
 import { TaskNotFoundError, type TaskStore } from '../../core/store/task-store.js';
 import { authorizeStatus } from './status-auth.js';
@@ -136,7 +137,9 @@ async function taskPage(
 ): Promise<StatusResponse> {
   try {
     const task = await store.load(taskId);
-    return html(200, renderTaskPage(task, await store.readLog(taskId), now, options));
+    const session = (await store.readSession(taskId)).map((s) => s.entry);
+    const sections = [{ title: 'Session log', html: renderSessionHtml(session) }];
+    return html(200, renderTaskPage(task, await store.readLog(taskId), now, { ...options, sections }));
   } catch (error) {
     if (error instanceof TaskNotFoundError)
       return html(404, '<!doctype html><title>Not found</title><p>No such task.</p>\n');
