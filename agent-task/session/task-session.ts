@@ -34,7 +34,7 @@ export function startSession(options: {
 /**
  * The session's end: every entry stored, the transcript archived (a failure is logged: the store
  * has the log), and the outcome's `details` (the check run's text) holding the log, after the
- * failing tests' output when there is some.
+ * failing tests' output when the task failed.
  */
 export async function endSession(
   recorder: SessionRecorder,
@@ -56,7 +56,11 @@ export async function endSession(
     `session log: ${stats.entries} entries, recording ${stepDuration(stats.recordMs)}, ` +
       `store writes ${stepDuration(stats.storeMs)}, transcript ${stats.transcriptBytes} bytes → ${stats.archiveBytes} compressed`,
   );
-  const details = outcome.details ? keepHeadAndTail(outcome.details, DETAILS_CHARS) : undefined;
+  // A failure's details (the failing tests' output) lead; otherwise the log says it all.
+  const details =
+    outcome.details && outcome.conclusion === 'failure'
+      ? keepHeadAndTail(outcome.details, DETAILS_CHARS)
+      : undefined;
   const room = CHECK_RUN_LOG_CHARS - (details ? details.length + 2 : 0);
   const text = [details, recorder.markdown(room)].filter(Boolean).join('\n\n');
   return text ? { ...outcome, details: text } : outcome;
