@@ -10,7 +10,7 @@ import type { Outcome } from '../../core/report.js';
 import type { TaskStore } from '../../core/store/task-store.js';
 import type { SessionArchive } from './archive.js';
 import { SessionRecorder } from './recorder.js';
-import { stepDuration } from '../step-log.js';
+import { startStep, stepDuration } from '../step-log.js';
 
 /** The failing tests' output shown above the log at the end, at most. */
 const DETAILS_CHARS = 12_000;
@@ -43,6 +43,8 @@ export async function endSession(
   log: Logger,
   outcome: Outcome,
 ): Promise<Outcome> {
+  // Timed from here: what the end of the task waits for (the last writes, the archive).
+  const closed = startStep(log, 'session-log');
   const transcript = await recorder.close();
   const where = archive
     ? await archive.save(taskId, transcript).catch((error: unknown) => {
@@ -51,10 +53,11 @@ export async function endSession(
       })
     : undefined;
   const { stats } = recorder;
-  log.info(
-    { step: 'session-log', ...stats, ...(where ? { archive: where } : {}) },
-    `session log: ${stats.entries} entries, recording ${stepDuration(stats.recordMs)}, ` +
-      `store writes ${stepDuration(stats.storeMs)}, transcript ${stats.transcriptBytes} bytes → ${stats.archiveBytes} compressed`,
+  closed(
+    `session log: ${stats.entries} entries (recording ${stepDuration(stats.recordMs)}, store writes ` +
+      `${stepDuration(stats.storeMs)}), transcript ${stats.transcriptBytes} bytes, ${stats.archiveBytes} compressed` +
+      (where ? ` → ${where}` : ''),
+    { ...stats, ...(where ? { archive: where } : {}) },
   );
   // A failure's details (the failing tests' output) lead; otherwise the log says it all.
   const details =
