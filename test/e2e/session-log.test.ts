@@ -49,6 +49,7 @@ function nightshift(
 describe('the session log', () => {
   let h: Harness;
   let sessions: string;
+  let pullNumber = 0;
 
   beforeAll(async () => {
     sessions = await mkdtemp(join(tmpdir(), 'nightshift-sessions-'));
@@ -115,6 +116,7 @@ describe('the session log', () => {
     const following = nightshift(h, ['show', task.id, '--follow']);
     const finished = await ended(number);
     expect(finished.status, finished.error).toBe('succeeded');
+    pullNumber = finished.result?.pullRequestNumber ?? 0;
 
     // The check run: live while it worked, the whole log at the end, linking the task's page.
     const live = h.github.calls
@@ -206,6 +208,29 @@ describe('the session log', () => {
       expect(shown, where).not.toContain(ANTHROPIC_KEY);
     }
     expect(checkText).toContain('[REDACTED]');
+  });
+
+  it('a pull request task’s check run, made by dispatch, links the task’s page too', async () => {
+    expect(pullNumber).toBeGreaterThan(0);
+    h.model.push(done('Nothing to change.'));
+    const comment = h.github.addComment(REPO, pullNumber, { body: '/agent fix check it', user: 'alice' });
+    const callsBefore = h.github.calls.length;
+    await h.deliver(
+      'issue_comment',
+      await h.payload('issue_comment', 'created', {
+        issue: { number: pullNumber },
+        comment: { id: comment.id },
+        sender: { login: 'alice' },
+      }),
+    );
+    await h.settle();
+    const task = await h.waitForTask((t) => t.target.number === pullNumber && isTerminal(t.status));
+    const created = h.github.calls
+      .slice(callsBefore)
+      .filter((c) => c.operationId === 'checks/create')
+      .map((c) => c.body as { status?: string; details_url?: string });
+    expect(created[0]?.status).toBe('queued');
+    expect(created.every((c) => c.details_url === `${PUBLIC_URL}/status/tasks/${task.id}`)).toBe(true);
   });
 
   it('a long session: the check run keeps the newest turns under GitHub’s limit and says where the rest is', async () => {
