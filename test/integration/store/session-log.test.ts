@@ -6,12 +6,12 @@ import { rawItem, storesForFile } from '../../support/store-fixtures.js';
 
 const fresh = storesForFile();
 const at = '2030-01-01T00:00:00.000Z';
-const tool = (turn: number, result: string): SessionEntry => ({
+const tool = (turn: number, result: string, action = `bash: step ${turn}`): SessionEntry => ({
   kind: 'tool',
   at,
   turn,
   tool: 'bash',
-  action: `bash: step ${turn}`,
+  action,
   result,
   isError: false,
   durationMs: 10,
@@ -39,7 +39,7 @@ describe('the session log record', () => {
   it('bounds each item whatever a tool printed, keeping the end of the output, and expires it', async () => {
     const { store, client, tableName } = await fresh();
     const huge = `${'x'.repeat(300_000)}\nFAILED: expected 5`;
-    await store.appendSessionEntry('T3', 0, { ...tool(1, huge), action: 'y'.repeat(10_000) });
+    await store.appendSessionEntry('T3', 0, tool(1, huge, 'y'.repeat(10_000)));
     const item = await rawItem(client, tableName, { pk: 'TASK#T3', sk: 'SESSION#00000000' });
     expect(String(item?.entry).length).toBeLessThan(MAX_ENTRY_CHARS);
     expect(typeof item?.expiresAt).toBe('number');
