@@ -104,6 +104,7 @@ export class SessionRecorder {
           durationMs: this.now() - started,
         });
         this.text.delete(event.turn);
+        this.turnStarts.delete(event.turn);
         return;
       }
       case 'tool-call':
