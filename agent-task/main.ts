@@ -24,6 +24,9 @@ import { LocalCacheStore } from './setup/local-cache-store.js';
 import { S3CacheStore } from './setup/s3-cache-store.js';
 import type { SetupCacheDeps } from './setup/setup-cache.js';
 import { ipcMinter, lambdaMinter } from './token-minters.js';
+import type { SessionArchive } from './session/archive.js';
+import { LocalSessionArchive } from './session/local-archive.js';
+import { S3SessionArchive } from './session/s3-archive.js';
 
 const Env = z.object({
   TASK_ID: z.string().min(1),
@@ -52,6 +55,11 @@ const Env = z.object({
   NIGHTSHIFT_SETUP_CACHE_MAX_MB: z.coerce.number().int().positive().default(1024),
   NIGHTSHIFT_SETUP_CACHE_TOTAL_MB: z.coerce.number().int().positive().default(10_240),
   NIGHTSHIFT_SETUP_CACHE_DAYS: z.coerce.number().int().positive().default(14),
+  /** The session transcripts: an S3 bucket on AWS, else a folder of ours (the local runner sets it). */
+  NIGHTSHIFT_SESSION_BUCKET: z.string().min(1).optional(),
+  NIGHTSHIFT_SESSION_DIR: z.string().min(1).optional(),
+  /** The deployment's public address: the check run's Details link goes to the task's page there. */
+  NIGHTSHIFT_PUBLIC_URL: z.string().url().optional(),
 });
 
 /**
@@ -119,6 +127,18 @@ async function setupCache(env: z.infer<typeof Env>, log: Logger): Promise<SetupC
   );
 }
 
+/** Where the session's transcript is archived, from the environment; neither set: nowhere. */
+async function sessionArchive(env: z.infer<typeof Env>, log: Logger): Promise<SessionArchive | undefined> {
+  if (env.NIGHTSHIFT_SESSION_BUCKET)
+    return new S3SessionArchive(new S3Client({}), env.NIGHTSHIFT_SESSION_BUCKET);
+  const dir = env.NIGHTSHIFT_SESSION_DIR;
+  if (!dir) return undefined;
+  return LocalSessionArchive.open(dir).catch((error: unknown) => {
+    log.warn({ err: error, dir }, 'the session folder cannot be used: no transcript is archived');
+    return undefined;
+  });
+}
+
 async function main(): Promise<void> {
   const taskId = process.env.TASK_ID;
   if (!taskId) throw new Error('TASK_ID is not set: the runner that starts the agent names its task');
@@ -139,6 +159,7 @@ async function main(): Promise<void> {
     }
     const cache = await setupCache(env, log);
     const serverSecrets = await mcpSecrets(log);
+    const archive = await sessionArchive(env, log);
     await runTask(
       {
         store,
@@ -159,6 +180,8 @@ async function main(): Promise<void> {
         stop: stop.signal,
         writeIntervalMs: writeIntervalMs(),
         ...(cache ? { setupCache: cache } : {}),
+        ...(archive ? { sessionArchive: archive } : {}),
+        ...(env.NIGHTSHIFT_PUBLIC_URL ? { publicUrl: env.NIGHTSHIFT_PUBLIC_URL } : {}),
       },
       env.TASK_ID,
     );

@@ -83,7 +83,7 @@ export async function prepareWorkspace(
     gitConfig: toolsGitConfig(ownDir),
     ...(deps.isolation ? { isolation: deps.isolation } : {}),
     ...(deps.toolUids ? { uids: deps.toolUids } : {}),
-    ...(deps.setupCache?.hidden ? { hidden: deps.setupCache.hidden } : {}),
+    hidden: [...(deps.setupCache?.hidden ?? []), ...(deps.sessionArchive?.hidden ?? [])],
   }).then((sandbox) => {
     ctx.cleanup.push(() => disposeSandbox(sandbox));
     ctx.log.info({ isolation: sandbox.isolation, uid: sandbox.uid }, 'tools sandbox ready');

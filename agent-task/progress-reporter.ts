@@ -35,6 +35,8 @@ export class ProgressReporter {
     private readonly intervalMs = 10_000,
     private readonly now: () => number = Date.now,
     private readonly settleMs = 0,
+    /** The session log as the check run's text shows it, rendered only when a post goes out. */
+    private readonly sessionLog?: () => string,
   ) {}
 
   /** Record a phase change in the log now; it shows on GitHub whatever the throttle. */
@@ -106,6 +108,7 @@ export class ProgressReporter {
 
   private async post(progress: Progress): Promise<void> {
     const task = await this.record.update({ usage: progress.usage });
-    await new TaskSurface(this.gateway).progress(task, progress);
+    const log = this.sessionLog?.();
+    await new TaskSurface(this.gateway).progress(task, log ? { ...progress, log } : progress);
   }
 }

@@ -104,6 +104,11 @@ export async function publish(
   pushed(`pushed ${branch} (${newHead.slice(0, 7)})`, { branch, sha: newHead });
   const announced = startStep(ctx.log, 'pull-request');
   const files = await own.changedFiles(target.filesSince(destination, prepared), newHead);
+  ctx.session.pushed(
+    branch,
+    newHead,
+    files.map((f) => f.path),
+  );
   const { pullRequestUrl, followUp } = await target.announce(ctx, destination, context, {
     newHead,
     files,

@@ -37,6 +37,8 @@ import { SetupFailedError, setupFailureNote } from './setup/setup-failure.js';
 import { mcpFailureNote, withMcpNotes } from './mcp/task-mcp-servers.js';
 import { stopTools } from './sandbox/sandbox.js';
 import { logAgentRun, logTaskEnd, logTaskStart, startStep } from './step-log.js';
+import { endSession, startSession } from './session/task-session.js';
+import { taskPageUrl } from '../core/status/task-page-url.js';
 import { runCleanup, untilStopped } from './task-stop.js';
 
 export type { AgentTaskDeps } from './work-context.js';
@@ -77,7 +79,10 @@ export async function runTask(deps: AgentTaskDeps, taskId: string): Promise<Task
   const tokens = new TokenSource({ minter: deps.github.minter, repositoryName: ref.repo });
   const secrets = () => [...deps.secrets, ...tokens.knownTokens()];
   const octokit = octokitWithTokens(tokens, deps.github.baseUrl);
-  const gateway = new RepositoryGateway(octokit, claimed.repository, secrets);
+  const pageUrl = (task: Task) => taskPageUrl(deps.publicUrl, task.id);
+  const gateway = new RepositoryGateway(octokit, claimed.repository, secrets, pageUrl);
+  const redact = (text: string) => gateway.redact(text);
+  const session = startSession({ taskId, store: deps.store, redact, log, pageUrl: pageUrl(claimed) });
   const progress = new ProgressReporter(
     record,
     deps.store,
@@ -85,6 +90,7 @@ export async function runTask(deps: AgentTaskDeps, taskId: string): Promise<Task
     deps.progressIntervalMs,
     Date.now,
     deps.writeIntervalMs ?? 0,
+    () => session.markdown(),
   );
   const heartbeat = setInterval(() => {
     void record
@@ -95,7 +101,7 @@ export async function runTask(deps: AgentTaskDeps, taskId: string): Promise<Task
 
   let ended: Ended;
   try {
-    const working = work({ deps, log, record, tokens, gateway, progress, cleanup, secrets });
+    const working = work({ deps, log, record, tokens, gateway, progress, session, cleanup, secrets });
     ended = await untilStopped(working, deps.stop, cleanup);
   } catch (error) {
     log.error({ err: error }, 'task failed');
@@ -120,8 +126,9 @@ export async function runTask(deps: AgentTaskDeps, taskId: string): Promise<Task
     await runCleanup(cleanup);
   }
   await progress.close();
+  const outcome = await endSession(session, deps.sessionArchive, taskId, log, ended.outcome);
   // The store and the status page get the same redaction as GitHub.
-  ended = { ...ended, outcome: redactOutcome(ended.outcome, secrets()) };
+  ended = { ...ended, outcome: redactOutcome(outcome, secrets()) };
   const task = await record.settle();
   const final = await finishTask(deps.store, gateway, task, ended.status, ended.outcome, {
     usage: task.usage,
@@ -167,6 +174,7 @@ async function work(ctx: WorkContext): Promise<Ended> {
   }
   const context = await contextRead;
   const prepared = await prepareWorkspace(ctx, repository, context, config.config);
+  ctx.session.setWorkspace(prepared.sandbox.workspace);
   // Where the result goes is opened beside the agent, not before it (write-back.ts).
   const target = openTarget(ctx, prepared, repository, context, config.config);
   ctx.cleanup.push(() => target.settle());
@@ -232,6 +240,7 @@ async function runAndVerify(
         return task.cancelRequested || isTerminal(task.status) || deps.stop?.aborted === true;
       },
       onEvent: (event: AgentEvent) => {
+        ctx.session.onEvent(event);
         if (event.type !== 'turn-finished') return;
         const { turn, usage, recentActions } = event;
         // The agent's own doings are for debugging; the steps above are what info says.
@@ -282,7 +291,9 @@ async function workAndVerify(
     }
     await enterPhase(ctx, 'verifying', `Running ${config.test}`, run.usage.turns);
     const tested = startStep(ctx.log, 'test');
+    const testStarted = Date.now();
     const result = await prepared.shell.run(config.test, { timeoutMs: left }).catch(() => undefined);
+    ctx.session.verified(config.test, result?.exitCode, result?.output ?? '', Date.now() - testStarted);
     tested(
       `tests \`${config.test}\`: ${!result ? 'stopped' : result.exitCode === 0 ? 'passed' : `failed (exit ${result.exitCode})`}`,
       { command: config.test, ...(result ? { exitCode: result.exitCode } : {}) },

@@ -11,6 +11,8 @@ import type { TokenMinter, TokenSource } from './github-access.js';
 import type { Isolation } from './sandbox/sandbox.js';
 import type { UidRange } from './sandbox/tool-identity.js';
 import type { ProgressReporter } from './progress-reporter.js';
+import type { SessionArchive } from './session/archive.js';
+import type { SessionRecorder } from './session/recorder.js';
 import type { SetupCacheDeps } from './setup/setup-cache.js';
 import type { TaskRecord } from './task-record.js';
 
@@ -47,6 +49,10 @@ export interface AgentTaskDeps {
   mcpSecrets?: McpSecrets;
   /** How long an MCP server may take to start and list its tools; default 30 s. */
   mcpStartTimeoutMs?: number;
+  /** Where the session's whole transcript goes at the end (a local folder or S3); unset: nowhere. */
+  sessionArchive?: SessionArchive;
+  /** The deployment's public address (NIGHTSHIFT_PUBLIC_URL): the check run links the task's page there. */
+  publicUrl?: string;
 }
 
 export interface WorkContext {
@@ -56,6 +62,8 @@ export interface WorkContext {
   tokens: TokenSource;
   gateway: RepositoryGateway;
   progress: ProgressReporter;
+  /** The session log being recorded (session/recorder.ts). */
+  session: SessionRecorder;
   /** Every secret value known now (keys, the tokens issued so far), for redaction and push protection. */
   secrets: () => string[];
   /** Run in reverse order when the task ends, whatever happened. */

@@ -132,6 +132,8 @@ const ConfigShape = z.object({
   setupCacheDays: int(1, 365).default(14),
   /** The largest setup cache archive a task saves or restores, in MiB. */
   setupCacheMaxMiB: int(1, 4096).default(1024),
+  /** Days a session transcript lives in its bucket before S3 expires it (the store's log: 90). */
+  sessionArchiveDays: int(1, 3650).default(90),
 
   /**
    * Reserved concurrency of the webhook function; `none` (the default) leaves it unreserved, since

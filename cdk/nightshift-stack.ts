@@ -29,6 +29,7 @@ import { applyGovernance } from './constructs/governance.js';
 import { Network } from './constructs/network.js';
 import { RuntimeGuards } from './constructs/runtime-guards.js';
 import { SetupCacheBucket } from './constructs/setup-cache-bucket.js';
+import { SessionArchiveBucket } from './constructs/session-archive-bucket.js';
 import { Sweeper } from './constructs/sweeper.js';
 import { TaskEvents } from './constructs/task-events.js';
 import { TasksTable } from './constructs/tasks-table.js';
@@ -47,6 +48,7 @@ export class NightshiftStack extends Stack {
   readonly agent: AgentTask;
   readonly mcpSecret: McpSecret;
   readonly setupCache: SetupCacheBucket;
+  readonly sessions: SessionArchiveBucket;
   readonly deadLetterQueue: DeadLetterQueue;
   readonly dispatch: Dispatch;
   readonly webhook: Webhook;
@@ -123,6 +125,9 @@ export class NightshiftStack extends Stack {
     this.setupCache.grantTo(this.agent.taskRole);
     this.agent.container.addEnvironment('NIGHTSHIFT_SETUP_CACHE_BUCKET', this.setupCache.bucket.bucketName);
     this.agent.container.addEnvironment('NIGHTSHIFT_SETUP_CACHE_MAX_MB', String(config.setupCacheMaxMiB));
+    this.sessions = new SessionArchiveBucket(this, 'Sessions', { expiryDays: config.sessionArchiveDays });
+    this.sessions.grantWriteTo(this.agent.taskRole);
+    this.agent.container.addEnvironment('NIGHTSHIFT_SESSION_BUCKET', this.sessions.bucket.bucketName);
     this.deadLetterQueue = new DeadLetterQueue(this, 'DeadLetters');
     this.dashboard = new Dashboard(this, 'Dashboard', {
       tasks: this.tasks,

@@ -15,6 +15,10 @@ export interface TasksArgs {
 export interface ShowArgs {
   taskId: string;
   json: boolean;
+  /** The session log instead of the record and progress log. */
+  log: boolean;
+  /** With `log`: keep printing until the task ends. */
+  follow: boolean;
 }
 
 export interface CancelArgs {
@@ -96,10 +100,20 @@ export function parseTasksArgs(argv: string[]): TasksArgs {
 }
 
 export function parseShowArgs(argv: string[]): ShowArgs {
-  const { values, positionals } = parse('show', argv, { json: { type: 'boolean', default: false } });
+  const { values, positionals } = parse('show', argv, {
+    json: { type: 'boolean', default: false },
+    log: { type: 'boolean', default: false },
+    follow: { type: 'boolean', default: false },
+  });
+  if (values.follow === true && values.json === true) {
+    throw new UsageError('--follow prints as the log grows; --json prints once: give one of them', 'show');
+  }
   return {
     taskId: onePositional('show', positionals, 'the task id (see nightshift tasks)'),
     json: values.json === true,
+    // Following is following the session log.
+    log: values.log === true || values.follow === true,
+    follow: values.follow === true,
   };
 }
 

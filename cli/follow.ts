@@ -12,7 +12,8 @@ export interface FollowUpdate {
 }
 
 export interface FollowOptions {
-  onUpdate?: (update: FollowUpdate) => void;
+  /** Told of each poll; a poll waits for what it returns. */
+  onUpdate?: (update: FollowUpdate) => unknown;
   intervalMs?: number;
   /** Stop following (the task itself goes on). */
   signal?: AbortSignal;
@@ -31,7 +32,7 @@ export async function follow(store: TaskStore, taskId: string, options: FollowOp
       const log = await store.readLog(taskId);
       errors = 0;
       last = task;
-      options.onUpdate?.({ task, log });
+      await options.onUpdate?.({ task, log });
       if (isTerminal(task.status)) return task;
     } catch (error) {
       if (++errors >= maxErrors || last === undefined) throw error;

@@ -30,7 +30,7 @@ Commands
   tasks [--repo owner/name] [--limit N] [--json]
                                      recent tasks as a table: target, trigger, who, status, duration,
                                      turns, tokens, cost and pull request
-  show <task-id> [--json]            one task's record and its progress log
+  show <task-id> [--log] [--follow]  one task's record and progress log, or its session log
   cancel <task-id>                   ask a task to stop; a queued or waiting task is cancelled when
                                      it is dispatched
   help [command]                     this help, or a command's
@@ -100,13 +100,17 @@ Options
 
 ${STORE}
 `,
-  show: `Usage: nightshift show <task-id> [--json]
+  show: `Usage: nightshift show <task-id> [--log [--follow]] [--json]
 
 Prints one task's record (target, status, trigger and instructions, engineer, times, usage and
-cost, branch, pull request, commit, summary, error) and its progress log.
+cost, branch, pull request, commit, summary, error) and its progress log. With --log, its session
+log instead: each turn's text and tokens, the commands it ran and the files it edited with their
+results, the test runs and what was pushed (the same log as the check run's and the task page's).
 
 Options
-  --json                 print { task, log } as JSON
+  --log                  print the session log
+  --follow               with --log: keep printing new entries until the task ends
+  --json                 print { task, log } as JSON (with --log: { task, session })
   -h, --help             this help
 
 ${STORE}

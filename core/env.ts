@@ -38,6 +38,8 @@ const EnvSchema = z.object({
   LOG_FORMAT: z.optional(z.enum(['json', 'pretty'])),
   /** `npm start`: the smee.io channel GitHub delivers to, forwarded to this server. */
   WEBHOOK_PROXY_URL: z.pipe(optionalString, z.optional(z.url({ protocol: /^https?$/ }))),
+  /** Where people reach the status page: the check run's Details link goes to the task's page there. */
+  NIGHTSHIFT_PUBLIC_URL: z.pipe(optionalString, z.optional(z.url({ protocol: /^https?$/ }))),
 });
 
 export type AppEnv = z.infer<typeof EnvSchema> & { privateKey: string };
@@ -70,6 +72,7 @@ const FIXES: Record<string, string> = {
   WEBHOOK_SECRET: `set it to the webhook secret on ${APP_PAGE}`,
   GITHUB_API_URL: 'https://api.github.com, or https://HOST/api/v3 for GitHub Enterprise Server',
   WEBHOOK_PROXY_URL: 'a channel URL from https://smee.io/new, or unset it',
+  NIGHTSHIFT_PUBLIC_URL: 'the https:// address people open the status page at (without /status), or unset it',
   ANTHROPIC_API_KEY:
     'the agent calls Claude with it: create a key at https://console.anthropic.com/settings/keys and add ANTHROPIC_API_KEY=… to .env',
 };

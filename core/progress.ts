@@ -9,4 +9,6 @@ export interface Progress {
   maxTurns?: number;
   lastActions: string[];
   usage: Usage;
+  /** The session log so far, as the check run's `text` shows it (core/session-log/). */
+  log?: string;
 }

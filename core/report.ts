@@ -81,13 +81,17 @@ export function progressTitle(progress: Pick<Progress, 'phase' | 'turn' | 'maxTu
   return `${phase} · turn ${progress.maxTurns ? `${progress.turn}/${progress.maxTurns}` : progress.turn}`;
 }
 
-export function progressOutput(task: Task, progress: Progress): { title: string; summary: string } {
+export function progressOutput(
+  task: Task,
+  progress: Progress,
+): { title: string; summary: string; text?: string } {
   const actions = progress.lastActions.length
     ? `\n\n**Recent actions**\n${progress.lastActions.map((a) => `- \`${a.replace(/`/g, "'")}\``).join('\n')}`
     : '';
   return {
     title: progressTitle(progress),
     summary: `Working on ${describeTarget(task.target)} for @${task.engineer}.\n\n${usageLine(progress.usage)}${actions}`,
+    ...(progress.log ? { text: progress.log } : {}),
   };
 }
 

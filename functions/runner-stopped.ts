@@ -14,6 +14,8 @@ import { RepositoryGateway, type Octokit } from '../core/github/repository-gatew
 import { finishTask, promoteNext } from '../core/lifecycle.js';
 import type { Dispatcher } from '../core/ports.js';
 import { codeBlock, type Outcome } from '../core/report.js';
+import type { StoredSessionEntry } from '../core/session-log/entries.js';
+import { renderSessionMarkdown } from '../core/session-log/render-markdown.js';
 import { redactSecrets } from '../core/sanitize.js';
 import type { TaskStore } from '../core/store/task-store.js';
 import { isTerminal, runnerHoldsTask, type Task } from '../core/task.js';
@@ -26,6 +28,8 @@ export interface RunnerStoppedDeps {
   dispatcher: Dispatcher;
   log: Logger;
   secrets?: () => string[];
+  /** The task's page at the public address (NIGHTSHIFT_PUBLIC_URL), for the check run's link. */
+  detailsUrl?: (task: Task) => string | undefined;
 }
 
 /** Why a runner stopped: `reason` completes "The agent stopped before the task finished: …". */
@@ -58,13 +62,28 @@ export async function onRunnerStopped(
       await deps.octokitFor(task.installationId),
       task.repository,
       deps.secrets,
+      deps.detailsUrl,
     );
-    const outcome = stoppedOutcome(task, reason, output, conclusion, deps.secrets?.() ?? []);
+    const outcome = {
+      ...stoppedOutcome(task, reason, output, conclusion, deps.secrets?.() ?? []),
+      ...(await sessionText(deps, task)),
+    };
     await finishTask(deps.store, gateway, task, 'failed', outcome).catch((error: unknown) =>
       deps.log.error({ err: error, taskId }, 'could not report the failure'),
     );
   }
   await promoteNext(deps.store, deps.dispatcher, task);
+}
+
+/** The session log as far as the agent stored it: the check run's text, as the agent would have made it. */
+async function sessionText(deps: RunnerStoppedDeps, task: Task): Promise<{ details?: string }> {
+  const entries = await deps.store.readSession(task.id).catch(() => [] as StoredSessionEntry[]);
+  const pageUrl = deps.detailsUrl?.(task);
+  const text = renderSessionMarkdown(
+    entries.map((s) => s.entry),
+    { taskId: task.id, ...(pageUrl ? { pageUrl } : {}) },
+  );
+  return text ? { details: text } : {};
 }
 
 /** What the end says: who stopped, why, and what the agent said last; every part redacted. */

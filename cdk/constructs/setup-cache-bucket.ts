@@ -6,11 +6,12 @@
  * installation, repository, branch, setup commands and lockfiles (core/setup-cache.ts), so no
  * task can name another repository's entry. Kept when the stack is deleted, like the table.
  */
-import { Duration, RemovalPolicy, Stack, Validations, type CfnElement } from 'aws-cdk-lib';
+import { Stack, Validations, type CfnElement } from 'aws-cdk-lib';
 import { Effect, PolicyStatement, type Role } from 'aws-cdk-lib/aws-iam';
-import { BlockPublicAccess, Bucket, BucketEncryption, ObjectOwnership } from 'aws-cdk-lib/aws-s3';
+import type { Bucket } from 'aws-cdk-lib/aws-s3';
 import { Construct } from 'constructs';
 import { SETUP_CACHE_PREFIX } from '../../core/setup-cache.js';
+import { privateBucket } from './private-bucket.js';
 
 export interface SetupCacheBucketProps {
   expiryDays: number;
@@ -21,21 +22,7 @@ export class SetupCacheBucket extends Construct {
 
   constructor(scope: Construct, id: string, props: SetupCacheBucketProps) {
     super(scope, id);
-    this.bucket = new Bucket(this, 'Bucket', {
-      encryption: BucketEncryption.S3_MANAGED,
-      blockPublicAccess: BlockPublicAccess.BLOCK_ALL,
-      objectOwnership: ObjectOwnership.BUCKET_OWNER_ENFORCED,
-      enforceSSL: true,
-      versioned: false,
-      lifecycleRules: [
-        {
-          prefix: SETUP_CACHE_PREFIX,
-          expiration: Duration.days(props.expiryDays),
-          abortIncompleteMultipartUploadAfter: Duration.days(1),
-        },
-      ],
-      removalPolicy: RemovalPolicy.RETAIN,
-    });
+    this.bucket = privateBucket(this, 'Bucket', { prefix: SETUP_CACHE_PREFIX, expiryDays: props.expiryDays });
     Validations.of(this.bucket).acknowledge({
       id: 'AwsSolutions-S1',
       reason:

@@ -283,7 +283,7 @@ export class RepositoryGateway {
   async updateCheckRun(
     checkRunId: number,
     status: 'queued' | 'in_progress',
-    output: { title: string; summary: string },
+    output: { title: string; summary: string; text?: string },
   ): Promise<void> {
     await this.octokit.rest.checks.update({
       ...this.ref,

@@ -18,7 +18,7 @@ import type { RepositoryGateway } from './repository-gateway.js';
 /** What the surface owns on the task record. */
 export type SurfaceFields = Partial<Pick<Task, 'checkRunId' | 'trackingCommentId' | 'headSha'>>;
 
-type Output = { title: string; summary: string };
+type Output = { title: string; summary: string; text?: string };
 
 export class TaskSurface {
   constructor(private readonly github: RepositoryGateway) {}

@@ -11,6 +11,7 @@ import { formatDuration } from './format-duration.js';
 import { escapeHtml, htmlDocument, link, STATUS_CSS } from './html.js';
 import { exactTime, githubLinks, pageStatus, reason, timeAgo, triggerCell } from './task-cells.js';
 import { taskDurationMs } from './task-row.js';
+import { SESSION_CSS } from './render-session.js';
 
 export interface TaskPageSection {
   title: string;
@@ -120,7 +121,7 @@ th, td { text-align: left; padding: .3rem .5rem; border-bottom: 1px solid #d1d9e
 th { background: #f6f8fa; } td:first-child { white-space: nowrap; }
 td.message { white-space: pre-wrap; overflow-wrap: anywhere; }
 ${STATUS_CSS}
-`;
+${SESSION_CSS}`;
 
 export function renderTaskPage(
   task: Task,

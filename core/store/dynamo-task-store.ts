@@ -30,6 +30,8 @@ import { StoreTable } from './records/store-table.js';
 import { acquireLock, lockHolder, releaseLock } from './records/target-locks.js';
 import { listByRepository, listByTarget, listRecent, listStale } from './records/task-lists.js';
 import { appendLog, readLog } from './records/task-log.js';
+import { appendSessionEntry, readSession } from './records/session-log.js';
+import type { SessionEntry, StoredSessionEntry } from '../session-log/entries.js';
 import {
   createTask,
   getTask,
@@ -195,5 +197,13 @@ export class DynamoTaskStore implements TaskStore {
 
   readLog(taskId: string): Promise<LogEntry[]> {
     return readLog(this.table, taskId);
+  }
+
+  appendSessionEntry(taskId: string, seq: number, entry: SessionEntry): Promise<void> {
+    return appendSessionEntry(this.table, taskId, seq, entry);
+  }
+
+  readSession(taskId: string, afterSeq?: number): Promise<StoredSessionEntry[]> {
+    return readSession(this.table, taskId, afterSeq);
   }
 }

@@ -6,6 +6,7 @@
  * |----------|-----------------------------|-----------------------|-----------------------------------|
  * | task     | TASK#<id>                   | TASK                  | gsi1..gsi4 keys; never expires    |
  * | log line | TASK#<id>                   | LOG#<iso time>#<seq>  | expiresAt: 90 days                |
+ * | session  | TASK#<id>                   | SESSION#<seq>         | entry (JSON), expiresAt: 90 days  |
  * | delivery | DELIVERY#<delivery id>      | DELIVERY              | taskId, expiresAt: 7 days         |
  * | intent   | INTENT#<intent key>         | INTENT                | taskId, expiresAt: 1 day          |
  * | lock     | LOCK#<owner/name>#<number>  | LOCK                  | taskId, acquiredAt                |
@@ -52,6 +53,9 @@ export const engineerKey = (repository: string, targetNumber: number): Key => ({
 });
 export const LOG_PREFIX = 'LOG#';
 export const logSortKey = (at: string, seq: string): string => `${LOG_PREFIX}${at}#${seq}`;
+export const SESSION_PREFIX = 'SESSION#';
+/** Zero-padded, so that the keys sort as the numbers do. */
+export const sessionSortKey = (seq: number): string => `${SESSION_PREFIX}${String(seq).padStart(8, '0')}`;
 
 export const targetPartition = (repository: string, targetNumber: number): string =>
   `TARGET#${repository.toLowerCase()}#${targetNumber}`;

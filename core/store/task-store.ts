@@ -2,6 +2,7 @@
  * The port every component uses to keep task state. One implementation (DynamoDB), which the
  * embedded store (dynalite) also serves locally and in tests.
  */
+import type { SessionEntry, StoredSessionEntry } from '../session-log/entries.js';
 import type { NewTask, Task, TaskStatus } from '../task.js';
 
 export class VersionConflictError extends Error {
@@ -157,4 +158,8 @@ export interface TaskStore {
   repoLabel(repository: string): Promise<string | undefined>;
   appendLog(taskId: string, phase: string, message: string): Promise<void>;
   readLog(taskId: string): Promise<LogEntry[]>;
+  /** One entry of the task's session log (core/session-log/), numbered by the task's own process. */
+  appendSessionEntry(taskId: string, seq: number, entry: SessionEntry): Promise<void>;
+  /** The session log in order; with `afterSeq`, only the entries after it. */
+  readSession(taskId: string, afterSeq?: number): Promise<StoredSessionEntry[]>;
 }

@@ -49,6 +49,7 @@ export function composeLocal(intake: IntakeComposition, deps: () => DispatchDeps
     ...storeEnvironment(connection),
     GITHUB_API_URL: env.GITHUB_API_URL,
     ...optional('NIGHTSHIFT_SETUP_CACHE_DIR', setupCacheDir(processEnv)),
+    ...optional('NIGHTSHIFT_SESSION_DIR', sessionDir(processEnv)),
   });
   const queue = intake.dispatcher instanceof LocalDispatcher ? intake.dispatcher : undefined;
   queue?.connect((message) => handleDispatchMessage(deps(), message));
@@ -65,6 +66,13 @@ export function setupCacheDir(env: NodeJS.ProcessEnv): string | undefined {
   if (env.NIGHTSHIFT_SETUP_CACHE_DIR) return resolve(env.NIGHTSHIFT_SETUP_CACHE_DIR);
   const data = resolve(env.NIGHTSHIFT_DATA_DIR ?? '.data');
   return existsSync(data) ? join(data, 'setup-cache') : undefined;
+}
+
+/** Where the children archive session transcripts: `<data folder>/sessions` (the same rules). */
+export function sessionDir(env: NodeJS.ProcessEnv): string | undefined {
+  if (env.NIGHTSHIFT_SESSION_DIR) return resolve(env.NIGHTSHIFT_SESSION_DIR);
+  const data = resolve(env.NIGHTSHIFT_DATA_DIR ?? '.data');
+  return existsSync(data) ? join(data, 'sessions') : undefined;
 }
 
 function optional(name: string, value: string | undefined): Record<string, string> {

@@ -15,6 +15,7 @@ import { redeliverFailed, type RedeliveryReport } from '../redelivery/redeliver.
 import { sweep, type SweepDeps, type SweepReport } from '../sweeper/sweep.js';
 import { composeIntake, type CompositionOptions, type IntakeComposition } from './compose-intake.js';
 import { composeLocal, type LocalParts } from './compose-local.js';
+import { taskPageUrl } from '../../core/status/task-page-url.js';
 
 export type { CompositionOptions, Placement } from './compose-intake.js';
 
@@ -58,6 +59,7 @@ export async function compose(
     dispatcher,
     log,
     secrets,
+    detailsUrl: (task) => taskPageUrl(env.NIGHTSHIFT_PUBLIC_URL, task.id),
     maxConcurrentTasks: options.maxConcurrentTasks ?? env.NIGHTSHIFT_MAX_CONCURRENT_TASKS,
     ...(env.NIGHTSHIFT_MAX_DEPLOYMENT_TASKS !== undefined
       ? { maxDeploymentTasks: env.NIGHTSHIFT_MAX_DEPLOYMENT_TASKS }

@@ -2,7 +2,7 @@
  * The status page and its JSON, for the local server and the dashboard's Function URL:
  *
  *   GET /status                            the HTML page (recent tasks, token spend)
- *   GET /status/tasks/<id>                 one task's HTML page: its record, links, progress log
+ *   GET /status/tasks/<id>                 one task's HTML page: its record, links, progress and session logs
  *   GET /api/tasks?repo=owner/name&limit=50 recent tasks as rows, newest first
  *   GET /api/tasks/<id>                    one task's record and its progress log
  *
@@ -16,6 +16,7 @@ import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { ApplicationFunctionOptions } from 'probot';
 import { STATUS_PAGE_CSP, renderStatusPage } from '../../core/status/render-status-page.js';
 import { renderTaskPage } from '../../core/status/render-task-page.js';
+import { renderSessionHtml } from '../../core/status/render-session.js';
 import { taskRow } from '../../core/status/task-row.js';
 import { TaskNotFoundError, type TaskStore } from '../../core/store/task-store.js';
 import type { Task } from '../../core/task.js';
@@ -161,7 +162,9 @@ async function taskPage(
 ): Promise<StatusResponse> {
   const task = await loadReadable(store, taskId, options);
   if (task === undefined) return html(404, '<!doctype html><title>Not found</title><p>No such task.</p>\n');
-  return html(200, renderTaskPage(task, await store.readLog(taskId), now, options));
+  const session = (await store.readSession(taskId)).map((s) => s.entry);
+  const sections = [{ title: 'Session log', html: renderSessionHtml(session) }];
+  return html(200, renderTaskPage(task, await store.readLog(taskId), now, { ...options, sections }));
 }
 
 /** The id in a path, decoded; undefined when it is malformed. */

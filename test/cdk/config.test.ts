@@ -29,6 +29,7 @@ describe('readConfig', () => {
       containerInsights: false,
       setupCacheDays: 14,
       setupCacheMaxMiB: 1024,
+      sessionArchiveDays: 90,
       webhookReservedConcurrency: undefined,
       dispatchMaxEventAgeMinutes: 60,
       maxConcurrentTasks: 5,

@@ -13,8 +13,11 @@ describe('the setup cache bucket', () => {
 
   it('blocks public access, encrypts, refuses plain HTTP and expires entries after the configured days', () => {
     const buckets = s.template.findResources('AWS::S3::Bucket');
-    expect(Object.keys(buckets)).toEqual([s.id(s.stack.setupCache.bucket)]);
-    const bucket = Object.values(buckets)[0]!;
+    // The other bucket is the session transcripts' (session-archive.test.ts).
+    expect(Object.keys(buckets).sort()).toEqual(
+      [s.id(s.stack.setupCache.bucket), s.id(s.stack.sessions.bucket)].sort(),
+    );
+    const bucket = buckets[s.id(s.stack.setupCache.bucket)]!;
     expect(bucket.DeletionPolicy).toBe('Retain');
     expect(bucket.Properties).toMatchObject({
       PublicAccessBlockConfiguration: {

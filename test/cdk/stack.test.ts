@@ -46,6 +46,7 @@ function logicalIds({ stack, id }: Synthesized) {
     executionRole: id(stack.agent.executionRole),
     agentLogs: id(stack.agent.logGroup),
     setupCache: id(stack.setupCache.bucket),
+    sessions: id(stack.sessions.bucket),
     securityGroup: id(stack.network.securityGroups[0]!),
     webhook: id(stack.webhook.handler.function),
     webhookRole: id(stack.webhook.handler.role),
@@ -528,6 +529,7 @@ group('agent task', () => {
       { Name: 'NIGHTSHIFT_SETUP_CACHE_BUCKET', Value: { Ref: ids.setupCache } },
       { Name: 'NIGHTSHIFT_SETUP_CACHE_MAX_MB', Value: '1024' },
       { Name: 'NIGHTSHIFT_PUBLIC_URL', Value: publicUrl() },
+      { Name: 'NIGHTSHIFT_SESSION_BUCKET', Value: { Ref: ids.sessions } },
       { Name: 'NIGHTSHIFT_MAX_TASK_MINUTES', Value: '120' },
     ]);
     // No App private key: the agent asks the token function for installation tokens.
@@ -959,7 +961,7 @@ group('IAM: exact permissions of each role', () => {
     }
   });
 
-  it('agent task role: the table, invoking the token function and the setup cache prefix, nothing else; assumable only by this account’s ECS tasks', () => {
+  it('agent task role: the table, invoking the token function, the setup cache prefix and writing session transcripts, nothing else; assumable only by this account’s ECS tasks', () => {
     expect(rolePermissions(s.template, ids.taskRole)).toEqual(
       sortPermissions([
         ...taskAccess(),
@@ -976,6 +978,7 @@ group('IAM: exact permissions of each role', () => {
           resources: [`{${ids.setupCache}.Arn}`],
           condition: { StringLike: { 's3:prefix': ['setup-cache/*'] } },
         },
+        { effect: 'Allow', actions: ['s3:PutObject'], resources: [`{${ids.sessions}.Arn}/sessions/*`] },
       ]),
     );
     s.template.hasResourceProperties('AWS::IAM::Role', {
@@ -1037,7 +1040,7 @@ group('IAM: exact permissions of each role', () => {
       Array.isArray(statement.Action) ? statement.Action : [statement.Action],
     );
     expect(actions.filter((a) => a === undefined || a.includes('*'))).toEqual([]);
-    // The wildcards are Denies: the dead-letter queue and the setup cache bucket refuse every action without TLS.
+    // The wildcards are Denies: the dead-letter queue and the two buckets refuse every action without TLS.
     const denied = allPolicyDocuments(s.template)
       .flatMap((d) => d.Statement)
       .filter((statement) => statement.Effect !== 'Allow');
@@ -1047,7 +1050,7 @@ group('IAM: exact permissions of each role', () => {
         expect.objectContaining({ Action: 's3:*', Condition: { Bool: { 'aws:SecureTransport': 'false' } } }),
       ]),
     );
-    expect(denied).toHaveLength(2);
+    expect(denied).toHaveLength(3);
   });
 });
 
@@ -1092,6 +1095,7 @@ group('cdk-nag (AwsSolutions)', () => {
         ['Agent/ExecutionRole', 'AwsSolutions-IAM5[Resource::*]'],
         ['Agent/TaskDefinition', 'AwsSolutions-ECS2'],
         ['Agent/TaskRole', `AwsSolutions-IAM5[Resource::<${ids.setupCache}.Arn>/setup-cache/*]`],
+        ['Agent/TaskRole', `AwsSolutions-IAM5[Resource::<${ids.sessions}.Arn>/sessions/*]`],
         ['DeadLetters/Queue', 'AwsSolutions-SQS3'],
         ['Dashboard/Dashboard/Function', 'AwsSolutions-L1'],
         ['Dashboard/OAuthClient', 'AwsSolutions-SMG4'],
@@ -1105,6 +1109,7 @@ group('cdk-nag (AwsSolutions)', () => {
         ['Secrets/PrivateKey', 'AwsSolutions-SMG4'],
         ['Secrets/WebhookSecret', 'AwsSolutions-SMG4'],
         ['SetupCache/Bucket', 'AwsSolutions-S1'],
+        ['Sessions/Bucket', 'AwsSolutions-S1'],
         ['Sweeper/Sweeper/Function', 'AwsSolutions-L1'],
         ['Sweeper/Sweeper/Role', `AwsSolutions-IAM5[Resource::${ecsArn}:task/<${ids.cluster}>/*]`],
         ['Sweeper/Sweeper/Role', 'AwsSolutions-IAM5[Resource::*]'],

@@ -173,6 +173,7 @@ describe('npm start: the log of a task, and nothing left behind', () => {
       'test',
       'push',
       'pull-request',
+      'session-log',
       'end',
     ]);
     for (const line of steps) {

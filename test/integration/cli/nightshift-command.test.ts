@@ -195,6 +195,43 @@ describe('nightshift show', () => {
     expect(log).toHaveLength(2);
   });
 
+  it('prints the session log with --log, as JSON with --json; --follow with --json is a usage error', async () => {
+    const id = seeded.succeeded.id;
+    await t.store.appendSessionEntry(id, 0, {
+      kind: 'turn',
+      at: '2030-01-01T00:00:00.000Z',
+      turn: 1,
+      text: 'Looking at the test.',
+      tokens: { input: 100, output: 20, cacheRead: 0, cacheWrite: 0 },
+      durationMs: 1200,
+    });
+    await t.store.appendSessionEntry(id, 1, {
+      kind: 'tool',
+      at: '2030-01-01T00:00:01.000Z',
+      turn: 1,
+      tool: 'bash',
+      action: 'bash: npm test',
+      result: 'ok',
+      isError: false,
+      durationMs: 900,
+    });
+    const text = await nightshift(['show', id, '--log']);
+    expect(text.code).toBe(0);
+    expect(text.stdout).toBe(
+      'Turn 1 · 100 tokens in, 20 out · 1.2 s\n  Looking at the test.\n  $ bash: npm test · 900 ms\n      ok\n',
+    );
+    const json = await nightshift(['show', id, '--log', '--json']);
+    const { session } = JSON.parse(json.stdout) as { session: Array<{ seq: number }> };
+    expect(session.map((s) => s.seq)).toEqual([0, 1]);
+    const refused = await nightshift(['show', id, '--follow', '--json']);
+    expect(refused.code).toBe(2);
+    expect(refused.stderr).toContain('--follow prints as the log grows');
+    // A finished task: --follow prints what there is and its end.
+    const followed = await nightshift(['show', id, '--follow']);
+    expect(followed.stdout).toContain('$ bash: npm test');
+    expect(followed.stdout.trim().split('\n').at(-1)).toMatch(/^succeeded/);
+  });
+
   it('says so for an unknown task', async () => {
     const { code, stderr } = await nightshift(['show', 'NOPE']);
     expect(code).toBe(1);

@@ -98,7 +98,8 @@ describe('a task that fails', () => {
       command: [
         process.execPath,
         '-e',
-        `console.error('TypeError: cannot read the plan\\n    at work (agent.js:1)\\nkey ' + process.env.ANTHROPIC_API_KEY + ' token ${token}'); process.exit(3)`,
+        // A moment of work first: the session log it stored shows on the check run the control plane concludes.
+        `setTimeout(() => { console.error('TypeError: cannot read the plan\\n    at work (agent.js:1)\\nkey ' + process.env.ANTHROPIC_API_KEY + ' token ${token}'); process.exit(3) }, 1500)`,
       ],
     });
     const original = h.deps.runner;
@@ -113,6 +114,17 @@ describe('a task that fails', () => {
       });
       await h.deliver('issue_comment', payload);
       await h.dispatcher.idle();
+      const started = await h.waitForTask((t) => t.target.number === pr.number && t.status === 'dispatched');
+      await h.db.store.appendSessionEntry(started.id, 0, {
+        kind: 'tool',
+        at: new Date().toISOString(),
+        turn: 1,
+        tool: 'bash',
+        action: 'bash: npm run build',
+        result: 'building…',
+        isError: false,
+        durationMs: 40,
+      });
       await crash.drain(Number.POSITIVE_INFINITY);
       task = await ended(pr.number);
     } finally {
@@ -124,6 +136,7 @@ describe('a task that fails', () => {
     const run = h.github.checkRuns(REPO).find((r) => r.id === task.checkRunId);
     expect(run).toMatchObject({ status: 'completed', conclusion: 'failure' });
     expect(run?.output.summary).toContain('TypeError: cannot read the plan');
+    expect(run?.output.text).toContain('`bash: npm run build · 40 ms`');
     // The check run sits on an open pull request: its Retry button works, and it is offered.
     expect(run?.actions.map((a) => a.identifier)).toEqual(['retry']);
     expect(run?.output.summary).toContain('Press **Retry**');
