@@ -528,8 +528,8 @@ group('agent task', () => {
       { Name: 'MCP_SECRET_ARN', Value: { Ref: ids.mcpSecret } },
       { Name: 'NIGHTSHIFT_SETUP_CACHE_BUCKET', Value: { Ref: ids.setupCache } },
       { Name: 'NIGHTSHIFT_SETUP_CACHE_MAX_MB', Value: '1024' },
-      { Name: 'NIGHTSHIFT_PUBLIC_URL', Value: publicUrl() },
       { Name: 'NIGHTSHIFT_SESSION_BUCKET', Value: { Ref: ids.sessions } },
+      { Name: 'NIGHTSHIFT_PUBLIC_URL', Value: publicUrl() },
       { Name: 'NIGHTSHIFT_MAX_TASK_MINUTES', Value: '120' },
     ]);
     // No App private key: the agent asks the token function for installation tokens.
