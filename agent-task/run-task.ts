@@ -15,6 +15,7 @@ import { withFreshTask } from '../core/store/with-fresh-task.js';
 import { isTerminal, type Task, type Usage } from '../core/task.js';
 import type { AgentBrief, AgentEvent, AgentHooks, AgentResult } from './agent/port.js';
 import { RULE_FILE_PATHS, buildSystemPrompt, type RuleFile } from './agent/prompt.js';
+import { Inbox } from './inbox.js';
 import { InstallationGoneError, TokenSource, octokitWithTokens } from './github-access.js';
 import { prepareWorkspace, type Prepared } from './prepare-workspace.js';
 import { ProgressReporter } from './progress-reporter.js';
@@ -185,6 +186,8 @@ async function runAndVerify(
 ): Promise<{ run: AgentResult; checks: CheckResult[] }> {
   const { deps, record } = ctx;
   await enterPhase(ctx, 'working', 'The agent is exploring the repository');
+  const inbox = new Inbox(ctx);
+  ctx.cleanup.push(() => inbox.close());
   const deadline = Date.now() + config.limits.minutes * (deps.minuteMs ?? 60_000);
   const system = buildSystemPrompt({
     repository: record.task.repository,
@@ -220,6 +223,7 @@ async function runAndVerify(
         const task = await record.refresh();
         return task.cancelRequested || isTerminal(task.status) || deps.stop?.aborted === true;
       },
+      pendingMessages: () => inbox.take(),
       onEvent: (event: AgentEvent) => {
         if (event.type !== 'turn-finished') return;
         const { turn, usage, recentActions } = event;
@@ -240,9 +244,12 @@ async function runAndVerify(
   // the shell is closed, which stops the command running in it, and the loop stops at its limit.
   const stopAtDeadline = setTimeout(() => void prepared.shell.close(), Math.max(0, deadline - Date.now()));
   try {
+    await inbox.open();
     return await workAndVerify(ctx, prepared, context, config, options);
   } finally {
     clearTimeout(stopAtDeadline);
+    // After the agent's last run, words for it start a follow-up task instead (core/messages.ts).
+    await inbox.close();
   }
 }
 

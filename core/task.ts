@@ -61,7 +61,8 @@ export interface Target {
 /** What started a task. `text` holds the person's instructions, verbatim and untrusted. */
 export type TriggerKind =
   | 'issue_label' // issues.labeled with the trigger label
-  | 'pr_comment' // `/agent fix` in a pull request conversation comment
+  | 'issue_comment' // `/agent <instructions>` on an issue no task works on
+  | 'pr_comment' // `/agent fix` (or `/agent <instructions>`) in a pull request conversation comment
   | 'review_comment' // `/agent fix` in an inline review comment
   | 'review' // a submitted review (changes requested, or `/agent fix` in its body)
   | 'retry' // the check run's Retry button or Re-run

@@ -6,6 +6,7 @@
  */
 import type { EmitterWebhookEvent, EmitterWebhookEventName } from '@octokit/webhooks';
 import { stripHtmlComments, stripInvisible, truncateText } from './sanitize.js';
+import { TARGET_NAMES } from './target-names.js';
 import type { Target, Trigger } from './task.js';
 
 type Payload<E extends EmitterWebhookEventName> = EmitterWebhookEvent<E>['payload'];
@@ -14,7 +15,23 @@ export type Decision =
   | { action: 'ignore'; reason: string }
   | TaskDecision
   | { action: 'stop'; target: Target; engineer: string; commentId: number }
-  | { action: 'cancel'; taskId: string; engineer: string };
+  | { action: 'cancel'; taskId: string; engineer: string }
+  | MessageDecision;
+
+/**
+ * `/agent <text>` (or `/agent fix <text>` on a pull request): words for the task at work on the
+ * target, if one is; intake routes it (the store knows whether an agent is listening), and
+ * `otherwise` is the task it starts when none is.
+ */
+export interface MessageDecision {
+  action: 'message';
+  target: Target;
+  /** Who wrote it: the gate checks their permission before it reaches the model. */
+  author: string;
+  text: string;
+  commentId: number;
+  otherwise: TaskDecision;
+}
 
 export interface TaskDecision {
   action: 'task';
@@ -57,18 +74,20 @@ export const BRANCH_PREFIX = 'nightshift/';
 export const MAX_TRIGGER_TEXT = 20_000;
 
 export interface AgentCommand {
-  command: 'fix' | 'stop';
-  /** For fix: the rest of the command line and every line after it, trimmed. */
+  /** `say`: `/agent` followed by words that are no command (`/agent also handle empty arrays`). */
+  command: 'fix' | 'stop' | 'say';
+  /** The rest of the command line and every line after it, trimmed. */
   instructions: string;
 }
 
 const COMMAND_LINE = /^\s*\/agent[ \t]+(fix|stop)(?=$|[\s:])[ \t]*:?(.*)$/i;
+const SAY_LINE = /^\s*\/agent[ \t]+(\S.*)$/i;
 const FENCE = /^ {0,3}(`{3,}|~{3,})(.*)$/;
 
 /**
- * The `/agent fix …` or `/agent stop` command in a comment: on its own line, in any case, with
- * leading whitespace allowed; never inside a fenced code block, a quoted line (`> …`) or an HTML
- * comment. The first command line wins.
+ * The `/agent fix …`, `/agent stop` or `/agent <words>` command in a comment: on its own line, in
+ * any case, with leading whitespace allowed; never inside a fenced code block, a quoted line
+ * (`> …`) or an HTML comment. The first command line wins.
  */
 export function parseAgentCommand(body: string | null | undefined): AgentCommand | undefined {
   if (!body) return undefined;
@@ -89,9 +108,11 @@ export function parseAgentCommand(body: string | null | undefined): AgentCommand
     }
     if (/^\s*>/.test(line)) continue;
     const match = COMMAND_LINE.exec(line);
-    if (!match) continue;
-    const command = match[1]!.toLowerCase() as AgentCommand['command'];
-    const instructions = [match[2] ?? '', ...lines.slice(index + 1)].join('\n').trim();
+    const said = match ? undefined : SAY_LINE.exec(line);
+    if (!match && !said) continue;
+    const command = match ? (match[1]!.toLowerCase() as AgentCommand['command']) : 'say';
+    const first = match ? (match[2] ?? '') : said![1]!;
+    const instructions = [first, ...lines.slice(index + 1)].join('\n').trim();
     return { command, instructions };
   }
   return undefined;
@@ -197,15 +218,32 @@ class Decider {
     const isPull = Boolean(p.issue.pull_request);
     const target: Target = { kind: isPull ? 'pull_request' : 'issue', number: p.issue.number };
     if (command.command === 'stop') return this.stop(target, p.comment.id);
-    if (!isPull) return ignore('/agent fix works on pull requests; label the issue to hand it to Nightshift');
-    if (p.issue.state !== 'open') return ignore('the pull request is closed');
+    const words = TARGET_NAMES[target.kind].noun;
+    if (command.command === 'fix' && !isPull) {
+      return ignore('/agent fix works on pull requests; label the issue to hand it to Nightshift');
+    }
+    if (p.issue.state !== 'open') return ignore(`the ${words} is closed`);
     // The issue_comment payload does not say whether the pull request comes from a fork: the
     // caller checks the pull request before doing work.
-    return this.task(
+    const task = this.task(
       target,
-      { kind: 'pr_comment', text: command.instructions, commentId: p.comment.id },
+      {
+        kind: isPull ? 'pr_comment' : 'issue_comment',
+        text: command.instructions,
+        commentId: p.comment.id,
+      },
       `comment:${this.repo}#${p.comment.id}`,
     );
+    // A bare `/agent fix` asks for a round of fixes, not for words to a running task.
+    if (!task.trigger.text.trim()) return task;
+    return {
+      action: 'message',
+      target,
+      author: this.sender!.login,
+      text: task.trigger.text,
+      commentId: p.comment.id,
+      otherwise: task,
+    };
   }
 
   reviewComment(p: Payload<'pull_request_review_comment.created'>): Decision {
@@ -215,6 +253,7 @@ class Decider {
     if (!command) return ignore('no /agent command in the review comment');
     const target: Target = { kind: 'pull_request', number: p.pull_request.number };
     if (command.command === 'stop') return this.stop(target, p.comment.id);
+    if (command.command !== 'fix') return ignore('an inline comment takes /agent fix or /agent stop');
     if (p.pull_request.state !== 'open') return ignore('the pull request is closed');
     return this.task(
       target,

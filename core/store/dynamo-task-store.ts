@@ -25,6 +25,16 @@ import { createFromDelivery } from './records/deliveries.js';
 import { claimEngineer, engineerOf } from './records/engineers.js';
 import { acquireSlot, slotUsage } from './records/installation-slots.js';
 import { claimMemo } from './records/memos.js';
+import {
+  claimForTask,
+  getMessage,
+  listeningTask,
+  messagesIn,
+  moveMessage,
+  recordMessage,
+  setInbox,
+  takeMessages,
+} from './records/messages.js';
 import { rememberRepoLabel, repoLabel } from './records/repo-labels.js';
 import { StoreTable } from './records/store-table.js';
 import { acquireLock, lockHolder, releaseLock } from './records/target-locks.js';
@@ -42,6 +52,8 @@ import {
 import type { RetryOptions } from './retry.js';
 import type {
   CreateResult,
+  InboxMessage,
+  MessageState,
   LockResult,
   LogEntry,
   SlotPool,
@@ -187,6 +199,50 @@ export class DynamoTaskStore implements TaskStore {
     return claimMemo(this.table, key, ttlSeconds);
   }
 
+  // ── people's messages to the agent at work ──────────────────────────────────────────────────
+
+  recordMessage(message: Omit<InboxMessage, 'state' | 'takenBy' | 'receivedAt'>): Promise<InboxMessage> {
+    return recordMessage(this.table, message);
+  }
+
+  getMessage(repository: string, targetNumber: number, commentId: number): Promise<InboxMessage | undefined> {
+    return getMessage(this.table, repository, targetNumber, commentId);
+  }
+
+  moveMessage(message: InboxMessage, from: MessageState, to: MessageState): Promise<boolean> {
+    return moveMessage(this.table, message, from, to);
+  }
+
+  allowedMessages(repository: string, targetNumber: number): Promise<InboxMessage[]> {
+    return messagesIn(this.table, repository, targetNumber, 'allowed');
+  }
+
+  takeMessages(task: Task): Promise<InboxMessage[]> {
+    return takeMessages(this.table, task);
+  }
+
+  createFromMessage(
+    message: InboxMessage,
+    input: NewTask,
+    options: { intentKey: string },
+  ): Promise<CreateResult> {
+    const task = this.newTask(input, { deliveryId: messageDeliveryId(message), ...options });
+    return createFromDelivery(
+      this.table,
+      messageDeliveryId(message),
+      task,
+      claimForTask(this.table, message, task.id),
+    );
+  }
+
+  setInbox(task: Task, open: boolean): Promise<boolean> {
+    return setInbox(this.table, task, open);
+  }
+
+  listeningTask(repository: string, targetNumber: number): Promise<string | undefined> {
+    return listeningTask(this.table, repository, targetNumber);
+  }
+
   // ── the task's log ──────────────────────────────────────────────────────────────────────────
 
   appendLog(taskId: string, phase: string, message: string): Promise<void> {
@@ -196,4 +252,9 @@ export class DynamoTaskStore implements TaskStore {
   readLog(taskId: string): Promise<LogEntry[]> {
     return readLog(this.table, taskId);
   }
+}
+
+/** The follow-up a message starts is recorded like a delivery of its own, once per comment. */
+function messageDeliveryId(message: InboxMessage): string {
+  return `message:${message.repository.toLowerCase()}#${message.commentId}`;
 }

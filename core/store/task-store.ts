@@ -2,7 +2,7 @@
  * The port every component uses to keep task state. One implementation (DynamoDB), which the
  * embedded store (dynalite) also serves locally and in tests.
  */
-import type { NewTask, Task, TaskStatus } from '../task.js';
+import type { NewTask, Target, Task, TaskStatus } from '../task.js';
 
 export class VersionConflictError extends Error {
   override readonly name = 'VersionConflictError';
@@ -74,6 +74,27 @@ export type TaskChanges = Partial<
     | 'finishedAt'
   >
 >;
+
+/**
+ * Where a message stands: `received` (its author's permission not yet checked), `allowed`,
+ * `refused`, `taken` (by `takenBy`), or `task` (intake started a task with it instead).
+ */
+export type MessageState = 'received' | 'allowed' | 'refused' | 'taken' | 'task';
+
+/** A person's `/agent <words>` comment for the task at work on a target (records/messages.ts). */
+export interface InboxMessage {
+  repository: string;
+  installationId: number;
+  target: Target;
+  commentId: number;
+  author: string;
+  text: string;
+  /** Where intake sent it: to the agent at work (`message`), or to a new task (`task`). */
+  route: 'message' | 'task';
+  state: MessageState;
+  takenBy?: string;
+  receivedAt: string;
+}
 
 export interface LogEntry {
   at: string;
@@ -155,6 +176,27 @@ export interface TaskStore {
    */
   claimMemo(key: string, ttlSeconds: number): Promise<boolean>;
   repoLabel(repository: string): Promise<string | undefined>;
+  /** Record a message once per comment; returns the stored one (the first delivery's). */
+  recordMessage(message: Omit<InboxMessage, 'state' | 'takenBy' | 'receivedAt'>): Promise<InboxMessage>;
+  getMessage(repository: string, targetNumber: number, commentId: number): Promise<InboxMessage | undefined>;
+  /** `from` → `to`, conditioned on `from`; false when it was not there. */
+  moveMessage(message: InboxMessage, from: MessageState, to: MessageState): Promise<boolean>;
+  allowedMessages(repository: string, targetNumber: number): Promise<InboxMessage[]>;
+  /** The allowed messages of the task's target, each taken by this task or by no one. */
+  takeMessages(task: Task): Promise<InboxMessage[]>;
+  /**
+   * Start a task with an allowed message as its instructions: the task is created and the message
+   * taken by it in one transaction, or neither (someone took the message first).
+   */
+  createFromMessage(
+    message: InboxMessage,
+    task: NewTask,
+    options: { intentKey: string },
+  ): Promise<CreateResult>;
+  /** Whether the task's agent takes messages now (an attribute of the target's lock it holds). */
+  setInbox(task: Task, open: boolean): Promise<boolean>;
+  /** The task whose agent takes the target's messages now, if any. */
+  listeningTask(repository: string, targetNumber: number): Promise<string | undefined>;
   appendLog(taskId: string, phase: string, message: string): Promise<void>;
   readLog(taskId: string): Promise<LogEntry[]>;
 }

@@ -6,6 +6,7 @@
 import type { TriggerKind } from '../task.js';
 import { ciFailure } from './ci-failure.js';
 import { cli } from './cli.js';
+import { issueComment } from './issue-comment.js';
 import { issueLabel } from './issue-label.js';
 import type { TriggerKindSpec } from './kind.js';
 import { prComment } from './pr-comment.js';
@@ -17,6 +18,7 @@ export type TriggerKindRegistry = { readonly [K in TriggerKind]: TriggerKindSpec
 
 export const TRIGGER_KINDS: TriggerKindRegistry = {
   issue_label: issueLabel,
+  issue_comment: issueComment,
   pr_comment: prComment,
   review_comment: reviewComment,
   review,
