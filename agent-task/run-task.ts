@@ -15,7 +15,9 @@ import { withFreshTask } from '../core/store/with-fresh-task.js';
 import { isTerminal, type Task, type Usage } from '../core/task.js';
 import type { AgentBrief, AgentEvent, AgentHooks, AgentResult } from './agent/port.js';
 import { RULE_FILE_PATHS, buildSystemPrompt, type RuleFile } from './agent/prompt.js';
+import { triggerKind } from '../core/trigger-kinds/index.js';
 import { Inbox } from './inbox.js';
+import { postPlan } from './post-plan.js';
 import { InstallationGoneError, TokenSource, octokitWithTokens } from './github-access.js';
 import { prepareWorkspace, type Prepared } from './prepare-workspace.js';
 import { ProgressReporter } from './progress-reporter.js';
@@ -47,6 +49,7 @@ const LEASE_MS = 5 * 60 * 1000;
 interface AgentRunOptions {
   brief: Omit<AgentBrief, 'firstMessage' | 'resume'> & { deadline: number };
   hooks: AgentHooks;
+  plan: boolean;
 }
 
 /** Claim the task: only a dispatched task becomes running, so a second copy exits without work. */
@@ -162,6 +165,13 @@ async function work(ctx: WorkContext): Promise<Ended> {
   }
   const context = await gatherContext(ctx.gateway, ctx.record.task);
   const prepared = await prepareWorkspace(ctx, repository, context, config.config);
+  if (triggerKind(ctx.record.task.trigger.kind).plans?.(config.config)) {
+    // Plan first: no target opened, no checks, nothing published; the plan is the result.
+    const { run } = await runAndVerify(ctx, prepared, context, { ...config.config, test: null });
+    await prepared.shell.close();
+    await stopTools(prepared.sandbox);
+    return (await stoppedEarly(ctx, run)) ?? postPlan(ctx, run);
+  }
   // Where the result goes is opened beside the agent, not before it (write-back.ts).
   const target = openTarget(ctx, prepared, repository, context, config.config);
   ctx.cleanup.push(() => target.settle());
@@ -182,9 +192,11 @@ async function runAndVerify(
   prepared: Prepared,
   context: TaskContext,
   config: RepoConfig,
-  target: Opening,
+  /** Where the result goes; none for a task that only plans. */
+  target?: Opening,
 ): Promise<{ run: AgentResult; checks: CheckResult[] }> {
   const { deps, record } = ctx;
+  const plan = target === undefined;
   await enterPhase(ctx, 'working', 'The agent is exploring the repository');
   const inbox = new Inbox(ctx);
   ctx.cleanup.push(() => inbox.close());
@@ -201,14 +213,16 @@ async function runAndVerify(
     ruleFiles: await readRuleFiles(prepared.own, prepared.baseSha),
     extraInstructions: config.instructions,
     ...(config.test ? { testCommand: config.test } : {}),
+    plan,
   });
   const options: AgentRunOptions = {
+    plan,
     brief: {
       model: config.model,
       system,
       tools: [
         bashTool(prepared.shell, { timeoutMs: deps.commandTimeoutMs ?? 10 * 60_000 }),
-        textEditorTool(prepared.sandbox),
+        textEditorTool(prepared.sandbox, { readOnly: plan }),
       ],
       limits: config.limits,
       deadline,
@@ -219,7 +233,7 @@ async function runAndVerify(
       // Cancelled, ended elsewhere (the sweeper gave up on us), or the result has nowhere to go
       // (opening the pull request failed; its error ends the task): stop before the next turn.
       shouldCancel: async () => {
-        if (target.failed) return true;
+        if (target?.failed) return true;
         const task = await record.refresh();
         return task.cancelRequested || isTerminal(task.status) || deps.stop?.aborted === true;
       },
@@ -263,7 +277,7 @@ async function workAndVerify(
   const { deps, record } = ctx;
   const { brief, hooks } = options;
   let agentRan = startStep(ctx.log, 'agent');
-  const first = firstMessage(context) + setupFailureNote(prepared.setupFailures);
+  const first = firstMessage(context, options.plan) + setupFailureNote(prepared.setupFailures);
   let run = await deps.agent.run({ ...brief, firstMessage: first }, hooks);
   logAgentRun(agentRan, run);
   await record.update({ usage: run.usage });
@@ -354,6 +368,9 @@ const WORK_ON: Record<TaskContext['kind'], string> = {
   pull_request: 'this pull request as asked in the system prompt',
 };
 
-function firstMessage(context: TaskContext): string {
+function firstMessage(context: TaskContext, plan: boolean): string {
+  if (plan) {
+    return 'Explore the repository for the issue described in the system prompt, change nothing, and finish with your plan.';
+  }
   return `Work on ${WORK_ON[context.kind]}. Explore the repository, make the change, run the checks, and finish with a short summary of what you changed and why.`;
 }

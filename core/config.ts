@@ -22,15 +22,22 @@ const LOGIN = /^[A-Za-z0-9][A-Za-z0-9-]{0,38}$/;
 const LIMITS = { turns: 60, costUsd: 5, minutes: 45 };
 const CI_FIX = { enabled: true, maxAttempts: 3 };
 const PULL_REQUEST = { draft: true };
+const LABEL = z.string().min(1).max(50);
 
 export const configSchema = z
   .strictObject({
-    label: z
-      .string()
-      .min(1)
-      .max(50)
-      .default('agent')
-      .describe('The issue label that hands an issue to Nightshift (matched case-insensitively).'),
+    label: LABEL.default('agent').describe(
+      'The issue label that hands an issue to Nightshift (matched case-insensitively).',
+    ),
+    planLabel: LABEL.default('agent:plan').describe(
+      'The issue label that asks Nightshift for a plan first: it explores, posts a plan comment, and changes nothing until `/agent go`.',
+    ),
+    plan: z
+      .enum(['on-request', 'always'])
+      .default('on-request')
+      .describe(
+        '`always`: the trigger label asks for a plan first, as `planLabel` does; `/agent go` starts the work. `on-request`: only `planLabel` and `/agent plan` do.',
+      ),
     setup: z
       .array(z.string().min(1))
       .default([])

@@ -54,7 +54,11 @@ export interface TriggerContext {
   appSlug?: string;
   /** The trigger label from the repository's configuration. */
   label: string;
+  /** The label that asks for a plan first (`planLabel`); `agent:plan` when not given. */
+  planLabel?: string;
 }
+
+export const DEFAULT_PLAN_LABEL = 'agent:plan';
 
 export interface WebhookEventInput {
   /** The `x-github-event` name (`issues`), or `issues.labeled`. */
@@ -75,12 +79,12 @@ export const MAX_TRIGGER_TEXT = 20_000;
 
 export interface AgentCommand {
   /** `say`: `/agent` followed by words that are no command (`/agent also handle empty arrays`). */
-  command: 'fix' | 'stop' | 'say';
+  command: 'fix' | 'stop' | 'plan' | 'go' | 'say';
   /** The rest of the command line and every line after it, trimmed. */
   instructions: string;
 }
 
-const COMMAND_LINE = /^\s*\/agent[ \t]+(fix|stop)(?=$|[\s:])[ \t]*:?(.*)$/i;
+const COMMAND_LINE = /^\s*\/agent[ \t]+(fix|stop|plan|go)(?=$|[\s:])[ \t]*:?(.*)$/i;
 const SAY_LINE = /^\s*\/agent[ \t]+(\S.*)$/i;
 const FENCE = /^ {0,3}(`{3,}|~{3,})(.*)$/;
 
@@ -197,17 +201,18 @@ class Decider {
     const refused = this.refuseSender();
     if (refused) return refused;
     const label = p.label?.name;
-    if (!label || label.toLowerCase() !== this.ctx.label.toLowerCase()) {
-      return ignore(`label "${label ?? ''}" is not the trigger label "${this.ctx.label}"`);
+    const planLabel = this.ctx.planLabel ?? DEFAULT_PLAN_LABEL;
+    const plan = label?.toLowerCase() === planLabel.toLowerCase();
+    if (!label || (!plan && label.toLowerCase() !== this.ctx.label.toLowerCase())) {
+      return ignore(`label "${label ?? ''}" is not the trigger label "${this.ctx.label}" or "${planLabel}"`);
     }
     if (p.issue.pull_request) return ignore('the labelled issue is a pull request');
     if (p.issue.state !== 'open') return ignore('the issue is closed');
+    const target: Target = { kind: 'issue', number: p.issue.number };
+    if (plan)
+      return this.task(target, { kind: 'plan', text: '', label }, `plan:${this.repo}#${p.issue.number}`);
     const text = [p.issue.title, p.issue.body ?? ''].join('\n\n').trim();
-    return this.task(
-      { kind: 'issue', number: p.issue.number },
-      { kind: 'issue_label', text, label },
-      `label:${this.repo}#${p.issue.number}`,
-    );
+    return this.task(target, { kind: 'issue_label', text, label }, `label:${this.repo}#${p.issue.number}`);
   }
 
   issueComment(p: Payload<'issue_comment.created'>): Decision {
@@ -219,6 +224,13 @@ class Decider {
     const target: Target = { kind: isPull ? 'pull_request' : 'issue', number: p.issue.number };
     if (command.command === 'stop') return this.stop(target, p.comment.id);
     const words = TARGET_NAMES[target.kind].noun;
+    if (command.command === 'plan' || command.command === 'go') {
+      if (isPull)
+        return ignore(`/agent ${command.command} works on issues: a plan comes before the pull request`);
+      if (p.issue.state !== 'open') return ignore('the issue is closed');
+      const trigger: Trigger = { kind: command.command, text: command.instructions, commentId: p.comment.id };
+      return this.task(target, trigger, `comment:${this.repo}#${p.comment.id}`);
+    }
     if (command.command === 'fix' && !isPull) {
       return ignore('/agent fix works on pull requests; label the issue to hand it to Nightshift');
     }

@@ -42,10 +42,12 @@ export async function intake(deps: IntakeDeps, event: WebhookEventLike): Promise
     { appId: deps.appId, label: deps.label },
   );
   if (decision.action === 'ignore' && event.name === 'issues' && meta.action === 'labeled' && repository) {
-    // A repository may name its own label in .github/nightshift.yml; dispatch remembers it.
+    // A repository may name its own labels in .github/nightshift.yml; dispatch remembers them.
     const label = await deps.store.repoLabel(repository);
-    if (label && label.toLowerCase() !== deps.label.toLowerCase()) {
-      decision = decideTrigger({ name: event.name, payload: event.payload }, { appId: deps.appId, label });
+    const planLabel = await deps.store.repoPlanLabel(repository);
+    if (label || planLabel) {
+      const ctx = { appId: deps.appId, label: label ?? deps.label, ...(planLabel ? { planLabel } : {}) };
+      decision = decideTrigger({ name: event.name, payload: event.payload }, ctx);
     }
   }
   const installationId = meta.installation?.id;

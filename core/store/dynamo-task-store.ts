@@ -35,7 +35,7 @@ import {
   setInbox,
   takeMessages,
 } from './records/messages.js';
-import { rememberRepoLabel, repoLabel } from './records/repo-labels.js';
+import { rememberRepoLabel, repoLabel, repoPlanLabel } from './records/repo-labels.js';
 import { StoreTable } from './records/store-table.js';
 import { acquireLock, lockHolder, releaseLock } from './records/target-locks.js';
 import { listByRepository, listByTarget, listRecent, listStale } from './records/task-lists.js';
@@ -187,12 +187,16 @@ export class DynamoTaskStore implements TaskStore {
     return engineerOf(this.table, repository, targetNumber);
   }
 
-  rememberRepoLabel(repository: string, label: string): Promise<void> {
-    return rememberRepoLabel(this.table, repository, label);
+  rememberRepoLabel(repository: string, label: string, planLabel?: string): Promise<void> {
+    return rememberRepoLabel(this.table, repository, label, planLabel);
   }
 
   repoLabel(repository: string): Promise<string | undefined> {
     return repoLabel(this.table, repository);
+  }
+
+  repoPlanLabel(repository: string): Promise<string | undefined> {
+    return repoPlanLabel(this.table, repository);
   }
 
   claimMemo(key: string, ttlSeconds: number): Promise<boolean> {

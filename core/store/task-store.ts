@@ -169,13 +169,15 @@ export interface TaskStore {
    * The trigger label a repository's config names, remembered when dispatch reads the config, so
    * intake (which must not call GitHub before answering) can recognise a custom label.
    */
-  rememberRepoLabel(repository: string, label: string): Promise<void>;
+  rememberRepoLabel(repository: string, label: string, planLabel?: string): Promise<void>;
   /**
    * "Do this at most once per `ttlSeconds`": a conditional put of a memo that expires. True for
    * the one caller that claimed it (none held, or the last one expired), false while it holds.
    */
   claimMemo(key: string, ttlSeconds: number): Promise<boolean>;
   repoLabel(repository: string): Promise<string | undefined>;
+  /** The plan label the repository's config names (`planLabel`), remembered with its trigger label. */
+  repoPlanLabel(repository: string): Promise<string | undefined>;
   /** Record a message once per comment; returns the stored one (the first delivery's). */
   recordMessage(message: Omit<InboxMessage, 'state' | 'takenBy' | 'receivedAt'>): Promise<InboxMessage>;
   getMessage(repository: string, targetNumber: number, commentId: number): Promise<InboxMessage | undefined>;

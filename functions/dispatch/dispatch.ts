@@ -294,7 +294,7 @@ async function prepare(
     return undefined;
   }
 
-  await deps.store.rememberRepoLabel(task.repository, config.config.label);
+  await deps.store.rememberRepoLabel(task.repository, config.config.label, config.config.planLabel);
   const refusal = await kind.admit?.(task, config.config, deps.store);
   if (refusal) return end(refusal.status, refusal.outcome, refusal.comment);
   const stored = configToStore(config.config);

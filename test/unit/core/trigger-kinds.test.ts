@@ -7,6 +7,8 @@ import { TRIGGER_KINDS, triggerKind } from '../../../core/trigger-kinds/index.js
 const ALL_KINDS = {
   issue_label: true,
   issue_comment: true,
+  plan: true,
+  go: true,
   pr_comment: true,
   review_comment: true,
   review: true,
