@@ -29,15 +29,6 @@ export const configSchema = z
     label: LABEL.default('agent').describe(
       'The issue label that hands an issue to Nightshift (matched case-insensitively).',
     ),
-    planLabel: LABEL.default('agent:plan').describe(
-      'The issue label that asks Nightshift for a plan first: it explores, posts a plan comment, and changes nothing until `/agent go`.',
-    ),
-    plan: z
-      .enum(['on-request', 'always'])
-      .default('on-request')
-      .describe(
-        '`always`: the trigger label asks for a plan first, as `planLabel` does; `/agent go` starts the work. `on-request`: only `planLabel` and `/agent plan` do.',
-      ),
     setup: z
       .array(z.string().min(1))
       .default([])
@@ -115,6 +106,15 @@ export const configSchema = z
         'GitHub logins (without @) allowed to trigger Nightshift in addition to people with write access.',
       )
       .meta({ examples: [['octocat']] }),
+    planLabel: LABEL.default('agent:plan').describe(
+      'The issue label that asks Nightshift for a plan first: it explores, posts a plan comment, and changes nothing until `/agent go`.',
+    ),
+    plan: z
+      .enum(['on-request', 'always'])
+      .default('on-request')
+      .describe(
+        '`always`: the trigger label asks for a plan first, as `planLabel` does; `/agent go` starts the work. `on-request`: only `planLabel` and `/agent plan` do.',
+      ),
     pullRequest: z
       .strictObject({
         draft: z.boolean().default(PULL_REQUEST.draft).describe('Open pull requests as drafts.'),

@@ -136,4 +136,30 @@ describe('plan first', () => {
     expect(await h.github.readFile(REPO, pr!.headRef, 'math.js')).toBe('exports.add = (a, b) => a + b;\n');
     expect(planComments()).toHaveLength(1);
   });
+
+  it('the agent:plan label plans too: a task like any other, with its cost, on the status list', async () => {
+    const issue = h.github.addIssue(REPO, {
+      title: 'Plan the docs',
+      body: 'What would change?',
+      user: 'bob',
+    });
+    h.model.push(done(PLAN));
+    const pushesBefore = h.github.pushes.length;
+    await h.deliver(
+      'issues',
+      await h.payload('issues', 'labeled', {
+        issue: { number: issue.number },
+        label: { name: 'agent:plan' },
+        sender: { login: 'alice' },
+      }),
+    );
+    await h.settle();
+    const task = await h.waitForTask((t) => t.target.number === issue.number && terminal(t));
+    expect(task).toMatchObject({ status: 'succeeded', trigger: { kind: 'plan', label: 'agent:plan' } });
+    expect(task.usage.turns).toBe(1);
+    expect(task.usage.costUsd).toBeGreaterThan(0);
+    const plans = h.github.comments(REPO, issue.number).filter((c) => c.body.includes(PLAN_MARKER));
+    expect(plans).toHaveLength(1);
+    expect(h.github.pushes.length).toBe(pushesBefore);
+  });
 });

@@ -95,6 +95,20 @@ describe('issues.labeled', () => {
   const labeled = (changes: Record<string, unknown> = {}) =>
     patch(example('issues', 'labeled'), { 'label.name': 'agent', ...changes });
 
+  it('starts a plan for the plan label, the default or the one the context names', () => {
+    expect(decide('issues', labeled({ 'label.name': 'Agent:Plan' }))).toMatchObject({
+      action: 'task',
+      trigger: { kind: 'plan', text: '', label: 'Agent:Plan' },
+      intentKey: expect.stringMatching(/^plan:/),
+    });
+    const own = decideTrigger(
+      { name: 'issues', payload: labeled({ 'label.name': 'think' }) },
+      { ...ctx, planLabel: 'think' },
+    );
+    expect(own).toMatchObject({ action: 'task', trigger: { kind: 'plan', label: 'think' } });
+    expectIgnored(decide('issues', labeled({ 'label.name': 'think' })), /"agent:plan"/);
+  });
+
   it('starts a task for the trigger label on an open issue', () => {
     const payload = labeled({ 'issue.title': 'Spelling error', 'issue.body': 'Fix "teh".' });
     expect(decide('issues', payload, 'delivery-1')).toEqual({
@@ -202,6 +216,22 @@ describe('issue_comment.created', () => {
     expectIgnored(decide('issue_comment', example('issue_comment', 'created')), /no \/agent command/);
     expectIgnored(decide('issue_comment', onPull('> /agent fix\nwhy would we?')));
     expectIgnored(decide('issue_comment', onPull('```\n/agent fix\n```')));
+  });
+
+  it('starts a plan or its work for /agent plan and /agent go on an issue, never on a pull request', () => {
+    expect(decide('issue_comment', comment('/agent plan keep it small'))).toEqual({
+      action: 'task',
+      target: { kind: 'issue', number: 1 },
+      trigger: { kind: 'plan', text: 'keep it small', commentId: 77 },
+      engineer: 'Codertocat',
+      intentKey: 'comment:codertocat/hello-world#77',
+    });
+    expect(decide('issue_comment', comment('/agent go'))).toMatchObject({
+      action: 'task',
+      trigger: { kind: 'go', text: '', commentId: 77 },
+    });
+    expectIgnored(decide('issue_comment', onPull('/agent plan')), /works on issues/);
+    expectIgnored(decide('issue_comment', onPull('/agent go')), /works on issues/);
   });
 
   it('ignores edited and deleted comments', () => {
