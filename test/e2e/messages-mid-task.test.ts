@@ -170,4 +170,33 @@ describe('/agent <words> while a task works', () => {
     expect(sent(requests[1])).not.toContain('how add() works');
     expect(sent(requests[2])).toContain('<instructions>\\nalso write down how add() works\\n</instructions>');
   });
+
+  it('starts a task as the label does when no task works on the issue, with the words as instructions', async () => {
+    const issue = h.github.addIssue(REPO, { title: 'add() is off', body: 'See the test.', user: 'bob' });
+    const before = h.model.requests.length;
+    h.model.push(
+      editor({ command: 'str_replace', path: 'math.js', old_str: 'a - b', new_str: 'a + b' }),
+      done('Fixed add().'),
+    );
+    const { posted, answer } = await comment(
+      issue.number,
+      'alice',
+      '/agent make add() add and keep the test',
+    );
+    expect(answer.body).toMatchObject({ status: 'created' });
+    await h.settle();
+    const task = await h.waitForTask((t) => terminal(t) && t.target.number === issue.number);
+    expect(task).toMatchObject({
+      status: 'succeeded',
+      trigger: { kind: 'issue_comment', text: 'make add() add and keep the test', commentId: posted.id },
+      engineer: 'alice',
+    });
+    expect(sent(h.model.requests[before])).toContain(
+      '<instructions>\\nmake add() add and keep the test\\n</instructions>',
+    );
+    expect(
+      h.github.reactions({ subject: 'issue_comment', subjectId: posted.id }).map((r) => r.content),
+    ).toEqual(['eyes']);
+    expect(h.github.pullRequests(REPO).some((pr) => pr.draft)).toBe(true);
+  });
 });
