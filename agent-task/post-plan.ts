@@ -4,14 +4,20 @@
  * committed or pushed before it, and nothing is after: the workspace goes with the task.
  */
 import { PlanComments } from '../core/github/plan-comment.js';
-import { planCommentBody } from '../core/plan.js';
+import { addUsage, planCommentBody } from '../core/plan.js';
 import type { AgentResult } from './agent/port.js';
 import type { Ended, WorkContext } from './work-context.js';
 
 export async function postPlan(ctx: WorkContext, run: AgentResult): Promise<Ended> {
-  const issue = ctx.record.task.target.number;
+  const { task } = ctx.record;
+  const issue = task.target.number;
+  // The spend so far: every plan round on this issue, this one included.
+  const earlier = (await ctx.deps.store.listByTarget(task.repository, issue)).filter(
+    (t) => t.id !== task.id && t.trigger.kind === 'plan' && t.status === 'succeeded',
+  );
+  const spent = [...earlier.map((t) => t.usage), run.usage].reduce(addUsage);
   const posted = await new PlanComments(ctx.gateway).post(issue, (revised) =>
-    planCommentBody(run.summary, run.usage, revised),
+    planCommentBody(run.summary, spent, revised),
   );
   ctx.log.info({ commentId: posted.id }, 'plan posted');
   return {

@@ -36,6 +36,18 @@ export function planCommentBody(plan: string, usage: Usage, revised: boolean): s
   ].join('\n');
 }
 
+/** Two tasks' usage together; an unknown cost makes the sum unknown (never taken for zero). */
+export function addUsage(a: Usage, b: Usage): Usage {
+  return {
+    inputTokens: a.inputTokens + b.inputTokens,
+    outputTokens: a.outputTokens + b.outputTokens,
+    cacheReadTokens: a.cacheReadTokens + b.cacheReadTokens,
+    cacheWriteTokens: a.cacheWriteTokens + b.cacheWriteTokens,
+    costUsd: a.costUsd === null || b.costUsd === null ? null : a.costUsd + b.costUsd,
+    turns: a.turns + b.turns,
+  };
+}
+
 /** The plan as it stands in the comment: between the heading and the footer, as people left it. */
 export function planFromComment(body: string): string {
   const withoutMarker = body.replace(PLAN_MARKER, '');

@@ -104,6 +104,8 @@ describe('plan first', () => {
     expect(after?.id).toBe(before?.id);
     expect(after?.body).toContain("Nightshift's plan (revised)");
     expect(after?.body).toContain('Should negative numbers be covered?');
+    // The spend so far: both plan rounds (4 turns, then 1).
+    expect(after?.body).toMatch(/Spend so far: 5 turns/);
     const asked = sent(h.model.requests[first]);
     expect(asked).toContain('Revise this plan');
     expect(asked).toContain('Change `a - b` to `a + b` in math.js.');

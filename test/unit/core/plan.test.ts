@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { PLAN_MARKER, planCommentBody, planFromComment, withPlan } from '../../../core/plan.js';
+import { PLAN_MARKER, addUsage, planCommentBody, planFromComment, withPlan } from '../../../core/plan.js';
 import { triggerKind } from '../../../core/trigger-kinds/index.js';
 import { DEFAULT_CONFIG } from '../../../core/config.js';
 
@@ -26,6 +26,11 @@ describe('the plan comment', () => {
     expect(planCommentBody('x', { ...usage, costUsd: null }, true)).toContain("Nightshift's plan (revised)");
     // A comment whose footer a person removed still gives its text.
     expect(planFromComment(`${PLAN_MARKER}\n## Nightshift's plan\nJust this`)).toBe('Just this');
+  });
+
+  it('adds the spend of plan rounds, an unknown cost staying unknown', () => {
+    expect(addUsage(usage, usage)).toMatchObject({ turns: 6, inputTokens: 2000, costUsd: 0.24 });
+    expect(addUsage(usage, { ...usage, costUsd: null }).costUsd).toBeNull();
   });
 
   it('tells the agent what to do with the plan and the words', () => {
