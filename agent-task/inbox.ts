@@ -13,9 +13,14 @@ export class Inbox {
 
   constructor(private readonly ctx: Pick<WorkContext, 'deps' | 'record' | 'gateway' | 'log'>) {}
 
+  /** A store that fails here costs no work: the messages then start a follow-up task instead. */
   async open(): Promise<void> {
-    this.opened = await this.ctx.deps.store.setInbox(this.ctx.record.task, true);
-    if (!this.opened) this.ctx.log.warn("the target is not this task's: no messages reach the agent");
+    this.opened = await this.ctx.deps.store.setInbox(this.ctx.record.task, true).catch((error: unknown) => {
+      this.ctx.log.warn({ err: error }, 'could not open the inbox: messages start a follow-up task');
+      return false;
+    });
+    if (!this.opened)
+      this.ctx.log.warn('the inbox is closed: messages for this target start a follow-up task');
   }
 
   /** The messages taken for the agent now, oldest first. */
@@ -41,7 +46,10 @@ export class Inbox {
   async close(): Promise<void> {
     if (this.opened) {
       this.opened = false;
-      await this.ctx.deps.store.setInbox(this.ctx.record.task, false);
+      // Should this fail, the task's end removes the lock, and the attribute with it.
+      await this.ctx.deps.store
+        .setInbox(this.ctx.record.task, false)
+        .catch((error: unknown) => this.ctx.log.warn({ err: error }, 'could not close the inbox'));
     }
     await Promise.all(this.reactions.splice(0));
   }
