@@ -8,14 +8,16 @@
  * Every decision that must hold under concurrency is a conditional write or a transaction, never a
  * read followed by a write: one task per delivery and per live intent (records/deliveries.ts),
  * optimistic versions on the task (records/tasks.ts), the target's lock (records/target-locks.ts),
- * the installation's slots (records/installation-slots.ts), everything a task holds given back by
+ * the installation's slots (records/installation-slots.ts), a person's message taken once
+ * (records/messages.ts), everything a task holds given back by
  * its terminal transaction (records/task-end.ts). A refused condition is answered from the item it
  * saw (`ReturnValuesOnConditionCheckFailure`), not from a read after it. Conflicts DynamoDB
  * reports while another transaction is in flight are retried, bounded and jittered, until the
  * answer is definite.
  *
  * Tasks never get a TTL: they are the history. Deliveries (7 days), intents (1 day, a safety net:
- * they are deleted when their task finishes) and log lines (90 days) do.
+ * they are deleted when their task finishes), people's messages to the agent (7 days) and log
+ * lines (90 days) do.
  */
 import type { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import type { NewTask, Task, TaskStatus } from '../task.js';
