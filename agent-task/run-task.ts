@@ -15,6 +15,9 @@ import { withFreshTask } from '../core/store/with-fresh-task.js';
 import { isTerminal, type Task, type Usage } from '../core/task.js';
 import type { AgentBrief, AgentEvent, AgentHooks, AgentResult } from './agent/port.js';
 import { RULE_FILE_PATHS, buildSystemPrompt, type RuleFile } from './agent/prompt.js';
+import { triggerKind } from '../core/trigger-kinds/index.js';
+import { Inbox } from './inbox.js';
+import { postPlan } from './post-plan.js';
 import { InstallationGoneError, TokenSource, octokitWithTokens } from './github-access.js';
 import { prepareWorkspace, type Prepared } from './prepare-workspace.js';
 import { ProgressReporter } from './progress-reporter.js';
@@ -25,6 +28,7 @@ import { gatherContext, type TaskContext } from './task-context.js';
 import { TaskRecord } from './task-record.js';
 import { bashTool } from './tools/bash-tool.js';
 import { textEditorTool } from './tools/text-editor.js';
+import { stoppedEarly } from './stopped-early.js';
 import { enterPhase, type AgentTaskDeps, type Ended, type WorkContext } from './work-context.js';
 import {
   HeadMovedError,
@@ -49,6 +53,7 @@ const LEASE_MS = 5 * 60 * 1000;
 interface AgentRunOptions {
   brief: Omit<AgentBrief, 'firstMessage' | 'resume'> & { deadline: number };
   hooks: AgentHooks;
+  plan: boolean;
 }
 
 /** Claim the task: only a dispatched task becomes running, so a second copy exits without work. */
@@ -175,6 +180,13 @@ async function work(ctx: WorkContext): Promise<Ended> {
   const context = await contextRead;
   const prepared = await prepareWorkspace(ctx, repository, context, config.config);
   ctx.session.setWorkspace(prepared.sandbox.workspace);
+  if (triggerKind(ctx.record.task.trigger.kind).plans?.(config.config)) {
+    // Plan first: no target opened, no checks, nothing published; the plan is the result.
+    const { run } = await runAndVerify(ctx, prepared, context, { ...config.config, test: null });
+    await prepared.shell.close();
+    await stopTools(prepared.sandbox);
+    return (await stoppedEarly(ctx, run)) ?? postPlan(ctx, run);
+  }
   // Where the result goes is opened beside the agent, not before it (write-back.ts).
   const target = openTarget(ctx, prepared, repository, context, config.config);
   ctx.cleanup.push(() => target.settle());
@@ -198,10 +210,14 @@ async function runAndVerify(
   prepared: Prepared,
   context: TaskContext,
   config: RepoConfig,
-  target: Opening,
+  /** Where the result goes; none for a task that only plans. */
+  target?: Opening,
 ): Promise<{ run: AgentResult; checks: CheckResult[] }> {
   const { deps, record } = ctx;
+  const plan = target === undefined;
   await enterPhase(ctx, 'working', 'The agent is exploring the repository');
+  const inbox = new Inbox(ctx);
+  ctx.cleanup.push(() => inbox.close());
   const deadline = Date.now() + config.limits.minutes * (deps.minuteMs ?? 60_000);
   const system = buildSystemPrompt({
     repository: record.task.repository,
@@ -215,16 +231,19 @@ async function runAndVerify(
     ruleFiles: await readRuleFiles(prepared.own, prepared.baseSha),
     extraInstructions: config.instructions,
     ...(config.test ? { testCommand: config.test } : {}),
-    mcpServers: prepared.mcp.started.map((s) => s.server),
+    // An MCP tool may act beyond the repository: a task that only plans has none.
+    mcpServers: plan ? [] : prepared.mcp.started.map((s) => s.server),
+    plan,
   });
   const options: AgentRunOptions = {
+    plan,
     brief: {
       model: config.model,
       system,
       tools: [
         bashTool(prepared.shell, { timeoutMs: deps.commandTimeoutMs ?? 10 * 60_000 }),
-        textEditorTool(prepared.sandbox),
-        ...prepared.mcp.tools,
+        textEditorTool(prepared.sandbox, { readOnly: plan }),
+        ...(plan ? [] : prepared.mcp.tools),
       ],
       limits: config.limits,
       deadline,
@@ -235,10 +254,11 @@ async function runAndVerify(
       // Cancelled, ended elsewhere (the sweeper gave up on us), or the result has nowhere to go
       // (opening the pull request failed; its error ends the task): stop before the next turn.
       shouldCancel: async () => {
-        if (target.failed) return true;
+        if (target?.failed) return true;
         const task = await record.refresh();
         return task.cancelRequested || isTerminal(task.status) || deps.stop?.aborted === true;
       },
+      pendingMessages: () => inbox.take(),
       onEvent: (event: AgentEvent) => {
         ctx.session.onEvent(event);
         if (event.type !== 'turn-finished') return;
@@ -260,9 +280,12 @@ async function runAndVerify(
   // the shell is closed, which stops the command running in it, and the loop stops at its limit.
   const stopAtDeadline = setTimeout(() => void prepared.shell.close(), Math.max(0, deadline - Date.now()));
   try {
+    await inbox.open();
     return await workAndVerify(ctx, prepared, context, config, options);
   } finally {
     clearTimeout(stopAtDeadline);
+    // After the agent's last run, words for it start a follow-up task instead (core/messages.ts).
+    await inbox.close();
   }
 }
 
@@ -277,7 +300,9 @@ async function workAndVerify(
   const { brief, hooks } = options;
   let agentRan = startStep(ctx.log, 'agent');
   const first =
-    firstMessage(context) + setupFailureNote(prepared.setupFailures) + mcpFailureNote(prepared.mcp.failures);
+    firstMessage(context, options.plan) +
+    setupFailureNote(prepared.setupFailures) +
+    mcpFailureNote(prepared.mcp.failures);
   let run = await deps.agent.run({ ...brief, firstMessage: first }, hooks);
   logAgentRun(agentRan, run);
   await record.update({ usage: run.usage });
@@ -315,31 +340,6 @@ async function workAndVerify(
   return { run, checks };
 }
 
-/** A run that did not finish, or a cancel that came during verification: nothing is pushed. */
-async function stoppedEarly(ctx: WorkContext, run: AgentResult): Promise<Ended | undefined> {
-  const cancelled = run.outcome === 'cancelled' || (await ctx.record.refresh()).cancelRequested;
-  if (cancelled) {
-    const summary = 'The task was cancelled; nothing more was pushed.';
-    return { status: 'cancelled', outcome: { conclusion: 'cancelled', headline: 'Cancelled', summary } };
-  }
-  if (run.outcome === 'done') return undefined;
-  const headline =
-    run.outcome === 'limit'
-      ? `Stopped: ${run.reason}`
-      : run.outcome === 'refused'
-        ? 'The model declined this task'
-        : 'The agent failed';
-  const sofar = run.summary ? `\n\nWhat the agent had done so far:\n\n${run.summary}` : '';
-  const actions = run.actions.length
-    ? `\n\nLast actions:\n${run.actions
-        .slice(-10)
-        .map((a) => `- ${a}`)
-        .join('\n')}`
-    : '';
-  const summary = `${run.reason ?? ''}\n\nNothing was pushed.${sofar}${actions}`;
-  return { status: 'failed', outcome: { conclusion: 'failure', headline, summary } };
-}
-
 /**
  * The repository's guidance files, read as data from our own repository at the commit the agent
  * started from (never from the agent's checkout); symlinks and oversized files are skipped.
@@ -370,6 +370,9 @@ const WORK_ON: Record<TaskContext['kind'], string> = {
   pull_request: 'this pull request as asked in the system prompt',
 };
 
-function firstMessage(context: TaskContext): string {
+function firstMessage(context: TaskContext, plan: boolean): string {
+  if (plan) {
+    return 'Explore the repository for the issue described in the system prompt, change nothing, and finish with your plan.';
+  }
   return `Work on ${WORK_ON[context.kind]}. Explore the repository, make the change, run the checks, and finish with a short summary of what you changed and why.`;
 }

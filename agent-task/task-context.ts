@@ -6,6 +6,8 @@
 import type { RepositoryGateway } from '../core/github/repository-gateway.js';
 import { sanitizeUntrusted } from '../core/sanitize.js';
 import type { Task } from '../core/task.js';
+import { PlanComments } from '../core/github/plan-comment.js';
+import { planFromComment, withPlan } from '../core/plan.js';
 import { triggerKind, type ReviewThreadSelection } from '../core/trigger-kinds/index.js';
 
 const MAX_BODY = 20_000;
@@ -42,8 +44,13 @@ function clean(text: string | null | undefined, max = MAX_BODY): string {
 
 export async function gatherContext(github: RepositoryGateway, task: Task): Promise<TaskContext> {
   const kind = triggerKind(task.trigger.kind);
-  const instructions = clean(kind.instructions(task.trigger));
+  let instructions = clean(kind.instructions(task.trigger));
   if (task.target.kind === 'issue') {
+    if (kind.readsPlan) {
+      // The plan as it stands now: people may have edited the comment since it was posted.
+      const plan = await new PlanComments(github).find(task.target.number);
+      instructions = clean(withPlan(kind.readsPlan, plan && planFromComment(plan.body), instructions));
+    }
     const issue = await github.issue(task.target.number);
     return {
       kind: 'issue',

@@ -24,15 +24,13 @@ const LOGIN = /^[A-Za-z0-9][A-Za-z0-9-]{0,38}$/;
 const LIMITS = { turns: 60, costUsd: 5, minutes: 45 };
 const CI_FIX = { enabled: true, maxAttempts: 3 };
 const PULL_REQUEST = { draft: true };
+const LABEL = z.string().min(1).max(50);
 
 export const configSchema = z
   .strictObject({
-    label: z
-      .string()
-      .min(1)
-      .max(50)
-      .default('agent')
-      .describe('The issue label that hands an issue to Nightshift (matched case-insensitively).'),
+    label: LABEL.default('agent').describe(
+      'The issue label that hands an issue to Nightshift (matched case-insensitively).',
+    ),
     setup: z
       .array(z.string().min(1))
       .default([])
@@ -110,6 +108,15 @@ export const configSchema = z
         'GitHub logins (without @) allowed to trigger Nightshift in addition to people with write access.',
       )
       .meta({ examples: [['octocat']] }),
+    planLabel: LABEL.default('agent:plan').describe(
+      'The issue label that asks Nightshift for a plan first: it explores, posts a plan comment, and changes nothing until `/agent go`.',
+    ),
+    plan: z
+      .enum(['on-request', 'always'])
+      .default('on-request')
+      .describe(
+        '`always`: the trigger label asks for a plan first, as `planLabel` does; `/agent go` starts the work. `on-request`: only `planLabel` and `/agent plan` do.',
+      ),
     pullRequest: z
       .strictObject({
         draft: z.boolean().default(PULL_REQUEST.draft).describe('Open pull requests as drafts.'),

@@ -5,6 +5,7 @@
  * target, or for one of the installation's slots, started.
  */
 import type { RepositoryGateway } from './github/repository-gateway.js';
+import { settleMessages } from './messages.js';
 import type { Dispatcher } from './ports.js';
 import { TaskSurface } from './github/task-surface.js';
 import type { Outcome } from './report.js';
@@ -90,15 +91,17 @@ export async function finishTask(
 }
 
 /**
- * After a task ended (or left its target or slot): start the oldest task waiting on its target if
- * the target is free, and the oldest waiting for one of its installation's slots while there is
- * room. Returns the first task started.
+ * After a task ended (or left its target or slot): the messages its agent did not take start their
+ * follow-up task (core/messages.ts), then the oldest task waiting on its target starts if the
+ * target is free, and the oldest waiting for one of its installation's slots while there is room.
+ * Returns the first task started.
  */
 export async function promoteNext(
   store: TaskStore,
   dispatcher: Dispatcher,
   ended: Pick<Task, 'repository' | 'target' | 'installationId'>,
 ): Promise<string | undefined> {
+  await settleMessages(store, dispatcher, ended.repository, ended.target.number);
   const onTarget = await promoteOnTarget(store, dispatcher, ended.repository, ended.target.number);
   const forSlot = await promoteSlotWaiters(store, dispatcher, ended.installationId);
   const forCapacity = await promoteCapacityWaiters(store, dispatcher, await freeDeploymentSlots(store));

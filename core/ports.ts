@@ -17,7 +17,9 @@ export type DispatchMessage =
       /** …or whatever runs on this issue or PR (`/agent stop`). */
       targetNumber?: number;
       commentId?: number;
-    };
+    }
+  /** A person's `/agent <words>` for the task at work (core/messages.ts): check, acknowledge, route. */
+  | { type: 'message'; repository: string; targetNumber: number; commentId: number };
 
 /** Hands work to the dispatch step without waiting for it: the webhook must answer at once. */
 export interface Dispatcher {

@@ -61,7 +61,10 @@ export interface Target {
 /** What started a task. `text` holds the person's instructions, verbatim and untrusted. */
 export type TriggerKind =
   | 'issue_label' // issues.labeled with the trigger label
-  | 'pr_comment' // `/agent fix` in a pull request conversation comment
+  | 'issue_comment' // `/agent <instructions>` on an issue no task works on
+  | 'plan' // the plan label, or `/agent plan [focus or feedback]` on an issue: a plan, no change
+  | 'go' // `/agent go [more]` on an issue: the work, from its plan comment as it stands
+  | 'pr_comment' // `/agent fix` (or `/agent <instructions>`) in a pull request conversation comment
   | 'review_comment' // `/agent fix` in an inline review comment
   | 'review' // a submitted review (changes requested, or `/agent fix` in its body)
   | 'retry' // the check run's Retry button or Re-run
@@ -76,7 +79,7 @@ export interface Trigger {
   reviewId?: number;
   /** Who asked (pressed the button, wrote the comment); their permission is what the gate checks. */
   sender?: string;
-  /** For issue_label: the label that was applied (checked against the repository's config). */
+  /** For issue_label and plan: the label that was applied (checked against the repository's config). */
   label?: string;
   /** A review with "changes requested" and no command: runs only where the config allows. */
   changesRequested?: boolean;

@@ -5,7 +5,9 @@
  * stops or cancels a task, or ignores the event.
  */
 import type { EmitterWebhookEvent, EmitterWebhookEventName } from '@octokit/webhooks';
-import { stripHtmlComments, stripInvisible, truncateText } from './sanitize.js';
+import { parseAgentCommand } from './agent-command.js';
+import { truncateText } from './sanitize.js';
+import { TARGET_NAMES } from './target-names.js';
 import type { Target, Trigger } from './task.js';
 
 type Payload<E extends EmitterWebhookEventName> = EmitterWebhookEvent<E>['payload'];
@@ -14,7 +16,23 @@ export type Decision =
   | { action: 'ignore'; reason: string }
   | TaskDecision
   | { action: 'stop'; target: Target; engineer: string; commentId: number }
-  | { action: 'cancel'; taskId: string; engineer: string };
+  | { action: 'cancel'; taskId: string; engineer: string }
+  | MessageDecision;
+
+/**
+ * `/agent <text>` (or `/agent fix <text>` on a pull request): words for the task at work on the
+ * target, if one is; intake routes it (the store knows whether an agent is listening), and
+ * `otherwise` is the task it starts when none is.
+ */
+export interface MessageDecision {
+  action: 'message';
+  target: Target;
+  /** Who wrote it: the gate checks their permission before it reaches the model. */
+  author: string;
+  text: string;
+  commentId: number;
+  otherwise: TaskDecision;
+}
 
 export interface TaskDecision {
   action: 'task';
@@ -37,7 +55,11 @@ export interface TriggerContext {
   appSlug?: string;
   /** The trigger label from the repository's configuration. */
   label: string;
+  /** The label that asks for a plan first (`planLabel`); `agent:plan` when not given. */
+  planLabel?: string;
 }
+
+export const DEFAULT_PLAN_LABEL = 'agent:plan';
 
 export interface WebhookEventInput {
   /** The `x-github-event` name (`issues`), or `issues.labeled`. */
@@ -56,46 +78,7 @@ export const BRANCH_PREFIX = 'nightshift/';
  */
 export const MAX_TRIGGER_TEXT = 20_000;
 
-export interface AgentCommand {
-  command: 'fix' | 'stop';
-  /** For fix: the rest of the command line and every line after it, trimmed. */
-  instructions: string;
-}
-
-const COMMAND_LINE = /^\s*\/agent[ \t]+(fix|stop)(?=$|[\s:])[ \t]*:?(.*)$/i;
-const FENCE = /^ {0,3}(`{3,}|~{3,})(.*)$/;
-
-/**
- * The `/agent fix …` or `/agent stop` command in a comment: on its own line, in any case, with
- * leading whitespace allowed; never inside a fenced code block, a quoted line (`> …`) or an HTML
- * comment. The first command line wins.
- */
-export function parseAgentCommand(body: string | null | undefined): AgentCommand | undefined {
-  if (!body) return undefined;
-  const lines = stripInvisible(stripHtmlComments(body.replace(/\r\n?/g, '\n'))).split('\n');
-  let fence: { char: string; length: number } | undefined;
-  for (const [index, line] of lines.entries()) {
-    const marker = FENCE.exec(line);
-    if (fence) {
-      const closes =
-        marker?.[1]?.[0] === fence.char && marker[1].length >= fence.length && !marker[2]!.trim();
-      if (closes) fence = undefined;
-      continue;
-    }
-    const opener = marker?.[1];
-    if (opener && !(opener[0] === '`' && marker[2]!.includes('`'))) {
-      fence = { char: opener[0]!, length: opener.length };
-      continue;
-    }
-    if (/^\s*>/.test(line)) continue;
-    const match = COMMAND_LINE.exec(line);
-    if (!match) continue;
-    const command = match[1]!.toLowerCase() as AgentCommand['command'];
-    const instructions = [match[2] ?? '', ...lines.slice(index + 1)].join('\n').trim();
-    return { command, instructions };
-  }
-  return undefined;
-}
+export { parseAgentCommand, type AgentCommand } from './agent-command.js';
 
 export function decideTrigger(event: WebhookEventInput, ctx: TriggerContext): Decision {
   const payload = event.payload;
@@ -176,17 +159,18 @@ class Decider {
     const refused = this.refuseSender();
     if (refused) return refused;
     const label = p.label?.name;
-    if (!label || label.toLowerCase() !== this.ctx.label.toLowerCase()) {
-      return ignore(`label "${label ?? ''}" is not the trigger label "${this.ctx.label}"`);
+    const planLabel = this.ctx.planLabel ?? DEFAULT_PLAN_LABEL;
+    const plan = label?.toLowerCase() === planLabel.toLowerCase();
+    if (!label || (!plan && label.toLowerCase() !== this.ctx.label.toLowerCase())) {
+      return ignore(`label "${label ?? ''}" is not the trigger label "${this.ctx.label}" or "${planLabel}"`);
     }
     if (p.issue.pull_request) return ignore('the labelled issue is a pull request');
     if (p.issue.state !== 'open') return ignore('the issue is closed');
+    const target: Target = { kind: 'issue', number: p.issue.number };
+    if (plan)
+      return this.task(target, { kind: 'plan', text: '', label }, `plan:${this.repo}#${p.issue.number}`);
     const text = [p.issue.title, p.issue.body ?? ''].join('\n\n').trim();
-    return this.task(
-      { kind: 'issue', number: p.issue.number },
-      { kind: 'issue_label', text, label },
-      `label:${this.repo}#${p.issue.number}`,
-    );
+    return this.task(target, { kind: 'issue_label', text, label }, `label:${this.repo}#${p.issue.number}`);
   }
 
   issueComment(p: Payload<'issue_comment.created'>): Decision {
@@ -197,15 +181,39 @@ class Decider {
     const isPull = Boolean(p.issue.pull_request);
     const target: Target = { kind: isPull ? 'pull_request' : 'issue', number: p.issue.number };
     if (command.command === 'stop') return this.stop(target, p.comment.id);
-    if (!isPull) return ignore('/agent fix works on pull requests; label the issue to hand it to Nightshift');
-    if (p.issue.state !== 'open') return ignore('the pull request is closed');
+    const words = TARGET_NAMES[target.kind].noun;
+    if (command.command === 'plan' || command.command === 'go') {
+      if (isPull)
+        return ignore(`/agent ${command.command} works on issues: a plan comes before the pull request`);
+      if (p.issue.state !== 'open') return ignore('the issue is closed');
+      const trigger: Trigger = { kind: command.command, text: command.instructions, commentId: p.comment.id };
+      return this.task(target, trigger, `comment:${this.repo}#${p.comment.id}`);
+    }
+    if (command.command === 'fix' && !isPull) {
+      return ignore('/agent fix works on pull requests; label the issue to hand it to Nightshift');
+    }
+    if (p.issue.state !== 'open') return ignore(`the ${words} is closed`);
     // The issue_comment payload does not say whether the pull request comes from a fork: the
     // caller checks the pull request before doing work.
-    return this.task(
+    const task = this.task(
       target,
-      { kind: 'pr_comment', text: command.instructions, commentId: p.comment.id },
+      {
+        kind: isPull ? 'pr_comment' : 'issue_comment',
+        text: command.instructions,
+        commentId: p.comment.id,
+      },
       `comment:${this.repo}#${p.comment.id}`,
     );
+    // A bare `/agent fix` asks for a round of fixes, not for words to a running task.
+    if (!task.trigger.text.trim()) return task;
+    return {
+      action: 'message',
+      target,
+      author: this.sender!.login,
+      text: task.trigger.text,
+      commentId: p.comment.id,
+      otherwise: task,
+    };
   }
 
   reviewComment(p: Payload<'pull_request_review_comment.created'>): Decision {
@@ -215,6 +223,7 @@ class Decider {
     if (!command) return ignore('no /agent command in the review comment');
     const target: Target = { kind: 'pull_request', number: p.pull_request.number };
     if (command.command === 'stop') return this.stop(target, p.comment.id);
+    if (command.command !== 'fix') return ignore('an inline comment takes /agent fix or /agent stop');
     if (p.pull_request.state !== 'open') return ignore('the pull request is closed');
     return this.task(
       target,

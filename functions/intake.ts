@@ -12,7 +12,7 @@ export type IntakeOutcome =
   | { status: 'ignored'; reason: string }
   | { status: 'created'; taskId: string }
   | { status: 'duplicate'; taskId: string }
-  | { status: 'control'; what: 'cancel' };
+  | { status: 'control'; what: 'cancel' | 'message' };
 
 export interface IntakeDeps {
   store: TaskStore;
@@ -42,10 +42,12 @@ export async function intake(deps: IntakeDeps, event: WebhookEventLike): Promise
     { appId: deps.appId, label: deps.label },
   );
   if (decision.action === 'ignore' && event.name === 'issues' && meta.action === 'labeled' && repository) {
-    // A repository may name its own label in .github/nightshift.yml; dispatch remembers it.
+    // A repository may name its own labels in .github/nightshift.yml; dispatch remembers them.
     const label = await deps.store.repoLabel(repository);
-    if (label && label.toLowerCase() !== deps.label.toLowerCase()) {
-      decision = decideTrigger({ name: event.name, payload: event.payload }, { appId: deps.appId, label });
+    const planLabel = await deps.store.repoPlanLabel(repository);
+    if (label || planLabel) {
+      const ctx = { appId: deps.appId, label: label ?? deps.label, ...(planLabel ? { planLabel } : {}) };
+      decision = decideTrigger({ name: event.name, payload: event.payload }, ctx);
     }
   }
   const installationId = meta.installation?.id;
@@ -64,6 +66,23 @@ export async function intake(deps: IntakeDeps, event: WebhookEventLike): Promise
       ...(decision.action === 'stop' && decision.commentId ? { commentId: decision.commentId } : {}),
     });
     return { status: 'control', what: 'cancel' };
+  }
+
+  if (decision.action === 'message') {
+    // Words for the agent at work on the target, if one listens; else they start a task. The
+    // first delivery's route is kept, so a second delivery of the comment takes the same one.
+    const { target, author, text, commentId } = decision;
+    const listening = await deps.store.listeningTask(repository, target.number);
+    const stored = await deps.store.recordMessage({
+      ...{ repository, installationId, target, commentId, author, text },
+      route: listening ? 'message' : 'task',
+    });
+    if (stored.route === 'message') {
+      await deps.dispatcher.send({ type: 'message', repository, targetNumber: target.number, commentId });
+      deps.log.info({ deliveryId: event.id, repository, commentId }, 'message for the agent at work');
+      return { status: 'control', what: 'message' };
+    }
+    decision = decision.otherwise;
   }
 
   const kind = triggerKind(decision.trigger.kind);

@@ -6,8 +6,10 @@
  */
 import { EMPTY_USAGE, type Usage } from '../../core/task.js';
 import { describeToolCall } from '../tools/describe-tool-call.js';
+import { personMessage } from './prompt.js';
 import type {
   AgentBrief,
+  AgentMessage,
   AgentConversation,
   AgentEvent,
   AgentHooks,
@@ -97,18 +99,23 @@ export class AgentRun {
     return undefined;
   }
 
-  /** Messages for the agent that arrived since the last turn (each reported as added). */
+  /**
+   * Messages for the agent that arrived since the last turn, each reported as added and framed
+   * as untrusted words of its author, as the user text the backend sends.
+   */
   async pendingMessages(): Promise<string[]> {
     if (!this.hooks.pendingMessages) return [];
-    let messages: string[];
+    let messages: AgentMessage[];
     try {
-      messages = (await this.hooks.pendingMessages()).filter((text) => text.trim() !== '');
+      messages = (await this.hooks.pendingMessages()).filter((message) => message.text.trim() !== '');
     } catch (error) {
       this.hooks.logger?.warn({ err: error }, 'pending message check failed; asking again next turn');
       return [];
     }
-    for (const text of messages) this.emit({ type: 'message-added', turn: this.nextTurn, text });
-    return messages;
+    for (const { author, text } of messages) {
+      this.emit({ type: 'message-added', turn: this.nextTurn, author, text });
+    }
+    return messages.map((message) => personMessage(message.author, message.text));
   }
 
   turnStarted(): void {

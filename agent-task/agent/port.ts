@@ -70,7 +70,14 @@ export type AgentEvent =
       durationMs: number;
     }
   /** A message from `pendingMessages` joined the conversation before the request of `turn`. */
-  | { type: 'message-added'; turn: number; text: string };
+  | { type: 'message-added'; turn: number; author: string; text: string };
+
+/** A person's words for the agent while it works; untrusted, like every comment. */
+export interface AgentMessage {
+  /** The GitHub login of who wrote it. */
+  author: string;
+  text: string;
+}
 
 export interface AgentHooks {
   /** Cost of the cumulative usage; null when the model's price is unknown. */
@@ -79,9 +86,10 @@ export interface AgentHooks {
   shouldCancel: () => Promise<boolean>;
   /**
    * Asked between turns for anything new for the agent (a person's message mid-task); each one
-   * joins the conversation as user text before the next request. A check that throws is skipped.
+   * joins the conversation as user text before the next request, framed as untrusted data that
+   * names its author (prompt.ts `personMessage`). A check that throws is skipped.
    */
-  pendingMessages?: () => Promise<string[]>;
+  pendingMessages?: () => Promise<AgentMessage[]>;
   /** Told of every event, synchronously; a listener that throws is logged and ignored. */
   onEvent?: (event: AgentEvent) => void;
   /** Aborting cancels the model request in flight; the outcome is 'cancelled'. */

@@ -119,18 +119,16 @@ export class SessionRecorder {
           durationMs: event.durationMs,
         });
         return;
-      case 'message-added': {
-        // The author, where the port carries one (a person's `/agent <text>`).
-        const author = (event as { author?: unknown }).author;
+      case 'message-added':
+        // A person's `/agent <text>`, with who wrote it.
         this.record({
           kind: 'message',
           at: this.iso(),
           turn: event.turn,
-          ...(typeof author === 'string' && author ? { author } : {}),
+          ...(event.author ? { author: event.author } : {}),
           text: event.text,
         });
         return;
-      }
     }
   }
 

@@ -28,7 +28,12 @@ export interface TextEditorOptions {
   maxFileBytes?: number;
   /** Entries listed by `view` of a directory; default 1,000. */
   maxDirectoryEntries?: number;
+  /** Plan mode: `view` only; every write is refused before it reaches the workspace. */
+  readOnly?: boolean;
 }
+
+export const READ_ONLY_REFUSAL =
+  'This task only plans: the editor is read-only and nothing you change is kept. Describe the change in your plan instead.';
 
 /** The name the model was trained to call this tool by; its error messages use it. */
 const NAME = 'str_replace_based_edit_tool';
@@ -261,6 +266,7 @@ export function textEditorTool(sandbox: ToolSandbox, options: TextEditorOptions 
         const issues = schema.safeParse(input).error?.issues ?? parsed.error.issues;
         return toolError(`Invalid input for ${command}: ${describeInputIssues(issues)}`);
       }
+      if (options.readOnly && parsed.data.command !== 'view') return toolError(READ_ONLY_REFUSAL);
       try {
         const value = parsed.data;
         switch (value.command) {

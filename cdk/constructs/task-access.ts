@@ -3,7 +3,7 @@
  * task) reads and writes tasks through the same store, whose operations are:
  *
  * - GetItem, Query (the table and the four indexes, each named);
- * - PutItem, UpdateItem: tasks, deliveries, intents, locks, counters and log items;
+ * - PutItem, UpdateItem: tasks, deliveries, intents, locks, counters, log items and messages;
  * - TransactWriteItems: IAM authorises each item of a transaction as its own action, so creating a
  *   task needs PutItem, and a terminal transition needs UpdateItem plus ConditionCheckItem or
  *   DeleteItem for the target's lock and the task's intent;

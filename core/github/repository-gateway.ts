@@ -309,7 +309,7 @@ export class RepositoryGateway {
   /** Create or update the one comment of `kind` for this task on an issue or PR conversation. */
   async upsertComment(
     issueNumber: number,
-    task: Task,
+    task: Pick<Task, 'id'>,
     kind: string,
     body: string,
     commentId?: number,
@@ -350,7 +350,7 @@ export class RepositoryGateway {
   async reactToComment(
     kind: 'issue_comment' | 'review_comment',
     commentId: number,
-    content: 'eyes' | '+1',
+    content: 'eyes' | '+1' | 'rocket',
   ): Promise<void> {
     if (kind === 'issue_comment') {
       await this.octokit.rest.reactions.createForIssueComment({

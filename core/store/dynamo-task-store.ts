@@ -8,14 +8,16 @@
  * Every decision that must hold under concurrency is a conditional write or a transaction, never a
  * read followed by a write: one task per delivery and per live intent (records/deliveries.ts),
  * optimistic versions on the task (records/tasks.ts), the target's lock (records/target-locks.ts),
- * the installation's slots (records/installation-slots.ts), everything a task holds given back by
+ * the installation's slots (records/installation-slots.ts), a person's message taken once
+ * (records/messages.ts), everything a task holds given back by
  * its terminal transaction (records/task-end.ts). A refused condition is answered from the item it
  * saw (`ReturnValuesOnConditionCheckFailure`), not from a read after it. Conflicts DynamoDB
  * reports while another transaction is in flight are retried, bounded and jittered, until the
  * answer is definite.
  *
  * Tasks never get a TTL: they are the history. Deliveries (7 days), intents (1 day, a safety net:
- * they are deleted when their task finishes) and log lines (90 days) do.
+ * they are deleted when their task finishes), people's messages to the agent (7 days) and log
+ * lines (90 days) do.
  */
 import type { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import type { NewTask, Task, TaskStatus } from '../task.js';
@@ -25,7 +27,17 @@ import { createFromDelivery } from './records/deliveries.js';
 import { claimEngineer, engineerOf } from './records/engineers.js';
 import { acquireSlot, slotUsage } from './records/installation-slots.js';
 import { claimMemo } from './records/memos.js';
-import { rememberRepoLabel, repoLabel } from './records/repo-labels.js';
+import {
+  claimForTask,
+  getMessage,
+  listeningTask,
+  messagesIn,
+  moveMessage,
+  recordMessage,
+  setInbox,
+  takeMessages,
+} from './records/messages.js';
+import { rememberRepoLabel, repoLabel, repoPlanLabel } from './records/repo-labels.js';
 import { StoreTable } from './records/store-table.js';
 import { acquireLock, lockHolder, releaseLock } from './records/target-locks.js';
 import { listByRepository, listByTarget, listRecent, listStale } from './records/task-lists.js';
@@ -44,6 +56,8 @@ import {
 import type { RetryOptions } from './retry.js';
 import type {
   CreateResult,
+  InboxMessage,
+  MessageState,
   LockResult,
   LogEntry,
   SlotPool,
@@ -177,16 +191,64 @@ export class DynamoTaskStore implements TaskStore {
     return engineerOf(this.table, repository, targetNumber);
   }
 
-  rememberRepoLabel(repository: string, label: string): Promise<void> {
-    return rememberRepoLabel(this.table, repository, label);
+  rememberRepoLabel(repository: string, label: string, planLabel?: string): Promise<void> {
+    return rememberRepoLabel(this.table, repository, label, planLabel);
   }
 
   repoLabel(repository: string): Promise<string | undefined> {
     return repoLabel(this.table, repository);
   }
 
+  repoPlanLabel(repository: string): Promise<string | undefined> {
+    return repoPlanLabel(this.table, repository);
+  }
+
   claimMemo(key: string, ttlSeconds: number): Promise<boolean> {
     return claimMemo(this.table, key, ttlSeconds);
+  }
+
+  // ── people's messages to the agent at work ──────────────────────────────────────────────────
+
+  recordMessage(message: Omit<InboxMessage, 'state' | 'takenBy' | 'receivedAt'>): Promise<InboxMessage> {
+    return recordMessage(this.table, message);
+  }
+
+  getMessage(repository: string, targetNumber: number, commentId: number): Promise<InboxMessage | undefined> {
+    return getMessage(this.table, repository, targetNumber, commentId);
+  }
+
+  moveMessage(message: InboxMessage, from: MessageState, to: MessageState): Promise<boolean> {
+    return moveMessage(this.table, message, from, to);
+  }
+
+  allowedMessages(repository: string, targetNumber: number): Promise<InboxMessage[]> {
+    return messagesIn(this.table, repository, targetNumber, 'allowed');
+  }
+
+  takeMessages(task: Task): Promise<InboxMessage[]> {
+    return takeMessages(this.table, task);
+  }
+
+  createFromMessage(
+    message: InboxMessage,
+    input: NewTask,
+    options: { intentKey: string },
+  ): Promise<CreateResult> {
+    const task = this.newTask(input, { deliveryId: messageDeliveryId(message), ...options });
+    return createFromDelivery(
+      this.table,
+      messageDeliveryId(message),
+      task,
+      claimForTask(this.table, message, task.id),
+    );
+  }
+
+  setInbox(task: Task, open: boolean): Promise<boolean> {
+    return setInbox(this.table, task, open);
+  }
+
+  listeningTask(repository: string, targetNumber: number): Promise<string | undefined> {
+    return listeningTask(this.table, repository, targetNumber);
   }
 
   // ── the task's log ──────────────────────────────────────────────────────────────────────────
@@ -206,4 +268,9 @@ export class DynamoTaskStore implements TaskStore {
   readSession(taskId: string, afterSeq?: number): Promise<StoredSessionEntry[]> {
     return readSession(this.table, taskId, afterSeq);
   }
+}
+
+/** The follow-up a message starts is recorded like a delivery of its own, once per comment. */
+function messageDeliveryId(message: InboxMessage): string {
+  return `message:${message.repository.toLowerCase()}#${message.commentId}`;
 }

@@ -16,6 +16,7 @@
  * | slots    | SLOTS#<installation id>     | SLOTS                 | holders (string set), limit       |
  * | slots    | SLOTS#deployment            | SLOTS                 | the same, for the whole deployment |
  * | memo     | MEMO#<key>                  | MEMO                  | expiresAt: as claimed (e.g. 1 h)  |
+ * | message  | INBOX#<repo>#<number>       | MSG#<comment id>      | author, text, state; 7 days       |
  */
 import type { Task, TaskStatus } from '../task.js';
 import { TABLE } from './table.js';
@@ -50,6 +51,14 @@ export const repoLabelKey = (repository: string): Key => ({
 export const engineerKey = (repository: string, targetNumber: number): Key => ({
   pk: `ENGINEER#${repository.toLowerCase()}#${targetNumber}`,
   sk: 'ENGINEER',
+});
+export const MESSAGE_PREFIX = 'MSG#';
+export const inboxPartition = (repository: string, targetNumber: number): string =>
+  `INBOX#${repository.toLowerCase()}#${targetNumber}`;
+/** Comment ids padded, so a target's messages sort in the order they were written. */
+export const inboxKey = (repository: string, targetNumber: number, commentId: number): Key => ({
+  pk: inboxPartition(repository, targetNumber),
+  sk: `${MESSAGE_PREFIX}${String(commentId).padStart(20, '0')}`,
 });
 export const LOG_PREFIX = 'LOG#';
 export const logSortKey = (at: string, seq: string): string => `${LOG_PREFIX}${at}#${seq}`;

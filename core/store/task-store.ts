@@ -3,7 +3,7 @@
  * embedded store (dynalite) also serves locally and in tests.
  */
 import type { SessionEntry, StoredSessionEntry } from '../session-log/entries.js';
-import type { NewTask, Task, TaskStatus } from '../task.js';
+import type { NewTask, Target, Task, TaskStatus } from '../task.js';
 
 export class VersionConflictError extends Error {
   override readonly name = 'VersionConflictError';
@@ -75,6 +75,27 @@ export type TaskChanges = Partial<
     | 'finishedAt'
   >
 >;
+
+/**
+ * Where a message stands: `received` (its author's permission not yet checked), `allowed`,
+ * `refused`, `taken` (by `takenBy`), or `task` (intake started a task with it instead).
+ */
+export type MessageState = 'received' | 'allowed' | 'refused' | 'taken' | 'task';
+
+/** A person's `/agent <words>` comment for the task at work on a target (records/messages.ts). */
+export interface InboxMessage {
+  repository: string;
+  installationId: number;
+  target: Target;
+  commentId: number;
+  author: string;
+  text: string;
+  /** Where intake sent it: to the agent at work (`message`), or to a new task (`task`). */
+  route: 'message' | 'task';
+  state: MessageState;
+  takenBy?: string;
+  receivedAt: string;
+}
 
 export interface LogEntry {
   at: string;
@@ -149,13 +170,36 @@ export interface TaskStore {
    * The trigger label a repository's config names, remembered when dispatch reads the config, so
    * intake (which must not call GitHub before answering) can recognise a custom label.
    */
-  rememberRepoLabel(repository: string, label: string): Promise<void>;
+  rememberRepoLabel(repository: string, label: string, planLabel?: string): Promise<void>;
   /**
    * "Do this at most once per `ttlSeconds`": a conditional put of a memo that expires. True for
    * the one caller that claimed it (none held, or the last one expired), false while it holds.
    */
   claimMemo(key: string, ttlSeconds: number): Promise<boolean>;
   repoLabel(repository: string): Promise<string | undefined>;
+  /** The plan label the repository's config names (`planLabel`), remembered with its trigger label. */
+  repoPlanLabel(repository: string): Promise<string | undefined>;
+  /** Record a message once per comment; returns the stored one (the first delivery's). */
+  recordMessage(message: Omit<InboxMessage, 'state' | 'takenBy' | 'receivedAt'>): Promise<InboxMessage>;
+  getMessage(repository: string, targetNumber: number, commentId: number): Promise<InboxMessage | undefined>;
+  /** `from` → `to`, conditioned on `from`; false when it was not there. */
+  moveMessage(message: InboxMessage, from: MessageState, to: MessageState): Promise<boolean>;
+  allowedMessages(repository: string, targetNumber: number): Promise<InboxMessage[]>;
+  /** The allowed messages of the task's target, each taken by this task or by no one. */
+  takeMessages(task: Task): Promise<InboxMessage[]>;
+  /**
+   * Start a task with an allowed message as its instructions: the task is created and the message
+   * taken by it in one transaction, or neither (someone took the message first).
+   */
+  createFromMessage(
+    message: InboxMessage,
+    task: NewTask,
+    options: { intentKey: string },
+  ): Promise<CreateResult>;
+  /** Whether the task's agent takes messages now (an attribute of the target's lock it holds). */
+  setInbox(task: Task, open: boolean): Promise<boolean>;
+  /** The task whose agent takes the target's messages now, if any. */
+  listeningTask(repository: string, targetNumber: number): Promise<string | undefined>;
   appendLog(taskId: string, phase: string, message: string): Promise<void>;
   readLog(taskId: string): Promise<LogEntry[]>;
   /** One entry of the task's session log (core/session-log/), numbered by the task's own process. */

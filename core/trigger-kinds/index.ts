@@ -6,8 +6,11 @@
 import type { TriggerKind } from '../task.js';
 import { ciFailure } from './ci-failure.js';
 import { cli } from './cli.js';
+import { go } from './go.js';
+import { issueComment } from './issue-comment.js';
 import { issueLabel } from './issue-label.js';
 import type { TriggerKindSpec } from './kind.js';
+import { plan } from './plan.js';
 import { prComment } from './pr-comment.js';
 import { retry } from './retry.js';
 import { reviewComment } from './review-comment.js';
@@ -17,6 +20,9 @@ export type TriggerKindRegistry = { readonly [K in TriggerKind]: TriggerKindSpec
 
 export const TRIGGER_KINDS: TriggerKindRegistry = {
   issue_label: issueLabel,
+  issue_comment: issueComment,
+  plan,
+  go,
   pr_comment: prComment,
   review_comment: reviewComment,
   review,

@@ -14,6 +14,7 @@ export const issueLabel: TriggerKindSpec<'issue_label'> = {
   words: 'label',
   admit: async (task, config) => refuseOtherLabel(task.trigger, config),
   instructions: () => '',
+  plans: (config) => config.plan === 'always',
 };
 
 /** A label that is not the repository's trigger label (its config may name its own). */

@@ -85,6 +85,13 @@ export interface TriggerKindSpec<K extends TriggerKind = TriggerKind> {
   readonly defaultSubject: string;
   /** Where the end is answered on a pull request. */
   replyTo(trigger: Trigger): ReplyPlace;
+  /**
+   * The task only plans (core/plan.ts): the agent explores read-only, nothing is committed or
+   * pushed, and the plan is posted as the issue's plan comment. Absent: it never only plans.
+   */
+  plans?(config: RepoConfig): boolean;
+  /** The plan comment, as it stands on GitHub, is part of what the agent is given. */
+  readonly readsPlan?: 'to revise' | 'to carry out';
 }
 
 export const FIX_EVERYTHING =

@@ -18,6 +18,12 @@ const Message = z.discriminatedUnion('type', [
     targetNumber: z.number().int().positive().optional(),
     commentId: z.number().int().positive().optional(),
   }),
+  z.object({
+    type: z.literal('message'),
+    repository: z.string().min(1),
+    targetNumber: z.number().int().positive(),
+    commentId: z.number().int().positive(),
+  }),
 ]);
 
 const SqsBatch = z.object({

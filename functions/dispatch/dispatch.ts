@@ -25,6 +25,7 @@ import { newTokenNonce } from '../../core/task-token.js';
 import { triggerKind } from '../../core/trigger-kinds/index.js';
 import { TaskSurface } from '../../core/github/task-surface.js';
 import { isTerminal, type Task } from '../../core/task.js';
+import { deliverMessage } from './deliver-message.js';
 import { replyToRefusal } from './refusal-reply.js';
 
 export interface DispatchDeps {
@@ -55,6 +56,7 @@ export const DISPATCH_CLAIM_SECONDS = 5 * 60;
 
 export async function handleDispatchMessage(deps: DispatchDeps, message: DispatchMessage): Promise<void> {
   if (message.type === 'dispatch') await dispatchTask(deps, message.taskId);
+  else if (message.type === 'message') await deliverMessage(deps, message);
   else await cancelTasks(deps, message);
 }
 
@@ -296,7 +298,7 @@ async function prepare(
     return undefined;
   }
 
-  await deps.store.rememberRepoLabel(task.repository, config.config.label);
+  await deps.store.rememberRepoLabel(task.repository, config.config.label, config.config.planLabel);
   const refusal = await kind.admit?.(task, config.config, deps.store);
   if (refusal) return end(refusal.status, refusal.outcome, refusal.comment);
   const stored = configToStore(config.config);

@@ -21,7 +21,7 @@ export async function replyToRefusal(
   store: TaskStore,
   gateway: RepositoryGateway,
   log: Logger,
-  task: Task,
+  task: Pick<Task, 'id' | 'repository' | 'target'>,
   login: string,
   body: string,
 ): Promise<boolean> {

@@ -38,6 +38,15 @@ function answer(
   return undefined;
 }
 
+/**
+ * One more write the creation depends on (a person's message claimed for the task it starts):
+ * when its condition fails, nothing is created and `takenBy` reads whose it was from the item.
+ */
+export interface CreationClaim {
+  item: TransactItem;
+  takenBy(old: Item | undefined): string;
+}
+
 function creation(table: StoreTable, deliveryId: string, task: Task, nowSeconds: number): TransactItem[] {
   const notThere = {
     ConditionExpression: 'attribute_not_exists(#pk)',
@@ -83,7 +92,12 @@ function creation(table: StoreTable, deliveryId: string, task: Task, nowSeconds:
 }
 
 /** Create `task` (new, carrying its `intentKey` if any) for the delivery, at most once. */
-export function createFromDelivery(table: StoreTable, deliveryId: string, task: Task): Promise<CreateResult> {
+export function createFromDelivery(
+  table: StoreTable,
+  deliveryId: string,
+  task: Task,
+  claim?: CreationClaim,
+): Promise<CreateResult> {
   const intent = task.intentKey === undefined ? undefined : intentItemKey(task.intentKey);
   return table.retrying<CreateResult>(`createFromDelivery ${deliveryId}`, async (attempt) => {
     const nowSeconds = epochSeconds(table.now());
@@ -96,7 +110,12 @@ export function createFromDelivery(table: StoreTable, deliveryId: string, task: 
       if (found) return { retry: false, value: found };
     }
     const items = creation(table, deliveryId, task, nowSeconds);
+    if (claim) items.push(claim.item);
     return table.transactStep<CreateResult>(items, { created: true, task }, (reasons, error) => {
+      const claimAt = items.length - 1;
+      if (claim && conditionFailed(reasons, claimAt)) {
+        return { retry: false, value: { created: false, taskId: claim.takenBy(reasons[claimAt]?.item) } };
+      }
       if (!conditionFailed(reasons, 0) && !(intent && conditionFailed(reasons, 1))) return undefined;
       const found = answer(task, reasons[0]?.item, intent ? reasons[1]?.item : undefined, nowSeconds);
       return found ? { retry: false, value: found } : { retry: true, cause: error };

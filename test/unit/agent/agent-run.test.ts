@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { AgentRun } from '../../../agent-task/agent/agent-run.js';
+import { personMessage } from '../../../agent-task/agent/prompt.js';
 import { EMPTY_USAGE } from '../../../core/task.js';
 import type { AgentBrief, AgentEvent, AgentHooks, AgentTool } from '../../../agent-task/agent/port.js';
 
@@ -103,8 +104,13 @@ describe('AgentRun', () => {
   });
 
   it('drops blank messages and reports the others as added before the next turn', async () => {
-    const { run, events } = agentRun({ pendingMessages: async () => ['  ', 'Use pnpm.'] });
-    expect(await run.pendingMessages()).toEqual(['Use pnpm.']);
-    expect(events).toEqual([{ type: 'message-added', turn: 1, text: 'Use pnpm.' }]);
+    const { run, events } = agentRun({
+      pendingMessages: async () => [
+        { author: 'alice', text: '  ' },
+        { author: 'alice', text: 'Use pnpm.' },
+      ],
+    });
+    expect(await run.pendingMessages()).toEqual([personMessage('alice', 'Use pnpm.')]);
+    expect(events).toEqual([{ type: 'message-added', turn: 1, author: 'alice', text: 'Use pnpm.' }]);
   });
 });

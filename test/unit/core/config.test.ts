@@ -33,6 +33,8 @@ describe('parseConfig', () => {
       reviewFix: true,
       instructions: '',
       allowedUsers: [],
+      planLabel: 'agent:plan',
+      plan: 'on-request',
       pullRequest: { draft: true },
       mcpServers: {},
     });
@@ -62,6 +64,8 @@ describe('parseConfig', () => {
       reviewFix: false,
       instructions: 'Use pnpm.',
       allowedUsers: ['octocat', 'mona-lisa'],
+      planLabel: 'plan-please',
+      plan: 'always',
       pullRequest: { draft: false },
       prices: { 'my-model': { input: 1, output: 2, cacheWrite: 1.25, cacheRead: 0.1 } },
       mcpServers: {
@@ -105,6 +109,7 @@ describe('parseConfig', () => {
     expect(errorsOf({ cache: { key: ['~/.npmrc'] } })[0]).toMatch(
       /^cache\.key\[0\]: expected a path inside the repository,/,
     );
+    expect(errorsOf({ plan: 'sometimes' })[0]).toMatch(/^plan: expected one of "on-request", "always"/);
     expect(errorsOf({ setupFailure: 'ignore' })).toEqual([
       'setupFailure: expected one of "fail", "continue", got "ignore". Set setupFailure to "fail" or "continue".',
     ]);

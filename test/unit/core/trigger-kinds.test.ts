@@ -6,6 +6,9 @@ import { TRIGGER_KINDS, triggerKind } from '../../../core/trigger-kinds/index.js
 /** Every kind, written out again: `satisfies` fails to compile when `TriggerKind` gains one. */
 const ALL_KINDS = {
   issue_label: true,
+  issue_comment: true,
+  plan: true,
+  go: true,
   pr_comment: true,
   review_comment: true,
   review: true,

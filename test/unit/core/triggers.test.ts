@@ -42,10 +42,15 @@ describe('parseAgentCommand', () => {
 
   it('needs the command at the start of a line, as whole words', () => {
     expect(parseAgentCommand('please /agent fix this')).toBeUndefined();
-    expect(parseAgentCommand('/agent fixed it')).toBeUndefined();
     expect(parseAgentCommand('/agentfix')).toBeUndefined();
     expect(parseAgentCommand('/agent')).toBeUndefined();
-    expect(parseAgentCommand('/agent deploy')).toBeUndefined();
+    expect(parseAgentCommand('/agent   ')).toBeUndefined();
+    // Words that are no command are words for the agent.
+    expect(parseAgentCommand('/agent fixed it')).toEqual({ command: 'say', instructions: 'fixed it' });
+    expect(parseAgentCommand('/agent also handle\nempty arrays')).toEqual({
+      command: 'say',
+      instructions: 'also handle\nempty arrays',
+    });
     expect(parseAgentCommand('`/agent fix`')).toBeUndefined();
     expect(parseAgentCommand('')).toBeUndefined();
     expect(parseAgentCommand(null)).toBeUndefined();
@@ -89,6 +94,20 @@ describe('parseAgentCommand', () => {
 describe('issues.labeled', () => {
   const labeled = (changes: Record<string, unknown> = {}) =>
     patch(example('issues', 'labeled'), { 'label.name': 'agent', ...changes });
+
+  it('starts a plan for the plan label, the default or the one the context names', () => {
+    expect(decide('issues', labeled({ 'label.name': 'Agent:Plan' }))).toMatchObject({
+      action: 'task',
+      trigger: { kind: 'plan', text: '', label: 'Agent:Plan' },
+      intentKey: expect.stringMatching(/^plan:/),
+    });
+    const own = decideTrigger(
+      { name: 'issues', payload: labeled({ 'label.name': 'think' }) },
+      { ...ctx, planLabel: 'think' },
+    );
+    expect(own).toMatchObject({ action: 'task', trigger: { kind: 'plan', label: 'think' } });
+    expectIgnored(decide('issues', labeled({ 'label.name': 'think' })), /"agent:plan"/);
+  });
 
   it('starts a task for the trigger label on an open issue', () => {
     const payload = labeled({ 'issue.title': 'Spelling error', 'issue.body': 'Fix "teh".' });
@@ -144,16 +163,44 @@ describe('issue_comment.created', () => {
   const onPull = (body: string, changes: Record<string, unknown> = {}) =>
     comment(body, { 'issue.pull_request': PR_LINKS, ...changes });
 
-  it('starts a task for /agent fix on a pull request', () => {
-    expect(
-      decide('issue_comment', onPull('Looks close.\n/agent fix handle the empty list\nwith a test')),
-    ).toEqual({
+  it('routes /agent fix <words> on a pull request as a message, a task when no agent listens', () => {
+    const task = {
       action: 'task',
       target: { kind: 'pull_request', number: 1 },
       trigger: { kind: 'pr_comment', text: 'handle the empty list\nwith a test', commentId: 77 },
       engineer: 'Codertocat',
       intentKey: 'comment:codertocat/hello-world#77',
+    };
+    expect(
+      decide('issue_comment', onPull('Looks close.\n/agent fix handle the empty list\nwith a test')),
+    ).toEqual({
+      action: 'message',
+      target: { kind: 'pull_request', number: 1 },
+      author: 'Codertocat',
+      text: 'handle the empty list\nwith a test',
+      commentId: 77,
+      otherwise: task,
     });
+    // A bare /agent fix is a round of fixes, never words for a running task.
+    expect(decide('issue_comment', onPull('/agent fix'))).toMatchObject({
+      action: 'task',
+      trigger: { kind: 'pr_comment', text: '' },
+    });
+  });
+
+  it('routes /agent <words> on an issue as a message, or an issue_comment task with the words', () => {
+    expect(decide('issue_comment', comment('/agent also handle empty arrays'))).toMatchObject({
+      action: 'message',
+      target: { kind: 'issue', number: 1 },
+      text: 'also handle empty arrays',
+      otherwise: {
+        action: 'task',
+        target: { kind: 'issue', number: 1 },
+        trigger: { kind: 'issue_comment', text: 'also handle empty arrays' },
+        intentKey: 'comment:codertocat/hello-world#77',
+      },
+    });
+    expectIgnored(decide('issue_comment', comment('/agent go on', { 'issue.state': 'closed' })), /closed/);
   });
 
   it('gives a redelivery the same intent key', () => {
@@ -169,6 +216,22 @@ describe('issue_comment.created', () => {
     expectIgnored(decide('issue_comment', example('issue_comment', 'created')), /no \/agent command/);
     expectIgnored(decide('issue_comment', onPull('> /agent fix\nwhy would we?')));
     expectIgnored(decide('issue_comment', onPull('```\n/agent fix\n```')));
+  });
+
+  it('starts a plan or its work for /agent plan and /agent go on an issue, never on a pull request', () => {
+    expect(decide('issue_comment', comment('/agent plan keep it small'))).toEqual({
+      action: 'task',
+      target: { kind: 'issue', number: 1 },
+      trigger: { kind: 'plan', text: 'keep it small', commentId: 77 },
+      engineer: 'Codertocat',
+      intentKey: 'comment:codertocat/hello-world#77',
+    });
+    expect(decide('issue_comment', comment('/agent go'))).toMatchObject({
+      action: 'task',
+      trigger: { kind: 'go', text: '', commentId: 77 },
+    });
+    expectIgnored(decide('issue_comment', onPull('/agent plan')), /works on issues/);
+    expectIgnored(decide('issue_comment', onPull('/agent go')), /works on issues/);
   });
 
   it('ignores edited and deleted comments', () => {

@@ -10,10 +10,13 @@ describe('decodeDispatchEvent', () => {
     sender: 'alice',
     targetNumber: 3,
   } as const;
+  const message = { type: 'message', repository: 'acme/calc', targetNumber: 3, commentId: 99 } as const;
 
   it('takes an asynchronous invoke’s payload as one message', () => {
     expect(decodeDispatchEvent(dispatch)).toEqual([dispatch]);
     expect(decodeDispatchEvent(cancel)).toEqual([cancel]);
+    expect(decodeDispatchEvent(message)).toEqual([message]);
+    expect(() => decodeDispatchEvent({ ...message, commentId: undefined })).toThrow(/commentId/);
   });
 
   it('takes an SQS batch as its messages, in order', () => {

@@ -10,6 +10,7 @@ import {
   type AnthropicAgentOptions,
 } from '../../../../agent-task/agent/anthropic/loop.js';
 import { transcriptOf } from '../../../../agent-task/agent/anthropic/transcript.js';
+import { personMessage } from '../../../../agent-task/agent/prompt.js';
 import type {
   AgentBrief,
   AgentEvent,
@@ -619,7 +620,7 @@ describe('events and messages mid-task', () => {
 
   it('adds a message that arrived between turns to the next request, in a valid conversation', async () => {
     const m = await start([bash('ls'), bash('npm test'), done('Handled empty arrays too.')]);
-    const inbox = [[], ['@alice: also handle empty arrays'], []];
+    const inbox = [[], [{ author: 'alice', text: 'also handle empty arrays' }], []];
     const events: AgentEvent[] = [];
     const result = await runAgent(
       options(m, { pendingMessages: async () => inbox.shift() ?? [], onEvent: (e) => events.push(e) }),
@@ -634,26 +635,29 @@ describe('events and messages mid-task', () => {
     expect(second.map((msg) => msg.role)).toEqual(['user', 'assistant', 'user']);
     expect(blocks(second.at(-1)).map((b) => [b.type, b.text])).toEqual([
       ['tool_result', undefined],
-      ['text', '@alice: also handle empty arrays'],
+      ['text', personMessage('alice', 'also handle empty arrays')],
     ]);
+    expect(blocks(second.at(-1))[1]?.text).toContain('@alice wrote on GitHub');
     // It stays in the conversation, once.
     const third = JSON.stringify(m.requests[2]?.body.messages);
     expect(third.split('also handle empty arrays')).toHaveLength(2);
     expect(events).toContainEqual({
       type: 'message-added',
       turn: 2,
-      text: '@alice: also handle empty arrays',
+      author: 'alice',
+      text: 'also handle empty arrays',
     });
   });
 
   it('adds a message that arrived before the first request to the first user message', async () => {
     const m = await start([done()]);
-    const result = await runAgent(options(m, { pendingMessages: async () => ['Use pnpm.'] }));
+    const pnpm = { author: 'bob', text: 'Use pnpm.' };
+    const result = await runAgent(options(m, { pendingMessages: async () => [pnpm] }));
     expect(result.outcome).toBe('done');
     expectAllAccepted(m);
     expect(blocks(m.requests[0]?.body.messages[0]).map((b) => b.text)).toEqual([
       'Fix the failing test.',
-      'Use pnpm.',
+      personMessage('bob', 'Use pnpm.'),
     ]);
   });
 
@@ -669,7 +673,7 @@ describe('events and messages mid-task', () => {
         pendingMessages: async () => {
           checks += 1;
           if (checks === 1) throw new Error('store unreachable');
-          return checks === 2 ? ['Look in src/.'] : [];
+          return checks === 2 ? [{ author: 'carol', text: 'Look in src/.' }] : [];
         },
       }),
     );
@@ -679,7 +683,9 @@ describe('events and messages mid-task', () => {
     expect(checks).toBe(2);
     expect(m.requests[1]?.body.messages.map((msg) => msg.role)).toEqual(['user', 'assistant']);
     expect(blocks(m.requests[2]?.body.messages.at(-1)).map((b) => b.type)).toEqual(['tool_result', 'text']);
-    expect(blocks(m.requests[2]?.body.messages.at(-1))[1]?.text).toBe('Look in src/.');
+    expect(blocks(m.requests[2]?.body.messages.at(-1))[1]?.text).toBe(
+      personMessage('carol', 'Look in src/.'),
+    );
   });
 });
 
