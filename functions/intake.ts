@@ -4,6 +4,7 @@
  */
 import type { Logger } from 'pino';
 import type { Dispatcher } from '../core/ports.js';
+import { requesterFor } from '../core/requester.js';
 import type { TaskStore } from '../core/store/task-store.js';
 import { triggerKind, type Recorded } from '../core/trigger-kinds/index.js';
 import { decideTrigger } from '../core/triggers.js';
@@ -82,14 +83,16 @@ export async function intake(deps: IntakeDeps, event: WebhookEventLike): Promise
       return { status: 'ignored', reason: kind.engineer.existingOnly };
     } else engineer = await deps.store.claimEngineer(repository, target.number, engineer);
   }
+  const sender = trigger.sender ?? decision.engineer;
   const result = await deps.store.createFromDelivery(
     event.id,
     {
       repository,
       installationId,
       target,
-      trigger: { ...trigger, sender: trigger.sender ?? decision.engineer, deliveryId: event.id },
+      trigger: { ...trigger, sender, deliveryId: event.id },
       engineer,
+      requester: requesterFor(kind.startedBy, sender, engineer),
       ...(recorded.retryOf ? { retryOf: recorded.retryOf, attempt: recorded.attempt } : {}),
     },
     { intentKey: decision.intentKey },

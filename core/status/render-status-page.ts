@@ -36,7 +36,7 @@ function taskLine(task: Task, now: Date, web: string): string {
     `<td>${timeCell(task, now)}</td>`,
     `<td>${targetCell(task, web)}</td>`,
     `<td class="trigger">${triggerCell(task)}</td>`,
-    `<td class="wide">${escapeHtml(row.engineer)}</td>`,
+    `<td class="wide">${escapeHtml(row.who)}</td>`,
     `<td class="state">${statusCell(task)}</td>`,
     `<td class="num wide">${escapeHtml(row.duration)}</td>`,
     `<td class="num wide">${escapeHtml(String(row.turns))}</td>`,

@@ -18,6 +18,7 @@
  * they are deleted when their task finishes) and log lines (90 days) do.
  */
 import type { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
+import type { BudgetScope } from '../budget.js';
 import type { NewTask, Task, TaskStatus } from '../task.js';
 import { createIdGenerator } from './ids.js';
 import { counter, increment } from './records/counters.js';
@@ -26,6 +27,7 @@ import { claimEngineer, engineerOf } from './records/engineers.js';
 import { acquireSlot, slotUsage } from './records/installation-slots.js';
 import { claimMemo } from './records/memos.js';
 import { rememberRepoLabel, repoLabel } from './records/repo-labels.js';
+import { monthSpend } from './records/spend.js';
 import { StoreTable } from './records/store-table.js';
 import { acquireLock, lockHolder, releaseLock } from './records/target-locks.js';
 import { listByRepository, listByTarget, listRecent, listStale } from './records/task-lists.js';
@@ -185,6 +187,10 @@ export class DynamoTaskStore implements TaskStore {
 
   claimMemo(key: string, ttlSeconds: number): Promise<boolean> {
     return claimMemo(this.table, key, ttlSeconds);
+  }
+
+  monthSpend(scope: BudgetScope, name: string, month: string): Promise<number> {
+    return monthSpend(this.table, scope, name, month);
   }
 
   // ── the task's log ──────────────────────────────────────────────────────────────────────────

@@ -2,6 +2,7 @@
  * The port every component uses to keep task state. One implementation (DynamoDB), which the
  * embedded store (dynalite) also serves locally and in tests.
  */
+import type { BudgetScope } from '../budget.js';
 import type { NewTask, Task, TaskStatus } from '../task.js';
 
 export class VersionConflictError extends Error {
@@ -64,6 +65,7 @@ export type TaskChanges = Partial<
     | 'tokenNonceHash'
     | 'config'
     | 'waitingFor'
+    | 'budgetNotice'
     | 'usage'
     | 'result'
     | 'error'
@@ -155,6 +157,11 @@ export interface TaskStore {
    */
   claimMemo(key: string, ttlSeconds: number): Promise<boolean>;
   repoLabel(repository: string): Promise<string | undefined>;
+  /**
+   * A month's (`2026-12`) spend of a repository or an installation in USD: the known costs of its
+   * tasks' usage, added as it is recorded (records/spend.ts).
+   */
+  monthSpend(scope: BudgetScope, name: string, month: string): Promise<number>;
   appendLog(taskId: string, phase: string, message: string): Promise<void>;
   readLog(taskId: string): Promise<LogEntry[]>;
 }
