@@ -4,7 +4,7 @@
  * version it was computed from and that the task has not finished (optimistic concurrency: the
  * loser gets VersionConflictError, with no read, from the item its condition saw). A terminal
  * transition also touches the items a task holds: task-end.ts. A change of usage that costs more
- * also adds to the month's spend, in the same transaction (spend.ts). A task created from a
+ * then adds to the month's spend (spend.ts). A task created from a
  * webhook delivery: deliveries.ts.
  */
 import {
@@ -25,17 +25,12 @@ import {
 } from '../items.js';
 import { TABLE } from '../table.js';
 import { type TaskChanges, TaskNotFoundError } from '../task-store.js';
-import { spendAdditions, spendDelta } from './spend.js';
-import type { StoreTable, TransactItem } from './store-table.js';
+import { addSpend, spendDelta } from './spend.js';
+import type { StoreTable } from './store-table.js';
 import { writeTaskEnd } from './task-end.js';
 import { applyChanges, refusal, stamp, versionedUpdate } from './task-writes.js';
 import { UpdateBuilder } from './update-builder.js';
-import {
-  OLD_ITEM_ON_FAILURE,
-  conditionFailed,
-  failedConditionItem,
-  isConditionFailure,
-} from './write-errors.js';
+import { OLD_ITEM_ON_FAILURE, failedConditionItem, isConditionFailure } from './write-errors.js';
 
 /** A new task's record: queued, version 1, no usage yet. */
 export function newTask(
@@ -99,9 +94,9 @@ export async function updateTask(table: StoreTable, task: Task, changes: TaskCha
   const now = table.now();
   applyChanges(builder, changes);
   stamp(builder, task, now.toISOString());
-  const spent = spendDelta(task, changes.usage);
-  if (spent > 0) return writeWithSpend(table, task, builder, spendAdditions(table, task, spent, now));
-  return writeVersioned(table, task, builder);
+  const updated = await writeVersioned(table, task, builder);
+  await addSpend(table, task, spendDelta(task, changes.usage), now);
+  return updated;
 }
 
 /**
@@ -118,8 +113,6 @@ export async function transitionTask(
   assertTransition(task.id, task.status, to);
   const clock = table.now();
   const now = clock.toISOString();
-  const spent = spendDelta(task, changes.usage);
-  const spend = spent > 0 ? spendAdditions(table, task, spent, clock) : [];
   const fields: Record<string, unknown> = { ...changes };
   const builder = new UpdateBuilder();
   if (isTerminal(to)) fields.finishedAt = changes.finishedAt ?? now;
@@ -130,10 +123,14 @@ export async function transitionTask(
   applyChanges(builder, fields);
   builder.set('status', to).set(TABLE.indexes.byStatus.partitionKey, statusPartition(to));
   stamp(builder, task, now);
+  const spent = spendDelta(task, changes.usage);
   if (!isTerminal(to)) {
-    return spend.length ? writeWithSpend(table, task, builder, spend) : writeVersioned(table, task, builder);
+    const moved = await writeVersioned(table, task, builder);
+    await addSpend(table, task, spent, clock);
+    return moved;
   }
-  await writeTaskEnd(table, task, versionedUpdate(table.tableName, task, builder), spend);
+  await writeTaskEnd(table, task, versionedUpdate(table.tableName, task, builder));
+  await addSpend(table, task, spent, clock);
   // An update in a transaction cannot return the new item: read it back.
   return loadTask(table, task.id);
 }
@@ -160,27 +157,6 @@ export async function requestCancel(table: StoreTable, taskId: string): Promise<
     if (isConditionFailure(error)) throw new TaskNotFoundError(taskId);
     throw error;
   }
-}
-
-/**
- * The task's versioned update and the spend it adds, in one transaction (records/spend.ts): both
- * or neither. A transaction cannot return the new item: it is read back.
- */
-async function writeWithSpend(
-  table: StoreTable,
-  task: Task,
-  builder: UpdateBuilder,
-  spend: TransactItem[],
-): Promise<Task> {
-  const update = versionedUpdate(table.tableName, task, builder);
-  const items: TransactItem[] = [{ Update: { ...update, ...OLD_ITEM_ON_FAILURE } }, ...spend];
-  await table.retrying<void>(`usage of ${task.id}`, () =>
-    table.transactStep<void>(items, undefined, (reasons) => {
-      if (conditionFailed(reasons, 0)) throw refusal(task, reasons[0]?.item);
-      return undefined;
-    }),
-  );
-  return loadTask(table, task.id);
 }
 
 async function writeVersioned(table: StoreTable, task: Task, builder: UpdateBuilder): Promise<Task> {
