@@ -23,6 +23,7 @@ import { DeadLetterQueue } from './constructs/dead-letter-queue.js';
 import { Dispatch } from './constructs/dispatch.js';
 import { applyGovernance } from './constructs/governance.js';
 import { Network } from './constructs/network.js';
+import { BudgetGuard } from './constructs/budget-guard.js';
 import { RuntimeGuards } from './constructs/runtime-guards.js';
 import { SetupCacheBucket } from './constructs/setup-cache-bucket.js';
 import { Sweeper } from './constructs/sweeper.js';
@@ -49,6 +50,7 @@ export class NightshiftStack extends Stack {
   readonly sweeper: Sweeper;
   readonly alarms: Alarms;
   readonly guards: RuntimeGuards;
+  readonly budget: BudgetGuard;
 
   constructor(scope: Construct, id: string, props: NightshiftStackProps) {
     super(scope, id, {
@@ -198,12 +200,21 @@ export class NightshiftStack extends Stack {
       logRetention,
     });
 
+    this.budget = new BudgetGuard(this, 'Budget', {
+      dispatch: this.dispatch.handler,
+      taskEvents: this.taskEvents.handler,
+      ...(config.installationMonthlyUsd !== undefined
+        ? { installationMonthlyUsd: config.installationMonthlyUsd }
+        : {}),
+      ...(this.alarms.topic ? { topic: this.alarms.topic } : {}),
+    });
+
     new CfnOutput(this, 'WebhookUrl', {
       description: "The GitHub App's webhook URL (Settings → Webhook → Webhook URL)",
       value: this.webhook.url.url,
     });
     new CfnOutput(this, 'TableName', {
-      description: 'The DynamoDB table (TABLE_NAME)',
+      description: 'The DynamoDB table (TABLE_NAME; nightshift tasks --aws --table <it>)',
       value: this.tasks.table.tableName,
     });
     new CfnOutput(this, 'PrivateKeySecretArn', {
