@@ -5,6 +5,7 @@
  * stops or cancels a task, or ignores the event.
  */
 import type { EmitterWebhookEvent, EmitterWebhookEventName } from '@octokit/webhooks';
+import { type OutcomeDecision, pullRequestClosed, pullRequestPushed } from './pull-request-event.js';
 import { stripHtmlComments, stripInvisible, truncateText } from './sanitize.js';
 import type { Target, Trigger } from './task.js';
 
@@ -14,7 +15,8 @@ export type Decision =
   | { action: 'ignore'; reason: string }
   | TaskDecision
   | { action: 'stop'; target: Target; engineer: string; commentId: number }
-  | { action: 'cancel'; taskId: string; engineer: string };
+  | { action: 'cancel'; taskId: string; engineer: string }
+  | OutcomeDecision;
 
 export interface TaskDecision {
   action: 'task';
@@ -133,6 +135,10 @@ function decide(key: string, payload: Record<string, unknown>, d: Decider): Deci
       return d.ciCompleted((payload as Payload<'check_suite.completed'>).check_suite);
     case 'check_run.completed':
       return d.ciCompleted((payload as Payload<'check_run.completed'>).check_run);
+    case 'pull_request.closed':
+      return pullRequestClosed(payload as Payload<'pull_request.closed'>);
+    case 'pull_request.synchronize':
+      return pullRequestPushed(payload as Payload<'pull_request.synchronize'>);
     default:
       return ignore(`${key} is not a trigger`);
   }

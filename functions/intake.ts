@@ -8,12 +8,14 @@ import { requesterFor } from '../core/requester.js';
 import type { TaskStore } from '../core/store/task-store.js';
 import { triggerKind, type Recorded } from '../core/trigger-kinds/index.js';
 import { decideTrigger } from '../core/triggers.js';
+import { recordOutcome } from './record-outcome.js';
 
 export type IntakeOutcome =
   | { status: 'ignored'; reason: string }
   | { status: 'created'; taskId: string }
   | { status: 'duplicate'; taskId: string }
-  | { status: 'control'; what: 'cancel' };
+  | { status: 'control'; what: 'cancel' }
+  | { status: 'recorded'; what: 'outcome' };
 
 export interface IntakeDeps {
   store: TaskStore;
@@ -52,6 +54,13 @@ export async function intake(deps: IntakeDeps, event: WebhookEventLike): Promise
   const installationId = meta.installation?.id;
   if (decision.action === 'ignore') return { status: 'ignored', reason: decision.reason };
   if (!repository || !installationId) return { status: 'ignored', reason: 'no repository or installation' };
+
+  if (decision.action === 'outcome') {
+    const result = await recordOutcome(deps, repository, decision);
+    return result.recorded
+      ? { status: 'recorded', what: 'outcome' }
+      : { status: 'ignored', reason: result.reason };
+  }
 
   if (decision.action === 'stop' || decision.action === 'cancel') {
     await deps.dispatcher.send({

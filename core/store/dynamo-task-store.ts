@@ -19,6 +19,7 @@
  */
 import type { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import type { BudgetScope } from '../budget.js';
+import type { PullRequestClosing, PullRequestOpening, PullRequestRecord } from '../pull-request-outcome.js';
 import type { NewTask, Task, TaskStatus } from '../task.js';
 import { createIdGenerator } from './ids.js';
 import { counter, increment } from './records/counters.js';
@@ -30,7 +31,20 @@ import { rememberRepoLabel, repoLabel } from './records/repo-labels.js';
 import { monthSpend } from './records/spend.js';
 import { StoreTable } from './records/store-table.js';
 import { acquireLock, lockHolder, releaseLock } from './records/target-locks.js';
-import { listByRepository, listByTarget, listRecent, listStale } from './records/task-lists.js';
+import {
+  listPullRequests,
+  notePeoplePushed,
+  pullRequestRecord,
+  recordPullRequestClosed,
+  recordPullRequestOpened,
+} from './records/pull-requests.js';
+import {
+  listByRepository,
+  listByTarget,
+  listCreatedSince,
+  listRecent,
+  listStale,
+} from './records/task-lists.js';
 import { appendLog, readLog } from './records/task-log.js';
 import {
   createTask,
@@ -155,6 +169,10 @@ export class DynamoTaskStore implements TaskStore {
     return listRecent(this.table, limit);
   }
 
+  listCreatedSince(since: string): Promise<Task[]> {
+    return listCreatedSince(this.table, since);
+  }
+
   listStale(status: TaskStatus, before: string): Promise<Task[]> {
     return listStale(this.table, status, before);
   }
@@ -191,6 +209,28 @@ export class DynamoTaskStore implements TaskStore {
 
   monthSpend(scope: BudgetScope, name: string, month: string): Promise<number> {
     return monthSpend(this.table, scope, name, month);
+  }
+
+  // ── pull requests Nightshift opened, and what became of them ───────────────────────────────
+
+  recordPullRequestOpened(opening: PullRequestOpening): Promise<boolean> {
+    return recordPullRequestOpened(this.table, opening);
+  }
+
+  pullRequest(repository: string, number: number): Promise<PullRequestRecord | undefined> {
+    return pullRequestRecord(this.table, repository, number);
+  }
+
+  recordPullRequestClosed(repository: string, number: number, closing: PullRequestClosing): Promise<boolean> {
+    return recordPullRequestClosed(this.table, repository, number, closing);
+  }
+
+  notePeoplePushed(repository: string, number: number): Promise<boolean> {
+    return notePeoplePushed(this.table, repository, number);
+  }
+
+  listPullRequests(since: string): Promise<PullRequestRecord[]> {
+    return listPullRequests(this.table, since);
   }
 
   // ── the task's log ──────────────────────────────────────────────────────────────────────────

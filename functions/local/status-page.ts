@@ -100,7 +100,11 @@ async function statusPage(store: TaskStore, now: Date, options: RenderOptions): 
     tasks.length >= SPEND_SCAN_LIMIT &&
     oldest !== undefined &&
     now.getTime() - Date.parse(oldest.createdAt) < THIRTY_DAYS_MS;
-  return html(200, renderStatusPage(tasks, now, { recentLimit: DEFAULT_LIST_LIMIT, truncated, ...options }));
+  const pullRequests = await store.listPullRequests(new Date(now.getTime() - THIRTY_DAYS_MS).toISOString());
+  return html(
+    200,
+    renderStatusPage(tasks, now, { recentLimit: DEFAULT_LIST_LIMIT, truncated, pullRequests, ...options }),
+  );
 }
 
 async function listTasks(store: TaskStore, query: StatusQuery, now: Date): Promise<StatusResponse> {
