@@ -75,6 +75,6 @@ async function removeToolsFolder(taskDir: string, options: LeftoverOptions): Pro
     );
     return false;
   }
-  const { removed } = await disposeSandbox(reopenSandbox(taskDir, identity));
+  const { removed } = await disposeSandbox(await reopenSandbox(taskDir, identity));
   return removed;
 }

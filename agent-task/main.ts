@@ -17,6 +17,7 @@ import { connectStore } from '../core/store/connect.js';
 import { anthropicAgent } from './agent/anthropic/loop.js';
 import { describeFailure, exitReasonText, recordExitReason } from './exit-reason.js';
 import type { TokenMinter } from './github-access.js';
+import { loadMcpSecrets, mcpSecretsFromEnv, type McpSecrets } from './mcp/mcp-secrets.js';
 import { runTask } from './run-task.js';
 import { parseUidRange } from './sandbox/tool-identity.js';
 import { LocalCacheStore } from './setup/local-cache-store.js';
@@ -83,8 +84,18 @@ function tokenMinter(env: z.infer<typeof Env>): TokenMinter {
 }
 
 /** The values this process holds that must never be printed or stored. */
-function ownSecrets(env: NodeJS.ProcessEnv): string[] {
-  return [env.ANTHROPIC_API_KEY, env.NIGHTSHIFT_TOKEN_NONCE].filter((v): v is string => Boolean(v));
+function ownSecrets(env: NodeJS.ProcessEnv, mcp: McpSecrets = new Map()): string[] {
+  return [env.ANTHROPIC_API_KEY, env.NIGHTSHIFT_TOKEN_NONCE, ...mcp.values()].filter((v): v is string =>
+    Boolean(v),
+  );
+}
+
+/** The MCP servers' secrets; one that cannot be read leaves the servers that need it unstarted. */
+async function mcpSecrets(log: Logger): Promise<McpSecrets> {
+  return loadMcpSecrets(process.env).catch((error: unknown) => {
+    log.warn({ err: error }, 'the MCP secret cannot be read: servers that name a secret will not start');
+    return mcpSecretsFromEnv(process.env);
+  });
 }
 
 /** The setup cache's store, from the environment; a folder that cannot be opened means no cache. */
@@ -127,6 +138,7 @@ async function main(): Promise<void> {
       });
     }
     const cache = await setupCache(env, log);
+    const serverSecrets = await mcpSecrets(log);
     await runTask(
       {
         store,
@@ -136,7 +148,8 @@ async function main(): Promise<void> {
         isolation: env.NIGHTSHIFT_TOOL_ISOLATION,
         toolUids: parseUidRange(env.NIGHTSHIFT_TOOL_UIDS),
         log,
-        secrets: ownSecrets(process.env),
+        secrets: ownSecrets(process.env, serverSecrets),
+        mcpSecrets: serverSecrets,
         // The lease owner starts with the runner's id, so a stop event names its own task only.
         workerId: `${runner}:${randomUUID().slice(0, 8)}`,
         progressIntervalMs: env.NIGHTSHIFT_PROGRESS_INTERVAL_MS,
@@ -151,7 +164,10 @@ async function main(): Promise<void> {
     );
   } catch (error) {
     // The task did not end itself: leave its reason where the control plane will read it.
-    const reason = exitReasonText(describeFailure(error), ownSecrets(process.env));
+    const reason = exitReasonText(
+      describeFailure(error),
+      ownSecrets(process.env, mcpSecretsFromEnv(process.env)),
+    );
     await recordExitReason(store, taskId, runner, reason).catch(() => undefined);
     throw error;
   } finally {
@@ -164,6 +180,7 @@ async function main(): Promise<void> {
 
 main().catch((error: unknown) => {
   // stderr: the local runner keeps its last lines for the task's report; on ECS, CloudWatch.
-  console.error('agent-task failed:', exitReasonText(describeFailure(error), ownSecrets(process.env)));
+  const secrets = ownSecrets(process.env, mcpSecretsFromEnv(process.env));
+  console.error('agent-task failed:', exitReasonText(describeFailure(error), secrets));
   process.exitCode = 1;
 });

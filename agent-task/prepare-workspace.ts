@@ -2,11 +2,15 @@
  * The workspace step. In a folder of the task's own: the supervisor's repository (cloned with the
  * token), then the tools' sandbox, and the agent's checkout cloned from the supervisor's
  * repository by the tools themselves; the base branch merged in when the pull request conflicts
- * with it; then the setup commands (setup/run-setup.ts), between the setup cache's restore and save.
+ * with it; then the setup commands (setup/run-setup.ts), between the setup cache's restore and save;
+ * then the repository's MCP servers (mcp/).
  */
+import { mkdir } from 'node:fs/promises';
 import { branchForIssue } from '../core/branch-name.js';
 import type { RepoConfig } from '../core/config.js';
 import { AgentCheckout, toolsGitConfig } from './agent-checkout.js';
+import type { McpServers } from './mcp/start-mcp-servers.js';
+import { startTaskMcpServers } from './mcp/task-mcp-servers.js';
 import { OwnRepository, type Author } from './own-repository.js';
 import { botAuthor } from './pull-request-text.js';
 import { createSandbox, disposeSandbox, type ToolSandbox } from './sandbox/sandbox.js';
@@ -41,6 +45,8 @@ export interface Prepared {
   author: Author;
   /** Setup commands that failed, when the repository lets the agent work anyway (`setupFailure: continue`). */
   setupFailures: SetupFailure[];
+  /** The repository's MCP servers that started, with their tools, and those that did not. */
+  mcp: McpServers;
 }
 
 export async function prepareWorkspace(
@@ -68,23 +74,31 @@ export async function prepareWorkspace(
   });
   await enterPhase(ctx, 'preparing', `Cloning ${repository.full_name} (${checkout})`);
   const cloned = startStep(ctx.log, 'clone');
-  const own = await OwnRepository.clone(
-    { dir: ownDir, cloneUrl: repository.clone_url, tokens: ctx.tokens },
-    checkout,
-  );
-  const baseSha = await own.tip(checkout);
-  if (!remoteBranchSha) await own.createBranch(branch, baseSha);
-
-  const sandbox = await createSandbox({
+  // The tools' sandbox is made while our repository is cloned: its read-only view of it is bound
+  // to the folder made here, empty until the clone fills it, and no tool runs before both are done.
+  await mkdir(ownDir);
+  const sandboxMade = createSandbox({
     taskDir,
-    readOnly: [own.dir],
-    gitConfig: toolsGitConfig(own.dir),
+    readOnly: [ownDir],
+    gitConfig: toolsGitConfig(ownDir),
     ...(deps.isolation ? { isolation: deps.isolation } : {}),
     ...(deps.toolUids ? { uids: deps.toolUids } : {}),
     ...(deps.setupCache?.hidden ? { hidden: deps.setupCache.hidden } : {}),
+  }).then((sandbox) => {
+    ctx.cleanup.push(() => disposeSandbox(sandbox));
+    ctx.log.info({ isolation: sandbox.isolation, uid: sandbox.uid }, 'tools sandbox ready');
+    return sandbox;
   });
-  ctx.cleanup.push(() => disposeSandbox(sandbox));
-  ctx.log.info({ isolation: sandbox.isolation, uid: sandbox.uid }, 'tools sandbox ready');
+  const own = await OwnRepository.clone(
+    { dir: ownDir, cloneUrl: repository.clone_url, tokens: ctx.tokens },
+    checkout,
+  ).catch(async (error: unknown) => {
+    await sandboxMade.catch(() => undefined); // its clean-up is registered before the task ends
+    throw error;
+  });
+  const baseSha = await own.tip(checkout);
+  if (!remoteBranchSha) await own.createBranch(branch, baseSha);
+  const sandbox = await sandboxMade;
   const agentCheckout = await AgentCheckout.clone(sandbox, own.dir, branch);
   cloned(`cloned ${repository.full_name} (${checkout}) into the sandbox`, { branch: checkout });
   await record.update({ branch, headSha: remoteBranchSha ?? task.headSha });
@@ -114,6 +128,7 @@ export async function prepareWorkspace(
     merged: mergedSha !== undefined,
   };
   const setupFailures = await runSetup(ctx, shell, cacheInput, config);
+  const mcp = await startTaskMcpServers(ctx, sandbox, config);
   return {
     taskDir,
     own,
@@ -126,5 +141,6 @@ export async function prepareWorkspace(
     ...(mergedSha ? { mergedSha } : {}),
     author,
     setupFailures,
+    mcp,
   };
 }

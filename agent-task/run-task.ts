@@ -34,6 +34,7 @@ import {
 } from './own-repository.js';
 import { SecretInResultError } from './push-protection.js';
 import { SetupFailedError, setupFailureNote } from './setup/setup-failure.js';
+import { mcpFailureNote, withMcpNotes } from './mcp/task-mcp-servers.js';
 import { stopTools } from './sandbox/sandbox.js';
 import { logAgentRun, logTaskEnd, logTaskStart, startStep } from './step-log.js';
 import { runCleanup, untilStopped } from './task-stop.js';
@@ -150,8 +151,13 @@ export async function runTask(deps: AgentTaskDeps, taskId: string): Promise<Task
 async function work(ctx: WorkContext): Promise<Ended> {
   const { octokit, ref } = ctx.gateway;
   await enterPhase(ctx, 'preparing', 'Reading the repository and its configuration');
-  const repository = await ctx.gateway.repository();
-  const config = await taskConfig(ctx.record.task, octokit, ref, ctx.deps.maxTaskMinutes);
+  // Three independent reads at once: each is a round trip to GitHub before the clone can start.
+  const contextRead = gatherContext(ctx.gateway, ctx.record.task);
+  contextRead.catch(() => undefined); // awaited below, unless the configuration ends the task first
+  const [repository, config] = await Promise.all([
+    ctx.gateway.repository(),
+    taskConfig(ctx.record.task, octokit, ref, ctx.deps.maxTaskMinutes),
+  ]);
   if (!config.ok) {
     const summary = invalidConfigMessage(config.errors);
     return {
@@ -159,7 +165,7 @@ async function work(ctx: WorkContext): Promise<Ended> {
       outcome: { conclusion: 'failure', headline: 'Invalid .github/nightshift.yml', summary },
     };
   }
-  const context = await gatherContext(ctx.gateway, ctx.record.task);
+  const context = await contextRead;
   const prepared = await prepareWorkspace(ctx, repository, context, config.config);
   // Where the result goes is opened beside the agent, not before it (write-back.ts).
   const target = openTarget(ctx, prepared, repository, context, config.config);
@@ -167,9 +173,12 @@ async function work(ctx: WorkContext): Promise<Ended> {
   const { run, checks } = await runAndVerify(ctx, prepared, context, config.config, target);
   // The agent is done: nothing it started may go on changing the tree while it is read.
   await prepared.shell.close();
+  await prepared.mcp.close();
   await stopTools(prepared.sandbox);
   const destination = await target.settle();
-  return (await stoppedEarly(ctx, run)) ?? publish(ctx, prepared, destination, context, run, checks);
+  const ended =
+    (await stoppedEarly(ctx, run)) ?? (await publish(ctx, prepared, destination, context, run, checks));
+  return withMcpNotes(ended, prepared.mcp.failures);
 }
 
 /**
@@ -198,6 +207,7 @@ async function runAndVerify(
     ruleFiles: await readRuleFiles(prepared.own, prepared.baseSha),
     extraInstructions: config.instructions,
     ...(config.test ? { testCommand: config.test } : {}),
+    mcpServers: prepared.mcp.started.map((s) => s.server),
   });
   const options: AgentRunOptions = {
     brief: {
@@ -206,6 +216,7 @@ async function runAndVerify(
       tools: [
         bashTool(prepared.shell, { timeoutMs: deps.commandTimeoutMs ?? 10 * 60_000 }),
         textEditorTool(prepared.sandbox),
+        ...prepared.mcp.tools,
       ],
       limits: config.limits,
       deadline,
@@ -256,7 +267,8 @@ async function workAndVerify(
   const { deps, record } = ctx;
   const { brief, hooks } = options;
   let agentRan = startStep(ctx.log, 'agent');
-  const first = firstMessage(context) + setupFailureNote(prepared.setupFailures);
+  const first =
+    firstMessage(context) + setupFailureNote(prepared.setupFailures) + mcpFailureNote(prepared.mcp.failures);
   let run = await deps.agent.run({ ...brief, firstMessage: first }, hooks);
   logAgentRun(agentRan, run);
   await record.update({ usage: run.usage });

@@ -6,6 +6,7 @@ import type { Phase } from '../core/progress.js';
 import type { Outcome } from '../core/report.js';
 import type { TaskStore } from '../core/store/task-store.js';
 import type { Agent } from './agent/port.js';
+import type { McpSecrets } from './mcp/mcp-secrets.js';
 import type { TokenMinter, TokenSource } from './github-access.js';
 import type { Isolation } from './sandbox/sandbox.js';
 import type { UidRange } from './sandbox/tool-identity.js';
@@ -42,6 +43,10 @@ export interface AgentTaskDeps {
   writeIntervalMs?: number;
   /** Where setup caches are kept (a local folder or S3); unset: no cache. */
   setupCache?: SetupCacheDeps;
+  /** The operator's secrets for MCP servers, by name (agent-task/mcp/mcp-secrets.ts). */
+  mcpSecrets?: McpSecrets;
+  /** How long an MCP server may take to start and list its tools; default 30 s. */
+  mcpStartTimeoutMs?: number;
 }
 
 export interface WorkContext {

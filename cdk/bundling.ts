@@ -13,19 +13,17 @@ import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { buildSync, type BuildOptions } from 'esbuild';
 import { OutputFormat, type BundlingOptions } from 'aws-cdk-lib/aws-lambda-nodejs';
+import { BUNDLE_ALIASES, BUNDLE_BANNER } from '../functions/runners/agent-bundle.js';
 
 /** The repository root: entries, package-lock.json and the Dockerfile are found from here. */
 export const PROJECT_ROOT = fileURLToPath(new URL('..', import.meta.url));
 
 export const NODE_TARGET = 'node22';
 
-/** ESM output still meets CommonJS dependencies that call `require`: give them one. */
-const BANNER = "import { createRequire } from 'module'; const require = createRequire(import.meta.url);";
-
-/** Modules replaced at bundle time (see the stub for why). */
-const ALIASES: Record<string, string> = {
-  dynalite: join(PROJECT_ROOT, 'cdk', 'bundling', 'dynalite-stub.ts'),
-};
+/** The banner that gives CommonJS dependencies a `require`, and the modules replaced at bundle
+ * time (see core/store/dynalite-stub.ts for why): the same for the local runner's bundle. */
+const BANNER = BUNDLE_BANNER;
+const ALIASES = BUNDLE_ALIASES;
 
 /** `NodejsFunction` bundling: minified ESM for Node 22, source maps, the local esbuild only. */
 export const lambdaBundling: BundlingOptions = {

@@ -8,17 +8,21 @@
  *                                              │                          tokens; holds the key)
  *                                              └── Sweeper (EventBridge schedule: stuck tasks)
  *
+ *   people ─▶ Dashboard (Function URL, sign in with GitHub) ─▶ the table, read only
+ *
  * with the table, the secrets, the network, the setup cache bucket, the dead-letter queue and the
  * alarms. Settings come
  * from cdk/config.ts.
  */
-import { Annotations, CfnOutput, Duration, Stack, type StackProps } from 'aws-cdk-lib';
+import { Annotations, CfnOutput, Duration, Fn, Stack, type StackProps } from 'aws-cdk-lib';
 import type { RetentionDays } from 'aws-cdk-lib/aws-logs';
 import type { Construct } from 'constructs';
 import type { NightshiftConfig } from './config.js';
 import { AgentTask } from './constructs/agent-task.js';
 import { Alarms } from './constructs/alarms.js';
 import { AppSecrets } from './constructs/app-secrets.js';
+import { Dashboard } from './constructs/dashboard.js';
+import { McpSecret } from './constructs/mcp-secret.js';
 import { DeadLetterQueue } from './constructs/dead-letter-queue.js';
 import { Dispatch } from './constructs/dispatch.js';
 import { applyGovernance } from './constructs/governance.js';
@@ -42,6 +46,7 @@ export class NightshiftStack extends Stack {
   readonly network: Network;
   readonly token: TokenFunction;
   readonly agent: AgentTask;
+  readonly mcpSecret: McpSecret;
   readonly setupCache: SetupCacheBucket;
   readonly deadLetterQueue: DeadLetterQueue;
   readonly dispatch: Dispatch;
@@ -49,6 +54,7 @@ export class NightshiftStack extends Stack {
   readonly taskEvents: TaskEvents;
   readonly sweeper: Sweeper;
   readonly alarms: Alarms;
+  readonly dashboard: Dashboard;
   readonly guards: RuntimeGuards;
   readonly budget: BudgetGuard;
 
@@ -114,11 +120,22 @@ export class NightshiftStack extends Stack {
       containerInsights: config.containerInsights,
       logRetention,
     });
+    this.mcpSecret = new McpSecret(this, 'McpSecret', { agent: this.agent });
     this.setupCache = new SetupCacheBucket(this, 'SetupCache', { expiryDays: config.setupCacheDays });
     this.setupCache.grantTo(this.agent.taskRole);
     this.agent.container.addEnvironment('NIGHTSHIFT_SETUP_CACHE_BUCKET', this.setupCache.bucket.bucketName);
     this.agent.container.addEnvironment('NIGHTSHIFT_SETUP_CACHE_MAX_MB', String(config.setupCacheMaxMiB));
     this.deadLetterQueue = new DeadLetterQueue(this, 'DeadLetters');
+    this.dashboard = new Dashboard(this, 'Dashboard', {
+      tasks: this.tasks,
+      githubApiUrl: config.githubApiUrl,
+      logLevel: config.logLevel,
+      logRetention,
+    });
+    // The dashboard's address without the Function URL's trailing slash: a task's page is
+    // `${NIGHTSHIFT_PUBLIC_URL}/status/tasks/<id>` (the check run's details_url).
+    const publicUrl = `https://${Fn.select(2, Fn.split('/', this.dashboard.url.url))}`;
+    this.agent.container.addEnvironment('NIGHTSHIFT_PUBLIC_URL', publicUrl);
 
     /** What every function needs to reach GitHub and the table; secrets by ARN only. */
     const environment = {
@@ -128,6 +145,7 @@ export class NightshiftStack extends Stack {
       WEBHOOK_SECRET_ARN: this.secrets.webhookSecret.secretArn,
       GITHUB_API_URL: config.githubApiUrl,
       LOG_LEVEL: config.logLevel,
+      NIGHTSHIFT_PUBLIC_URL: publicUrl,
     };
     this.dispatch = new Dispatch(this, 'Dispatch', {
       environment,
@@ -212,6 +230,16 @@ export class NightshiftStack extends Stack {
     new CfnOutput(this, 'WebhookUrl', {
       description: "The GitHub App's webhook URL (Settings → Webhook → Webhook URL)",
       value: this.webhook.url.url,
+    });
+    new CfnOutput(this, 'DashboardUrl', {
+      description:
+        "The status page (sign in with GitHub); the App's Callback URL is this address followed by login/callback",
+      value: this.dashboard.url.url,
+    });
+    new CfnOutput(this, 'DashboardOAuthClientSecretArn', {
+      description:
+        'Put {"clientId": "…", "clientSecret": "…"} of the GitHub App here (the dashboard\'s sign-in)',
+      value: this.dashboard.oauthClient.secretArn,
     });
     new CfnOutput(this, 'TableName', {
       description: 'The DynamoDB table (TABLE_NAME; nightshift tasks --aws --table <it>)',

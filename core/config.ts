@@ -6,6 +6,8 @@
  */
 import { LineCounter, parseDocument } from 'yaml';
 import { z } from 'zod';
+import { closest } from './closest-key.js';
+import { mcpServersSchema, SERVER_NAME_FIX, SERVER_NAME_TITLE } from './mcp-servers.js';
 import { DEFAULT_MODEL } from './model.js';
 import { CACHE_PATH_TITLE, CHECKOUT_PATH_TITLE, cacheSchema, setupFailureSchema } from './setup-cache.js';
 
@@ -147,6 +149,7 @@ export const configSchema = z
       .meta({
         examples: [{ 'claude-sonnet-5-5': { input: 2, output: 10, cacheWrite: 2.5, cacheRead: 0.1 } }],
       }),
+    mcpServers: mcpServersSchema,
     _extends: z
       .string()
       .optional()
@@ -228,6 +231,7 @@ type JsonSchema = {
   anyOf?: JsonSchema[];
   properties?: Record<string, JsonSchema>;
   additionalProperties?: JsonSchema | boolean;
+  propertyNames?: JsonSchema;
   items?: JsonSchema;
   minimum?: number;
   exclusiveMinimum?: number;
@@ -255,6 +259,20 @@ function describeIssue(
         : `remove it; the keys here are: ${known.join(', ')}.`;
       return { path: [...path, key], message: `unknown key '${full}' — ${fix}` };
     });
+  }
+  // A refinement whose message is a sentence already says what is wrong and how to fix it.
+  if (issue.code === 'custom' && issue.params?.sentence)
+    return [{ path, message: `${formatPath(path)} ${issue.message}` }];
+  if (issue.code === 'invalid_key') {
+    const key = String(path.at(-1));
+    const title = nodeAt(root, path.slice(0, -1))?.propertyNames?.title;
+    const fixKey = title === SERVER_NAME_TITLE ? SERVER_NAME_FIX : 'Rename it.';
+    return [
+      {
+        path,
+        message: `${formatPath(path.slice(0, -1))}: the name ${JSON.stringify(key)} does not fit. ${fixKey}`,
+      },
+    ];
   }
   const node = nodeAt(root, path);
   const input = 'input' in issue ? issue.input : undefined;
@@ -343,6 +361,7 @@ function fix(where: string, node: JsonSchema): string {
     return `Make ${where} a mapping with the key${keys.length > 1 ? 's' : ''} ${keys.join(', ')}.`;
   }
   if (base.title === 'GitHub login') return `Write a login like "octocat", without @.`;
+  if (base.title === SERVER_NAME_TITLE) return SERVER_NAME_FIX;
   if (base.title === CHECKOUT_PATH_TITLE || base.title === CACHE_PATH_TITLE)
     return `Write a path from the repository's root${base.title === CACHE_PATH_TITLE ? ' (or ~/ for the home folder)' : ''} like ${JSON.stringify(base.examples?.[0])}: no leading /, no .., nothing under .git.`;
   if (base.enum) return `Set ${where} to ${base.enum.map((v) => JSON.stringify(v)).join(' or ')}.`;
@@ -367,29 +386,6 @@ function formatPath(path: readonly PropertyKey[]): string {
       typeof segment === 'number' ? `[${segment}]` : i === 0 ? String(segment) : `.${String(segment)}`,
     )
     .join('');
-}
-
-/** The known key closest to `key` in spelling, if it is close enough to be a likely typo. */
-function closest(key: string, known: readonly string[]): string | undefined {
-  let best: { key: string; distance: number } | undefined;
-  for (const candidate of known) {
-    const distance = editDistance(key.toLowerCase(), candidate.toLowerCase());
-    if (!best || distance < best.distance) best = { key: candidate, distance };
-  }
-  if (!best) return undefined;
-  return best.distance <= Math.max(2, Math.floor(best.key.length / 3)) ? best.key : undefined;
-}
-
-function editDistance(a: string, b: string): number {
-  let row = Array.from({ length: b.length + 1 }, (_, j) => j);
-  for (let i = 1; i <= a.length; i++) {
-    const next = [i];
-    for (let j = 1; j <= b.length; j++) {
-      next[j] = Math.min(row[j]! + 1, next[j - 1]! + 1, row[j - 1]! + (a[i - 1] === b[j - 1] ? 0 : 1));
-    }
-    row = next;
-  }
-  return row[b.length]!;
 }
 
 /** The 1-based line of the value at `path` in the YAML document, or of its nearest ancestor. */

@@ -13,6 +13,7 @@ export const ENTRIES = {
   'task-events': 'functions/task-events/handler.ts',
   sweeper: 'functions/sweeper/handler.ts',
   token: 'functions/token/handler.ts',
+  dashboard: 'functions/dashboard/handler.ts',
   'agent-task': 'agent-task/main.ts',
 } as const;
 

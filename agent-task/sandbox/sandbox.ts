@@ -21,7 +21,7 @@
  * never acts on anything inside it by path: it starts tool processes, reads what they print,
  * and at the end has them delete their own files.
  */
-import { spawn, spawnSync, type SpawnOptions } from 'node:child_process';
+import { spawn, type SpawnOptions } from 'node:child_process';
 import { existsSync, statSync } from 'node:fs';
 import { lchown, mkdir, rmdir, writeFile } from 'node:fs/promises';
 import { homedir, userInfo } from 'node:os';
@@ -93,8 +93,8 @@ export async function createSandbox(options: SandboxOptions): Promise<ToolSandbo
         await lchown(path, identity.uid, identity.gid);
       }
     }
-    const sandbox = describeSandbox(options, identity);
-    assertReachable(sandbox);
+    const sandbox = await describeSandbox(options, identity);
+    await assertReachable(sandbox);
     return sandbox;
   } catch (error) {
     await identity?.release();
@@ -106,7 +106,7 @@ export async function createSandbox(options: SandboxOptions): Promise<ToolSandbo
  * The sandbox of a tools' folder that a task process left when it died, to dispose of it as those
  * tools did (disposeSandbox): `identity` is the uid that owns it, taken back (reclaimIdentity).
  */
-export function reopenSandbox(taskDir: string, identity: TaskIdentity | undefined): ToolSandbox {
+export function reopenSandbox(taskDir: string, identity: TaskIdentity | undefined): Promise<ToolSandbox> {
   return describeSandbox({ taskDir }, identity);
 }
 
@@ -115,7 +115,10 @@ function toolsFolders(taskDir: string): { dir: string; home: string; workspace: 
   return { dir, home: join(dir, 'home'), workspace: join(dir, 'repo') };
 }
 
-function describeSandbox(options: SandboxOptions, identity: TaskIdentity | undefined): ToolSandbox {
+async function describeSandbox(
+  options: SandboxOptions,
+  identity: TaskIdentity | undefined,
+): Promise<ToolSandbox> {
   const { dir, home, workspace } = toolsFolders(options.taskDir);
   const user = identity ? `nightshift-${identity.uid}` : currentUser();
   const sandbox: ToolSandbox = {
@@ -139,7 +142,7 @@ function describeSandbox(options: SandboxOptions, identity: TaskIdentity | undef
       (p) => !identity || walkable(dirname(p)),
     ),
   };
-  sandbox.isolation = chooseIsolation(sandbox, options.isolation ?? 'auto');
+  sandbox.isolation = await chooseIsolation(sandbox, options.isolation ?? 'auto');
   return sandbox;
 }
 
@@ -234,24 +237,23 @@ function defaultHidden(extra: string[], isRoot: boolean): string[] {
   return [...new Set(paths)].filter((p) => p !== '/' && existsSync(p));
 }
 
-const bubblewrapWorks = new Map<string, boolean>();
+const bubblewrapWorks = new Map<string, Promise<boolean>>();
 
-function chooseIsolation(sandbox: ToolSandbox, wanted: 'auto' | Isolation): Isolation {
+async function chooseIsolation(sandbox: ToolSandbox, wanted: 'auto' | Isolation): Promise<Isolation> {
   const fallback: Isolation = sandbox.uid !== undefined ? 'uid' : 'none';
   if (wanted === 'uid' && sandbox.uid === undefined) {
     throw new SandboxError('uid isolation needs root: run as root, or use bubblewrap');
   }
   if (wanted !== 'auto' && wanted !== 'bubblewrap') return wanted;
   const key = String(sandbox.uid !== undefined);
-  if (!bubblewrapWorks.has(key)) {
-    const probe = spawnSync(BWRAP, ['--ro-bind', '/', '/', '--unshare-all', '--share-net', '--', 'true'], {
-      stdio: 'ignore',
-      timeout: 10_000,
+  let works = bubblewrapWorks.get(key);
+  if (!works) {
+    works = succeeds(BWRAP, ['--ro-bind', '/', '/', '--unshare-all', '--share-net', '--', 'true'], {
       ...(sandbox.uid !== undefined ? { uid: sandbox.uid, gid: sandbox.gid } : {}),
     });
-    bubblewrapWorks.set(key, probe.status === 0);
+    bubblewrapWorks.set(key, works);
   }
-  if (bubblewrapWorks.get(key)) return 'bubblewrap';
+  if (await works) return 'bubblewrap';
   if (wanted === 'bubblewrap') {
     throw new SandboxError(
       'bubblewrap cannot create a sandbox here (is the bubblewrap package installed, and are user namespaces allowed?)',
@@ -261,19 +263,27 @@ function chooseIsolation(sandbox: ToolSandbox, wanted: 'auto' | Isolation): Isol
 }
 
 /** Fail early, with a useful message, when the tools cannot reach their own folder. */
-function assertReachable(sandbox: ToolSandbox): void {
+async function assertReachable(sandbox: ToolSandbox): Promise<void> {
   const { file, args, options } = sandboxCommand(
     sandbox,
     ['/bin/sh', '-c', 'cd "$1" && test -w . && test -w "$2"', 'probe', sandbox.workspace, sandbox.home],
     '/',
   );
-  const probe = spawnSync(file, args, { ...options, stdio: 'ignore', timeout: 10_000 });
-  if (probe.status !== 0) {
+  if (!(await succeeds(file, args, options))) {
     throw new SandboxError(
       `the tools (uid ${sandbox.uid ?? process.getuid?.()}) cannot reach their workspace ${sandbox.workspace}: ` +
         'every parent folder of the work root must be searchable (o+x)',
     );
   }
+}
+
+/** Whether a probe exits 0 within ten seconds (without blocking what else the task does meanwhile). */
+function succeeds(file: string, args: string[], options: SpawnOptions): Promise<boolean> {
+  return new Promise((resolve) => {
+    const child = spawn(file, args, { ...options, stdio: 'ignore', timeout: 10_000 });
+    child.once('error', () => resolve(false));
+    child.once('close', (code) => resolve(code === 0));
+  });
 }
 
 /** Every folder from `/` down to `path` lets others through (o+x). */

@@ -33,7 +33,7 @@ export function howItFailed(failure: SetupFailure): string {
 }
 
 /** A fence longer than any run of backticks in `text`, so quoted output cannot close it. */
-function fenced(text: string): string {
+export function fenced(text: string): string {
   const longest = Math.max(2, ...[...text.matchAll(/`+/g)].map((m) => m[0].length));
   const fence = '`'.repeat(longest + 1);
   return `${fence}\n${text}\n${fence}`;

@@ -51,6 +51,12 @@ function describe(name: string, input: unknown): string {
         return `editor ${typeof fields.command === 'string' ? fields.command : '?'} ${path}`;
     }
   }
+  // An MCP tool (`mcp__<server>__<tool>`): the server, the tool, and its input in short.
+  const mcp = /^mcp__([A-Za-z0-9-]+)__(.+)$/.exec(name);
+  if (mcp) {
+    const args = Object.keys(fields).length > 0 ? ` ${JSON.stringify(fields)}` : '';
+    return `${mcp[1]}: ${mcp[2]}${args}`;
+  }
   return name;
 }
 

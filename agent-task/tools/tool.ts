@@ -11,6 +11,14 @@ export interface ToolOutcome {
   content: string;
   /** The call failed; the model is told so. */
   isError: boolean;
+  /** Images that come with the text (an MCP tool's screenshot), for a model that reads images. */
+  images?: ToolImage[];
+}
+
+/** An image in a result: its media type (png, jpeg, gif or webp) and its bytes in base64. */
+export interface ToolImage {
+  mediaType: 'image/png' | 'image/jpeg' | 'image/gif' | 'image/webp';
+  data: string;
 }
 
 /** A JSON Schema of an object: the input a function tool takes. */

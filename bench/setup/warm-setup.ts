@@ -147,6 +147,9 @@ async function oneTask(
       defaultBranch: 'main',
       merged: false,
     };
+    // What earlier work left for the disk to write (the first task's install and its removal) is
+    // flushed first: a real second task comes minutes later, not while the disk still catches up.
+    await exec('sync');
     const started = performance.now();
     const failures = await runSetup(benchContext(store, log), shell, input, config);
     const ms = performance.now() - started;

@@ -247,12 +247,16 @@ async function prepare(
   };
 
   // The gate first: someone without write access learns nothing about the repository's setup.
-  const config = await loadRepoConfig(octokit, ref);
   const kind = triggerKind(task.trigger.kind);
-  if (kind.startedBy === 'person') {
-    const sender = task.trigger.sender ?? task.engineer;
+  const sender = task.trigger.sender ?? task.engineer;
+  // Both reads at once: each is a round trip to GitHub before the runner can start.
+  const [config, permission] = await Promise.all([
+    loadRepoConfig(octokit, ref),
+    kind.startedBy === 'person' ? gateway.permissionOf(sender) : undefined,
+  ]);
+  if (permission !== undefined) {
     const allowedUsers = config.ok ? config.config.allowedUsers : [];
-    const verdict = mayTrigger(await gateway.permissionOf(sender), sender, allowedUsers);
+    const verdict = mayTrigger(permission, sender, allowedUsers);
     if (!verdict.allowed) {
       await replyToRefusal(deps.store, gateway, deps.log, task, sender, refusalMessage(sender, 'this task'));
       return end('failed', { conclusion: 'failure', headline: 'Not permitted', summary: verdict.reason });

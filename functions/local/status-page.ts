@@ -1,5 +1,5 @@
 /**
- * The status page and its JSON, for the local server and (later) the Function URL:
+ * The status page and its JSON, for the local server and the dashboard's Function URL:
  *
  *   GET /status                            the HTML page (recent tasks, token spend)
  *   GET /status/tasks/<id>                 one task's HTML page: its record, links, progress log
@@ -9,9 +9,8 @@
  * The page shows repositories, logins, instructions and costs, so the local handler answers only a
  * request with the token printed at start (status-auth.ts); any other gets a 401 and no data. The
  * agent's tools run on the same machine as the local server, so binding 127.0.0.1 is not enough.
- * Behind the Function URL (AuthType NONE, as GitHub's webhooks need), `renderStatusResponse` must
- * not be routed until an auth check (IAM auth on a separate URL, or a signed session) stands in
- * front of it.
+ * On AWS, `renderStatusResponse` is served only by functions/dashboard/, behind its own Function
+ * URL, to a signed-in person and filtered (`canRead`) to the repositories they can read on GitHub.
  */
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { ApplicationFunctionOptions } from 'probot';
@@ -19,6 +18,7 @@ import { STATUS_PAGE_CSP, renderStatusPage } from '../../core/status/render-stat
 import { renderTaskPage } from '../../core/status/render-task-page.js';
 import { taskRow } from '../../core/status/task-row.js';
 import { TaskNotFoundError, type TaskStore } from '../../core/store/task-store.js';
+import type { Task } from '../../core/task.js';
 import { authorizeStatus } from './status-auth.js';
 
 /** Probot's server handler: true when it answered, false to let the next handler try. */
@@ -44,7 +44,15 @@ export interface StatusPageOptions {
 /** What the pages need besides the store and the request. */
 export interface RenderOptions {
   githubUrl?: string;
+  /**
+   * Whether the reader may see a repository's tasks (the dashboard: what they can read on
+   * GitHub). Unset: every task. A task of another repository is left out of every list and its
+   * pages answer 404, as for a task that does not exist.
+   */
+  canRead?: (repository: string) => boolean;
 }
+
+const readable = (options: RenderOptions) => (task: Task) => options.canRead?.(task.repository) ?? true;
 
 export const DEFAULT_LIST_LIMIT = 50;
 export const MAX_LIST_LIMIT = 500;
@@ -94,20 +102,29 @@ function html(statusCode: number, body: string): StatusResponse {
 }
 
 async function statusPage(store: TaskStore, now: Date, options: RenderOptions): Promise<StatusResponse> {
-  const tasks = await store.listRecent(SPEND_SCAN_LIMIT);
-  const oldest = tasks.at(-1);
+  const scanned = await store.listRecent(SPEND_SCAN_LIMIT);
+  const oldest = scanned.at(-1);
   const truncated =
-    tasks.length >= SPEND_SCAN_LIMIT &&
+    scanned.length >= SPEND_SCAN_LIMIT &&
     oldest !== undefined &&
     now.getTime() - Date.parse(oldest.createdAt) < THIRTY_DAYS_MS;
-  const pullRequests = await store.listPullRequests(new Date(now.getTime() - THIRTY_DAYS_MS).toISOString());
+  const tasks = scanned.filter(readable(options));
+  // The outcome figures follow the same rule: a repository the reader cannot read is not counted.
+  const pullRequests = (
+    await store.listPullRequests(new Date(now.getTime() - THIRTY_DAYS_MS).toISOString())
+  ).filter((pull) => options.canRead?.(pull.repository) ?? true);
   return html(
     200,
     renderStatusPage(tasks, now, { recentLimit: DEFAULT_LIST_LIMIT, truncated, pullRequests, ...options }),
   );
 }
 
-async function listTasks(store: TaskStore, query: StatusQuery, now: Date): Promise<StatusResponse> {
+async function listTasks(
+  store: TaskStore,
+  query: StatusQuery,
+  now: Date,
+  options: RenderOptions,
+): Promise<StatusResponse> {
   const repo = param(query, 'repo');
   const limitText = param(query, 'limit');
   if (repo !== undefined && !REPOSITORY.test(repo)) {
@@ -119,17 +136,28 @@ async function listTasks(store: TaskStore, query: StatusQuery, now: Date): Promi
   }
   const tasks =
     repo === undefined ? await store.listRecent(limit) : await store.listByRepository(repo, limit);
-  return json(200, { tasks: tasks.map((task) => taskRow(task, now)) });
+  return json(200, { tasks: tasks.filter(readable(options)).map((task) => taskRow(task, now)) });
 }
 
-async function showTask(store: TaskStore, taskId: string): Promise<StatusResponse> {
+/** The task, or undefined when there is none or the reader may not see it (the same 404). */
+async function loadReadable(
+  store: TaskStore,
+  taskId: string,
+  options: RenderOptions,
+): Promise<Task | undefined> {
   try {
     const task = await store.load(taskId);
-    return json(200, { task, log: await store.readLog(taskId) });
+    return readable(options)(task) ? task : undefined;
   } catch (error) {
-    if (error instanceof TaskNotFoundError) return json(404, { error: `no task ${taskId}` });
+    if (error instanceof TaskNotFoundError) return undefined;
     throw error;
   }
+}
+
+async function showTask(store: TaskStore, taskId: string, options: RenderOptions): Promise<StatusResponse> {
+  const task = await loadReadable(store, taskId, options);
+  if (task === undefined) return json(404, { error: `no task ${taskId}` });
+  return json(200, { task, log: await store.readLog(taskId) });
 }
 
 async function taskPage(
@@ -138,14 +166,9 @@ async function taskPage(
   now: Date,
   options: RenderOptions,
 ): Promise<StatusResponse> {
-  try {
-    const task = await store.load(taskId);
-    return html(200, renderTaskPage(task, await store.readLog(taskId), now, options));
-  } catch (error) {
-    if (error instanceof TaskNotFoundError)
-      return html(404, '<!doctype html><title>Not found</title><p>No such task.</p>\n');
-    throw error;
-  }
+  const task = await loadReadable(store, taskId, options);
+  if (task === undefined) return html(404, '<!doctype html><title>Not found</title><p>No such task.</p>\n');
+  return html(200, renderTaskPage(task, await store.readLog(taskId), now, options));
 }
 
 /** The id in a path, decoded; undefined when it is malformed. */
@@ -169,13 +192,13 @@ export async function renderStatusResponse(
   options: RenderOptions = {},
 ): Promise<StatusResponse> {
   if (path === '/status') return statusPage(store, now, options);
-  if (path === '/api/tasks') return listTasks(store, query, now);
+  if (path === '/api/tasks') return listTasks(store, query, now, options);
   const id = TASK_PATH.exec(path)?.[1];
   const pageId = TASK_PAGE_PATH.exec(path)?.[1];
   const taskId = decodedId(id ?? pageId ?? '');
   if (id === undefined && pageId === undefined) return json(404, { error: 'not found' });
   if (!taskId) return json(400, { error: 'malformed task id' });
-  return id !== undefined ? showTask(store, taskId) : taskPage(store, taskId, now, options);
+  return id !== undefined ? showTask(store, taskId, options) : taskPage(store, taskId, now, options);
 }
 
 /** Serves the status paths on Probot's server; any other request goes on to the next handler. */

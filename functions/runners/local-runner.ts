@@ -8,12 +8,14 @@
  */
 import { spawn, type ChildProcess } from 'node:child_process';
 import { createRequire } from 'node:module';
+import { dirname, join } from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 import type { Logger } from 'pino';
 import type { LiveRunner, Runner } from '../../core/ports.js';
 import { redactSecrets } from '../../core/sanitize.js';
 import type { TokenAnswer, TokenIpcAnswer, TokenIpcRequest } from '../../core/task-token.js';
 import type { Task } from '../../core/task.js';
+import { ensureAgentBundle } from './agent-bundle.js';
 import { relayChildLog } from './child-log.js';
 
 /**
@@ -87,7 +89,10 @@ export interface LocalRunnerOptions {
    * code 1") and the last lines it wrote to stderr, redacted; drain waits for what it returns.
    */
   onExit(taskId: string, stop: RunnerExit, runnerId: string): Promise<void> | void;
-  /** Defaults to this Node with tsx, running agent-task/main.ts. */
+  /**
+   * Defaults to this Node running agent-task/main.ts bundled (agent-bundle.ts), built when the
+   * runner is made; with tsx when the bundle cannot be built.
+   */
   command?: string[];
 }
 
@@ -99,7 +104,7 @@ export interface RunnerExit {
 /** How much of a child's stderr is kept for its exit report. */
 const STDERR_TAIL_CHARS = 4000;
 /** The child's variables whose values are secrets, to redact from what it wrote. */
-const SECRET_NAME = /KEY|SECRET|TOKEN|PASSWORD|CREDENTIAL|NONCE/i;
+const SECRET_NAME = /KEY|SECRET|TOKEN|PASSWORD|CREDENTIAL|NONCE|^NIGHTSHIFT_MCP_/i;
 
 /** The last lines of `text` within `max` characters, starting at a line. */
 export function tail(text: string, max: number): string {
@@ -114,19 +119,20 @@ export class LocalRunner implements Runner {
   private readonly started = new Map<string, LiveRunner>();
   private readonly exitHandlers = new Set<Promise<void>>();
 
-  constructor(private readonly options: LocalRunnerOptions) {}
+  /** The agent's command line, once the bundle is built (or known not to build). */
+  private readonly program: Promise<AgentProgram>;
+
+  constructor(private readonly options: LocalRunnerOptions) {
+    this.program = options.command
+      ? Promise.resolve({ command: options.command, env: {} })
+      : agentProgram(options.log);
+  }
 
   async start(task: Task): Promise<string> {
-    // tsx by its own address: a bare `--import tsx` is looked up from the working folder, which
-    // need not be this project's (npm start run from elsewhere, or the demo's empty folder).
-    const [file, ...args] = this.options.command ?? [
-      process.execPath,
-      '--import',
-      tsxLoader(),
-      AGENT_TASK_ENTRY,
-    ];
+    const program = await this.program;
+    const [file, ...args] = program.command;
     if (!file) throw new Error('LocalRunner: empty command');
-    const env = { ...agentProcessEnv(this.options.env), TASK_ID: task.id };
+    const env = { ...agentProcessEnv(this.options.env), ...program.env, TASK_ID: task.id };
     const child = spawn(file, args, {
       env,
       // fd 3 is the token channel: Node marks it close-on-exec in the child and removes
@@ -247,6 +253,32 @@ export class LocalRunner implements Runner {
     await Promise.all(exits);
     clearTimeout(timer);
     await Promise.all([...this.exitHandlers]);
+  }
+}
+
+interface AgentProgram {
+  command: string[];
+  /** Variables the program's Node reads, beside the allow-listed environment. */
+  env: Record<string, string>;
+}
+
+/**
+ * Node running the bundled agent, with V8's compiled code kept beside it (Node 22 reads
+ * NODE_COMPILE_CACHE; the tools never see it, their environment being an allow-list); with tsx
+ * (by its own address: a bare `--import tsx` is looked up from the working folder, which need not
+ * be this project's) when esbuild cannot bundle it. Source maps are written beside the bundle:
+ * NODE_OPTIONS=--enable-source-maps maps a stack trace to the source, at some cost per start.
+ */
+async function agentProgram(log: Logger): Promise<AgentProgram> {
+  try {
+    const bundle = await ensureAgentBundle();
+    return {
+      command: [process.execPath, bundle],
+      env: { NODE_COMPILE_CACHE: join(dirname(bundle), 'compile-cache') },
+    };
+  } catch (error) {
+    log.warn({ err: error }, 'could not bundle the agent program; tasks start it with tsx (slower)');
+    return { command: [process.execPath, '--import', tsxLoader(), AGENT_TASK_ENTRY], env: {} };
   }
 }
 

@@ -11,6 +11,7 @@ import { AwsSolutionsChecks } from 'cdk-nag';
 import type { IConstruct } from 'constructs';
 import { afterAll, beforeAll, describe as group, expect, it } from 'vitest';
 import { PROJECT_ROOT } from '../../cdk/bundling.js';
+import { BUNDLE_BANNER } from '../../functions/runners/agent-bundle.js';
 import { DROPPED_CAPABILITIES } from '../../cdk/constructs/agent-task.js';
 import { FAILED_TASK_LOG_LINES } from '../../cdk/constructs/alarms.js';
 import { METRIC_SERVICE, RUNNER_STOP_FAILURES } from '../../functions/alarm-metrics.js';
@@ -37,6 +38,7 @@ function logicalIds({ stack, id }: Synthesized) {
     privateKey: id(stack.secrets.privateKey),
     webhookSecret: id(stack.secrets.webhookSecret),
     anthropicKey: id(stack.secrets.anthropicApiKey),
+    mcpSecret: id(stack.mcpSecret.secret),
     queue: id(stack.deadLetterQueue.queue),
     cluster: id(stack.agent.cluster),
     taskDefinition: id(stack.agent.taskDefinition),
@@ -65,6 +67,10 @@ function logicalIds({ stack, id }: Synthesized) {
     redeliveryRole: id(stack.guards.redelivery.role),
     redeliveryLogs: id(stack.guards.redelivery.logGroup),
     redeliveryRule: id(stack.guards.schedule),
+    dashboard: id(stack.dashboard.handler.function),
+    dashboardRole: id(stack.dashboard.handler.role),
+    dashboardLogs: id(stack.dashboard.handler.logGroup),
+    dashboardUrl: id(stack.dashboard.url),
   };
 }
 
@@ -192,8 +198,9 @@ group('DynamoDB table', () => {
 group('secrets', () => {
   it('holds the private key and the Anthropic key empty, and generates the webhook secret', () => {
     const secrets = resources('AWS::SecretsManager::Secret');
-    expect(Object.keys(secrets)).toHaveLength(3);
-    for (const id of [ids.privateKey, ids.anthropicKey]) {
+    // And the dashboard's two (test/cdk/dashboard.test.ts).
+    expect(Object.keys(secrets)).toHaveLength(6);
+    for (const id of [ids.privateKey, ids.anthropicKey, ids.mcpSecret]) {
       expect(secrets[id]!.Properties.GenerateSecretString).toBeUndefined();
       expect(secrets[id]!.Properties.SecretString).toBeUndefined();
     }
@@ -213,6 +220,17 @@ group('secrets', () => {
   });
 });
 
+/** NIGHTSHIFT_PUBLIC_URL: the dashboard's Function URL without its trailing slash. */
+const publicUrl = () => ({
+  'Fn::Join': [
+    '',
+    [
+      'https://',
+      { 'Fn::Select': [2, { 'Fn::Split': ['/', { 'Fn::GetAtt': [ids.dashboardUrl, 'FunctionUrl'] }] }] },
+    ],
+  ],
+});
+
 group('Lambda functions', () => {
   const common = () => ({
     APP_ID: '123456',
@@ -221,13 +239,22 @@ group('Lambda functions', () => {
     WEBHOOK_SECRET_ARN: { Ref: ids.webhookSecret },
     GITHUB_API_URL: 'https://api.github.com',
     LOG_LEVEL: 'info',
+    NIGHTSHIFT_PUBLIC_URL: publicUrl(),
     NODE_OPTIONS: '--enable-source-maps',
   });
 
   it('run Node 22 on arm64, each with its own log group (30 days) and role', () => {
     const functions = withoutCdkProvider(resources('AWS::Lambda::Function'));
     expect(Object.keys(functions).sort()).toEqual(
-      [ids.dispatch, ids.taskEvents, ids.webhook, ids.sweeper, ids.token, ids.redelivery].sort(),
+      [
+        ids.dispatch,
+        ids.taskEvents,
+        ids.webhook,
+        ids.sweeper,
+        ids.token,
+        ids.redelivery,
+        ids.dashboard,
+      ].sort(),
     );
     const roles: Record<string, string> = {
       [ids.redelivery]: ids.redeliveryRole,
@@ -236,6 +263,7 @@ group('Lambda functions', () => {
       [ids.taskEvents]: ids.taskEventsRole,
       [ids.sweeper]: ids.sweeperRole,
       [ids.token]: ids.tokenRole,
+      [ids.dashboard]: ids.dashboardRole,
     };
     const logs: Record<string, string> = {
       [ids.redelivery]: ids.redeliveryLogs,
@@ -244,6 +272,7 @@ group('Lambda functions', () => {
       [ids.taskEvents]: ids.taskEventsLogs,
       [ids.sweeper]: ids.sweeperLogs,
       [ids.token]: ids.tokenLogs,
+      [ids.dashboard]: ids.dashboardLogs,
     };
     for (const [id, fn] of Object.entries(functions)) {
       expect(fn.Properties).toMatchObject({
@@ -431,6 +460,7 @@ group('Lambda functions', () => {
       'functions/task-events/handler.ts': ids.taskEvents,
       'functions/sweeper/handler.ts': ids.sweeper,
       'functions/token/handler.ts': ids.token,
+      'functions/dashboard/handler.ts': ids.dashboard,
     };
     for (const [file, fn] of Object.entries(entries)) {
       const source = readFileSync(join(PROJECT_ROOT, file), 'utf8');
@@ -447,14 +477,14 @@ group('Lambda functions', () => {
 
   it('are bundled ESM (AWS SDK included) that loads in Node: no native module at import', () => {
     const { files } = assetManifest(s);
-    for (const fn of [ids.webhook, ids.dispatch, ids.taskEvents, ids.sweeper, ids.token]) {
+    for (const fn of [ids.webhook, ids.dispatch, ids.taskEvents, ids.sweeper, ids.token, ids.dashboard]) {
       const key = s.template.toJSON().Resources[fn].Properties.Code.S3Key as string;
       const asset = files[key.replace(/\.zip$/, '')];
       expect(asset?.source.packaging, fn).toBe('zip');
       const dir = join(s.assembly.directory, asset!.source.path);
       expect(readdirSync(dir).sort()).toEqual(['index.mjs', 'index.mjs.map']);
       const code = readFileSync(join(dir, 'index.mjs'), 'utf8');
-      expect(code.startsWith("import { createRequire } from 'module';")).toBe(true);
+      expect(code.startsWith(BUNDLE_BANNER)).toBe(true);
       expect(code).toContain('DynamoDBClient');
       const loaded = spawnSync(
         process.execPath,
@@ -499,8 +529,10 @@ group('agent task', () => {
       { Name: 'NIGHTSHIFT_TOKEN_FUNCTION', Value: { Ref: ids.token } },
       { Name: 'LOG_LEVEL', Value: 'info' },
       { Name: 'NIGHTSHIFT_WORK_ROOT', Value: '/workspace' },
+      { Name: 'MCP_SECRET_ARN', Value: { Ref: ids.mcpSecret } },
       { Name: 'NIGHTSHIFT_SETUP_CACHE_BUCKET', Value: { Ref: ids.setupCache } },
       { Name: 'NIGHTSHIFT_SETUP_CACHE_MAX_MB', Value: '1024' },
+      { Name: 'NIGHTSHIFT_PUBLIC_URL', Value: publicUrl() },
       { Name: 'NIGHTSHIFT_MAX_TASK_MINUTES', Value: '120' },
     ]);
     // No App private key: the agent asks the token function for installation tokens.
@@ -792,6 +824,7 @@ group('IAM: exact permissions of each role', () => {
         ids.sweeperRole,
         ids.tokenRole,
         ids.redeliveryRole,
+        ids.dashboardRole,
         ids.taskRole,
         ids.executionRole,
         flowLogRole,
@@ -936,6 +969,7 @@ group('IAM: exact permissions of each role', () => {
       sortPermissions([
         ...taskAccess(),
         invoke(ids.token),
+        { effect: 'Allow', actions: ['secretsmanager:GetSecretValue'], resources: [`{${ids.mcpSecret}}`] },
         {
           effect: 'Allow',
           actions: ['s3:GetObject', 's3:PutObject'],
@@ -1064,6 +1098,10 @@ group('cdk-nag (AwsSolutions)', () => {
         ['Agent/TaskDefinition', 'AwsSolutions-ECS2'],
         ['Agent/TaskRole', `AwsSolutions-IAM5[Resource::<${ids.setupCache}.Arn>/setup-cache/*]`],
         ['DeadLetters/Queue', 'AwsSolutions-SQS3'],
+        ['Dashboard/Dashboard/Function', 'AwsSolutions-L1'],
+        ['Dashboard/OAuthClient', 'AwsSolutions-SMG4'],
+        ['Dashboard/SessionKey', 'AwsSolutions-SMG4'],
+        ['McpSecret/Secret', 'AwsSolutions-SMG4'],
         ['Guards/Redelivery/Function', 'AwsSolutions-L1'],
         ['Dispatch/Dispatch/Function', 'AwsSolutions-L1'],
         ['Dispatch/Dispatch/Role', `AwsSolutions-IAM5[Resource::${ecsArn}:task-definition/${family}:*]`],

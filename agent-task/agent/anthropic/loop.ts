@@ -15,7 +15,15 @@ import type {
 } from '@anthropic-ai/sdk/resources/messages/messages';
 import { sleep } from '../../../core/sleep.js';
 import { AgentRun, type ToolCall } from '../agent-run.js';
-import type { Agent, AgentBrief, AgentHooks, AgentOutcome, AgentResult, AgentTool } from '../port.js';
+import type {
+  Agent,
+  AgentBrief,
+  AgentHooks,
+  AgentOutcome,
+  AgentResult,
+  AgentTool,
+  ToolOutcome,
+} from '../port.js';
 import { prepareSystem, prepareTools, withMessageBreakpoints } from './cache-breakpoints.js';
 import { clearOldToolResults } from './clear-tool-results.js';
 import { classifyModelError, failFastOnSpendLimit } from './model-errors.js';
@@ -139,7 +147,7 @@ async function runLoop(
       results.push({
         type: 'tool_result',
         tool_use_id: block.id,
-        content: outcome.content === '' ? '(no output)' : outcome.content,
+        content: resultContent(outcome),
         ...(outcome.isError ? { is_error: true } : {}),
       });
     }
@@ -230,6 +238,19 @@ async function runLoop(
   } catch (error) {
     return finish('error', `agent loop failed: ${error instanceof Error ? error.message : String(error)}`);
   }
+}
+
+/** A result's text, and its images as image blocks after it. */
+function resultContent(outcome: ToolOutcome): ToolResultBlockParam['content'] {
+  const text = outcome.content === '' ? '(no output)' : outcome.content;
+  if (!outcome.images?.length) return text;
+  return [
+    { type: 'text', text },
+    ...outcome.images.map((image) => ({
+      type: 'image' as const,
+      source: { type: 'base64' as const, media_type: image.mediaType, data: image.data },
+    })),
+  ];
 }
 
 function toolCall(byName: ReadonlyMap<string, AgentTool>, block: ToolUseBlock): ToolCall {

@@ -10,6 +10,7 @@ import { join } from 'node:path';
 import { publicKeyOf, verifyJwt, newToken, type Credentials } from './auth.js';
 import * as g from './git.js';
 import type { Reply } from './http.js';
+import { FakeOAuth } from './oauth.js';
 import { loadOpenApi, type Operation } from './openapi.js';
 import { createCheckRun } from './routes/checks.js';
 import { createPullRequest, type PullRequestInput } from './routes/pulls.js';
@@ -92,6 +93,8 @@ export class FakeGitHub implements World {
   private server: Server | undefined;
   /** Where `POST /app/hook/deliveries/{id}/attempts` delivers again; unset: nobody answers. */
   hookReceiver: HookReceiver | undefined;
+  /** The App's user authorization (oauth.ts): its client id and secret, user tokens. */
+  readonly oauth = new FakeOAuth(this);
 
   constructor(
     readonly root: string,

@@ -66,7 +66,7 @@ async function handle(fake: FakeGitHub, req: IncomingMessage, res: ServerRespons
   const raw = await readBody(req);
   let reply: Reply;
   try {
-    reply = await rest(fake, req, url, method, raw, call);
+    reply = fake.oauth.handle(req, url, method, raw) ?? (await rest(fake, req, url, method, raw, call));
   } catch (err) {
     if (!(err instanceof HttpError)) throw err;
     reply = { status: err.status, body: err.body, headers: err.headers };

@@ -8,6 +8,7 @@ import {
   parseConfigYaml,
   withinDeploymentLimits,
 } from '../../../core/config.js';
+import { fillSecrets, secretsNamed } from '../../../core/mcp-servers.js';
 import { DEFAULT_MODEL } from '../../../core/model.js';
 
 function errorsOf(raw: unknown): string[] {
@@ -34,6 +35,7 @@ describe('parseConfig', () => {
       instructions: '',
       allowedUsers: [],
       pullRequest: { draft: true },
+      mcpServers: {},
     });
     expect(parseConfig({})).toEqual({ ok: true, config: DEFAULT_CONFIG });
     expect(parseConfig(null)).toEqual({ ok: true, config: DEFAULT_CONFIG });
@@ -69,6 +71,20 @@ describe('parseConfig', () => {
       allowedUsers: ['octocat', 'mona-lisa'],
       pullRequest: { draft: false },
       prices: { 'my-model': { input: 1, output: 2, cacheWrite: 1.25, cacheRead: 0.1 } },
+      mcpServers: {
+        browser: {
+          command: 'npx',
+          args: ['@playwright/mcp', '--headless'],
+          tools: ['browser_navigate'],
+          timeoutSeconds: 60,
+        },
+        docs: {
+          type: 'http',
+          url: 'https://mcp.example.com/mcp',
+          headers: { Authorization: 'Bearer ${{ secrets.DOCS_TOKEN }}' },
+          timeoutSeconds: 120,
+        },
+      },
       _extends: '.github',
     };
     expect(parseConfig(raw)).toEqual({ ok: true, config: raw });
@@ -152,6 +168,71 @@ describe('parseConfig', () => {
       'the file must be a mapping of settings such as "label: agent", got a list.',
     ]);
     expect(errorsOf('agent')[0]).toMatch(/got "agent"\.$/);
+  });
+});
+
+describe('mcpServers', () => {
+  it('refuses what cannot be a server, naming the entry and the fix', () => {
+    const result = parseConfigYaml(
+      [
+        'mcpServers:',
+        '  "bad name":',
+        '    command: x',
+        '  both:',
+        '    command: a',
+        '    url: https://x.example/mcp',
+        '  neither:',
+        '    tools: [a]',
+        '  mixed:',
+        '    command: a',
+        '    headers: { A: b }',
+        '  ftp:',
+        '    url: ftp://x.example/mcp',
+        '  sse:',
+        '    type: stdio',
+        '    url: https://x.example/mcp',
+        '  slow:',
+        '    command: a',
+        '    timeoutSeconds: 0',
+      ].join('\n'),
+    );
+    expect(result).toEqual({
+      ok: false,
+      errors: [
+        'line 3: mcpServers: the name "bad name" does not fit. Name the server with letters, digits and hyphens (at most 30, starting with a letter or digit), like "browser".',
+        'line 5: mcpServers.both has both `command` and `url`: keep `command` for a server started in the sandbox, or `url` for an HTTP server.',
+        'line 8: mcpServers.neither needs `command` (a server started in the sandbox) or `url` (a streamable HTTP server).',
+        'line 10: mcpServers.mixed has `headers` with a `command`: pass values to a started server in `env`.',
+        'line 13: mcpServers.ftp.url: expected a http or https URL, got "ftp://x.example/mcp". Set mcpServers.ftp.url to text like "https://mcp.example.com/mcp".',
+        'line 15: mcpServers.sse is `type: stdio` but has a `url`: give it a `command` instead.',
+        'line 19: mcpServers.slow.timeoutSeconds: expected a whole number ≥ 1 and ≤ 3600, got 0. Set mcpServers.slow.timeoutSeconds to a number like 120.',
+      ],
+    });
+  });
+
+  it('names the secrets an entry uses and fills them in only from the store', () => {
+    const result = parseConfig({
+      mcpServers: {
+        docs: {
+          url: 'https://mcp.example.com/mcp',
+          headers: {
+            Authorization: 'Bearer ${{ secrets.DOCS_TOKEN }}',
+            'X-Team': '${{secrets.TEAM}}-${{ secrets.DOCS_TOKEN }}',
+          },
+        },
+      },
+    });
+    if (!result.ok) throw new Error(result.errors.join('\n'));
+    const docs = result.config.mcpServers.docs!;
+    expect(secretsNamed(docs)).toEqual(['DOCS_TOKEN', 'TEAM']);
+    const store = new Map([
+      ['DOCS_TOKEN', 'tok'],
+      ['TEAM', 'blue'],
+    ]);
+    expect(fillSecrets(docs.headers, store)).toEqual({ Authorization: 'Bearer tok', 'X-Team': 'blue-tok' });
+    expect(() => fillSecrets(docs.headers, new Map([['TEAM', 'blue']]))).toThrow(
+      'secret DOCS_TOKEN is not set',
+    );
   });
 });
 

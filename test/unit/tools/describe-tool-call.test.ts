@@ -14,6 +14,12 @@ describe('describeToolCall', () => {
     ['editor', { command: 'insert', path: 'a.ts', insert_line: 3 }, 'edit a.ts (insert after line 3)'],
     ['editor', { command: 'undo_edit', path: 'a.ts' }, 'editor undo_edit a.ts'],
     ['other_tool', null, 'other_tool'],
+    [
+      'mcp__browser__browser_navigate',
+      { url: 'https://x.test/' },
+      'browser: browser_navigate {"url":"https://x.test/"}',
+    ],
+    ['mcp__docs__list', {}, 'docs: list'],
   ])('%s %j → %s', (name, input, expected) => {
     expect(describeToolCall(name, input)).toBe(expected);
   });
