@@ -6,6 +6,7 @@
  */
 import { LineCounter, parseDocument } from 'yaml';
 import { z } from 'zod';
+import { budgetSchema } from './budget-schema.js';
 import { closest } from './closest-key.js';
 import { mcpServersSchema, SERVER_NAME_FIX, SERVER_NAME_TITLE } from './mcp-servers.js';
 import { DEFAULT_MODEL } from './model.js';
@@ -75,22 +76,7 @@ export const configSchema = z
       })
       .default(LIMITS)
       .describe('Budgets for one task; the task stops and reports when it reaches any of them.'),
-    budget: z
-      .strictObject({
-        monthlyUsd: z
-          .number()
-          .positive()
-          .nullable()
-          .default(null)
-          .describe(
-            "Most estimated model cost in USD this repository's tasks may spend in a calendar month (UTC); once it is spent, new tasks are refused until the month ends. null: no repository budget (the installation's budget, if the deployment sets one, still applies).",
-          )
-          .meta({ examples: [200] }),
-      })
-      .default({ monthlyUsd: null })
-      .describe(
-        "The repository's monthly budget. It cannot raise the installation's budget (NIGHTSHIFT_INSTALLATION_MONTHLY_USD), which is checked as well.",
-      ),
+    budget: budgetSchema,
     verifyRounds: wholeNumber(0)
       .default(2)
       .describe(
