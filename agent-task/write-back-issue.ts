@@ -11,6 +11,7 @@
 import type { RepoConfig } from '../core/config.js';
 import type { Prepared, Repository } from './prepare-workspace.js';
 import { commitMessage } from '../core/commit-message.js';
+import { requesterOf } from '../core/requester.js';
 import { pullRequestBody } from './pull-request-text.js';
 import type { TaskContext } from './task-context.js';
 import type { WorkContext } from './work-context.js';
@@ -26,7 +27,8 @@ import {
 export const DRAFT_AFTER_WRITES = 4;
 
 /**
- * Pull request opened for the task: the store knows its engineer, the engineer is assigned.
+ * Pull request opened for the task: the store knows its engineer, the engineer is assigned, and
+ * it is recorded as Nightshift's (its outcome is counted when it closes: functions/record-outcome.ts).
  * `draftOpened` says this task opened it, so an end without pushed work closes or explains it.
  */
 async function adopt(
@@ -36,6 +38,19 @@ async function adopt(
 ): Promise<void> {
   const task = ctx.record.task;
   await ctx.deps.store.claimEngineer(task.repository, pull.number, task.engineer);
+  await ctx.deps.store
+    .recordPullRequestOpened({
+      repository: task.repository,
+      number: pull.number,
+      issueNumber: task.target.number,
+      engineer: task.engineer,
+      requester: requesterOf(task),
+      firstTaskId: task.id,
+      firstTaskAt: task.createdAt,
+      openedAt: new Date().toISOString(),
+    })
+    // The figures are not worth failing the task for.
+    .catch((e: unknown) => ctx.log.warn({ err: e }, 'could not record the pull request'));
   await ctx.record.update({
     result: {
       ...task.result,

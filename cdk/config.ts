@@ -159,6 +159,13 @@ const ConfigShape = z.object({
   /** How often the sweeper runs, in minutes (an EventBridge schedule). */
   sweepIntervalMinutes: int(1, 60).default(5),
 
+  /**
+   * Each GitHub App installation's monthly budget in USD (NIGHTSHIFT_INSTALLATION_MONTHLY_USD):
+   * once spent, its new tasks are refused until the month ends (UTC); an alarm fires at 80%.
+   * Unset: no installation budget.
+   */
+  installationMonthlyUsd: z.coerce.number().positive().optional(),
+
   /** Where alarms notify: an e-mail address (a topic is created) or an existing SNS topic ARN. */
   alarmEmail: z.string().email().optional(),
   alarmTopicArn: z.string().startsWith('arn:').optional(),

@@ -27,6 +27,7 @@ import { DeadLetterQueue } from './constructs/dead-letter-queue.js';
 import { Dispatch } from './constructs/dispatch.js';
 import { applyGovernance } from './constructs/governance.js';
 import { Network } from './constructs/network.js';
+import { BudgetGuard } from './constructs/budget-guard.js';
 import { RuntimeGuards } from './constructs/runtime-guards.js';
 import { SetupCacheBucket } from './constructs/setup-cache-bucket.js';
 import { SessionArchiveBucket } from './constructs/session-archive-bucket.js';
@@ -57,6 +58,7 @@ export class NightshiftStack extends Stack {
   readonly alarms: Alarms;
   readonly dashboard: Dashboard;
   readonly guards: RuntimeGuards;
+  readonly budget: BudgetGuard;
 
   constructor(scope: Construct, id: string, props: NightshiftStackProps) {
     super(scope, id, {
@@ -221,6 +223,15 @@ export class NightshiftStack extends Stack {
       logRetention,
     });
 
+    this.budget = new BudgetGuard(this, 'Budget', {
+      dispatch: this.dispatch.handler,
+      taskEvents: this.taskEvents.handler,
+      ...(config.installationMonthlyUsd !== undefined
+        ? { installationMonthlyUsd: config.installationMonthlyUsd }
+        : {}),
+      ...(this.alarms.topic ? { topic: this.alarms.topic } : {}),
+    });
+
     new CfnOutput(this, 'WebhookUrl', {
       description: "The GitHub App's webhook URL (Settings → Webhook → Webhook URL)",
       value: this.webhook.url.url,
@@ -236,7 +247,7 @@ export class NightshiftStack extends Stack {
       value: this.dashboard.oauthClient.secretArn,
     });
     new CfnOutput(this, 'TableName', {
-      description: 'The DynamoDB table (TABLE_NAME)',
+      description: 'The DynamoDB table (TABLE_NAME; nightshift tasks --aws --table <it>)',
       value: this.tasks.table.tableName,
     });
     new CfnOutput(this, 'PrivateKeySecretArn', {

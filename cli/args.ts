@@ -36,6 +36,15 @@ export interface RunArgs {
   installationId?: number;
 }
 
+export interface StatsArgs {
+  repo?: string;
+  /** The period's length in milliseconds, back from now. */
+  sinceMs: number;
+  /** As given, e.g. `30d`. */
+  since: string;
+  json: boolean;
+}
+
 export const DEFAULT_TASKS_LIMIT = 20;
 export const MAX_TASKS_LIMIT = 500;
 
@@ -150,5 +159,28 @@ export function parseRunArgs(argv: string[]): RunArgs {
     ...(values.installation !== undefined
       ? { installationId: wholeNumber('run', 'installation', values.installation) }
       : {}),
+  };
+}
+
+const PERIOD = /^(\d{1,4})([hdw])$/;
+const PERIOD_MS = { h: 3_600_000, d: 86_400_000, w: 7 * 86_400_000 } as const;
+
+export function parseStatsArgs(argv: string[]): StatsArgs {
+  const { values, positionals } = parse('stats', argv, {
+    repo: { type: 'string' },
+    since: { type: 'string' },
+    json: { type: 'boolean', default: false },
+  });
+  if (positionals.length) throw new UsageError(`unexpected argument: ${positionals.join(' ')}`, 'stats');
+  const since = values.since?.trim() ?? '30d';
+  const period = PERIOD.exec(since);
+  if (!period || Number(period[1]) < 1) {
+    throw new UsageError(`--since must be a period like 30d, 12h or 2w, not "${since}"`, 'stats');
+  }
+  return {
+    ...(values.repo !== undefined ? { repo: repository('stats', values.repo, 'repo') } : {}),
+    since,
+    sinceMs: Number(period[1]) * PERIOD_MS[period[2] as keyof typeof PERIOD_MS],
+    json: values.json === true,
   };
 }

@@ -5,21 +5,26 @@
 import { readFileSync } from 'node:fs';
 import { credentialsEnv } from '../core/store/store-credentials.js';
 import { TaskNotFoundError } from '../core/store/task-store.js';
-import { parseCancelArgs, parseRunArgs, parseShowArgs, parseTasksArgs } from './args.js';
+import { parseArgs } from 'node:util';
+import { parseCancelArgs, parseRunArgs, parseShowArgs, parseStatsArgs, parseTasksArgs } from './args.js';
 import { cancelCommand } from './cancel.js';
-import { type CliConnection, connectCliStore } from './connect.js';
+import { type CliConnection, connectAwsStore, connectCliStore } from './connect.js';
 import { type CommandName, MAIN_HELP, commandHelp, isCommand } from './help.js';
 import type { CliIo } from './io.js';
 import { findRunDefaults, runCommand, startLocalDispatch, type RunDeps } from './run.js';
 import { showCommand } from './show.js';
+import { statsCommand } from './stats.js';
 import { tasksCommand } from './tasks.js';
 import { UsageError } from './usage-error.js';
 
 export interface CliDeps {
-  /** `create`: whether an embedded store may be made where there is none (see connect.ts). */
+  /**
+   * `create`: whether an embedded store may be made where there is none (see connect.ts); `aws`:
+   * the deployed table instead (`--aws`, with `--table`'s name if given).
+   */
   connect: (
     io: CliIo,
-    options: { create: boolean },
+    options: { create: boolean; aws?: { table?: string } },
   ) => Promise<Pick<CliConnection, 'store' | 'endpoint' | 'tableName' | 'credentials' | 'close'>>;
   startDispatch: RunDeps['startDispatch'];
   /** What `run` is not told (installation, engineer); by default asked of GitHub as the App. */
@@ -30,7 +35,8 @@ export interface CliDeps {
 }
 
 const defaultDeps: CliDeps = {
-  connect: (io, { create }) => connectCliStore(io.env, { cwd: io.cwd, create }),
+  connect: (io, { create, aws }) =>
+    aws ? connectAwsStore(io.env, aws.table) : connectCliStore(io.env, { cwd: io.cwd, create }),
   startDispatch: startLocalDispatch,
   now: () => new Date(),
 };
@@ -54,6 +60,10 @@ function prepare(name: Exclude<CommandName, 'help'>, argv: string[], io: CliIo, 
     case 'show': {
       const args = parseShowArgs(argv);
       return ({ store }) => showCommand(store, args, io, deps.now());
+    }
+    case 'stats': {
+      const args = parseStatsArgs(argv);
+      return ({ store }) => statsCommand(store, args, io, deps.now());
     }
     case 'cancel': {
       const args = parseCancelArgs(argv);
@@ -107,8 +117,11 @@ export async function runCli(
   }
 
   let command: Command;
+  let aws: { table?: string } | undefined;
   try {
-    command = prepare(first, [...rest], io, deps);
+    const target = storeTarget(first, rest);
+    aws = target.aws;
+    command = prepare(first, target.argv, io, deps);
   } catch (error) {
     if (error instanceof UsageError) return usageError(io, error);
     throw error;
@@ -116,7 +129,7 @@ export async function runCli(
 
   let connection: Awaited<ReturnType<CliDeps['connect']>> | undefined;
   try {
-    connection = await deps.connect(io, { create: first === 'run' });
+    connection = await deps.connect(io, { create: first === 'run', ...(aws ? { aws } : {}) });
     return await command(connection);
   } catch (error) {
     if (error instanceof UsageError) return usageError(io, error);
@@ -129,6 +142,34 @@ export async function runCli(
   } finally {
     await connection?.close().catch(() => undefined);
   }
+}
+
+/**
+ * `--aws [--table NAME]`, the deployed table, for the commands that read or flag tasks; the rest of
+ * the arguments are the command's own. `run` starts a local agent, so it has no `--aws`.
+ */
+function storeTarget(command: Exclude<CommandName, 'help'>, argv: readonly string[]) {
+  const { values, tokens } = parseArgs({
+    args: [...argv],
+    options: { aws: { type: 'boolean' }, table: { type: 'string' } },
+    strict: false,
+    allowPositionals: true,
+    tokens: true,
+  });
+  const ours = new Set<number>();
+  for (const token of tokens) {
+    if (token.kind !== 'option' || (token.name !== 'aws' && token.name !== 'table')) continue;
+    ours.add(token.index);
+    if (token.name === 'table' && !token.inlineValue && token.value !== undefined) ours.add(token.index + 1);
+  }
+  const rest = argv.filter((_, i) => !ours.has(i));
+  if (values.table !== undefined && values.aws !== true)
+    throw new UsageError('--table names the deployed table: use it with --aws', command);
+  if (values.aws !== true) return { argv: rest };
+  if (command === 'run') throw new UsageError('run starts the agent locally: it has no --aws', command);
+  if (typeof values.table === 'boolean' || values.table === '')
+    throw new UsageError('--table needs the table name (the stack’s TableName output)', command);
+  return { argv: rest, aws: values.table === undefined ? {} : { table: values.table } };
 }
 
 function usageError(io: CliIo, error: UsageError): number {

@@ -9,11 +9,15 @@
  *    credential the server wrote beside it (`.data/store-credentials.json`, mode 0600);
  * 3. otherwise the embedded store under `.data/dynamo`, opened in this process; only `run` makes
  *    one where there is none, so `nightshift tasks` in the wrong folder says so and leaves nothing.
+ *
+ * With `--aws` none of these: the deployed table on DynamoDB (`connectAwsStore`).
  */
+import { DescribeTableCommand } from '@aws-sdk/client-dynamodb';
 import { existsSync } from 'node:fs';
 import { readFile } from 'node:fs/promises';
 import { join, resolve } from 'node:path';
 import { type StoreConnection, connectStore } from '../core/store/connect.js';
+import { DEFAULT_TABLE_NAME } from '../core/store/table.js';
 import { ensurePrivateDir } from '../core/store/private-files.js';
 import {
   CREDENTIALS_FILE,
@@ -22,7 +26,7 @@ import {
   parseCredentialsFile,
 } from '../core/store/store-credentials.js';
 
-export type StoreSource = 'environment' | 'server' | 'embedded';
+export type StoreSource = 'environment' | 'server' | 'embedded' | 'aws';
 
 export interface CliConnection extends StoreConnection {
   source: StoreSource;
@@ -143,4 +147,37 @@ export async function connectCliStore(
 export function isStoreBusy(error: unknown): boolean {
   const message = error instanceof Error ? error.message : String(error);
   return /in use by process|Database is closed/.test(message);
+}
+
+export class NoAwsTableError extends Error {
+  override readonly name = 'NoAwsTableError';
+  constructor(readonly tableName: string) {
+    super(
+      `there is no DynamoDB table ${tableName} in this account and region. Give the stack's TableName ` +
+        `output with --table (aws cloudformation describe-stacks --stack-name Nightshift --query ` +
+        `"Stacks[0].Outputs"), and the stack's region with AWS_REGION or your AWS profile.`,
+    );
+  }
+}
+
+/**
+ * `--aws`: the deployed table, through the AWS SDK's standard credential and configuration chain
+ * (environment variables, AWS_PROFILE and ~/.aws, SSO, instance or container roles; the region
+ * likewise; AWS_ENDPOINT_URL_DYNAMODB too). DYNAMODB_ENDPOINT and `.data/` are not used; the table
+ * is never created: it is the stack's (`--table`, else TABLE_NAME, else the stack's default name).
+ */
+export async function connectAwsStore(
+  env: Record<string, string | undefined>,
+  table: string | undefined,
+): Promise<CliConnection> {
+  const tableName = table ?? env.TABLE_NAME ?? DEFAULT_TABLE_NAME;
+  const { DYNAMODB_ENDPOINT: _local, ...aws } = env;
+  const connection = await connectStore({ ...aws, TABLE_NAME: tableName }, { createTable: false });
+  try {
+    await connection.client.send(new DescribeTableCommand({ TableName: tableName }));
+  } catch (error) {
+    await connection.close();
+    throw (error as Error).name === 'ResourceNotFoundException' ? new NoAwsTableError(tableName) : error;
+  }
+  return { ...connection, source: 'aws' };
 }

@@ -1,6 +1,6 @@
 /** The text of `nightshift --help` and `nightshift <command> --help`. */
 
-export const COMMANDS = ['run', 'tasks', 'show', 'cancel', 'help'] as const;
+export const COMMANDS = ['run', 'tasks', 'show', 'cancel', 'stats', 'help'] as const;
 export type CommandName = (typeof COMMANDS)[number];
 
 export function isCommand(name: string): name is CommandName {
@@ -15,7 +15,12 @@ const STORE = `Task store
   - otherwise: the embedded store under .data/dynamo, opened by the command itself (only run makes
     one where there is none; tasks, show and cancel say there is no Nightshift data here).
   Run nightshift in the project folder, or set NIGHTSHIFT_DATA_DIR to the folder holding .data's content.
-  A .env file in the current folder is read first; variables already set win.`;
+  A .env file in the current folder is read first; variables already set win.
+
+  On AWS: tasks, show, cancel and stats take --aws [--table NAME] to use the deployed table with
+  your AWS credentials (the SDK's standard chain: AWS_PROFILE, ~/.aws, environment, SSO; the
+  region from AWS_REGION or the profile). NAME is the stack's TableName output (default
+  "nightshift"); DYNAMODB_ENDPOINT and .data are not used then.`;
 
 export const MAIN_HELP = `nightshift: run Nightshift's coding agent locally and look at its tasks
 
@@ -33,11 +38,16 @@ Commands
   show <task-id> [--log] [--follow]  one task's record and progress log, or its session log
   cancel <task-id>                   ask a task to stop; a queued or waiting task is cancelled when
                                      it is dispatched
+  stats [--repo owner/name] [--since 30d] [--json]
+                                     per repository and person: tasks, pull requests opened, merged
+                                     and closed, merge rate, median time to merge, spend, cost per
+                                     merged pull request
   help [command]                     this help, or a command's
 
 Options
   -h, --help                         show help
   -v, --version                      print the version
+  --aws [--table NAME]               (tasks, show, cancel, stats) the deployed table on AWS
 
 Exit status
   0 success (for run: the task succeeded), 1 failure (for run: the task failed or was cancelled),
@@ -51,6 +61,8 @@ Examples
   nightshift tasks --repo octo/app --limit 10
   nightshift show 01JB7Z3K5Q8W9X0Y1Z2A3B4C5D
   nightshift cancel 01JB7Z3K5Q8W9X0Y1Z2A3B4C5D
+  nightshift stats --since 7d --repo octo/app
+  AWS_PROFILE=prod nightshift tasks --aws --table Nightshift-TasksTable1234
 
 The status page of the running server shows the same tasks and the token spend per repository and
 engineer: http://127.0.0.1:3000/status (PORT changes the port).
@@ -89,7 +101,8 @@ ${STORE}
   tasks: `Usage: nightshift tasks [--repo owner/name] [--limit N] [--json]
 
 Lists recent tasks, newest first: id, target (owner/repo#12 for an issue, owner/repo!34 for a pull
-request), trigger, who (the responsible engineer), status, duration, turns, tokens (input, cache
+request), trigger, who (the responsible engineer, and who asked where that is someone else: they
+are charged for the task), status, duration, turns, tokens (input, cache
 included, plus output), estimated cost and the pull request's link.
 
 Options
@@ -122,6 +135,23 @@ run. A queued or waiting task is cancelled when it is dispatched. A finished tas
 (exit status 1, or 0 when it was already cancelled).
 
 Options
+  -h, --help             this help
+
+${STORE}
+`,
+  stats: `Usage: nightshift stats [--repo owner/name] [--since 30d] [--json]
+
+Per repository and per person over a period back from now: tasks (succeeded, failed, cancelled;
+refusals apart), pull requests Nightshift opened, merged and closed unmerged, the merge rate
+(merged of those merged or closed), the median time from a pull request's first task to its merge,
+the spend and the cost per merged pull request. Per person, tasks and spend count for who asked
+(the requester), pull requests for their responsible engineer.
+
+Options
+  --repo owner/name      only this repository
+  --since PERIOD         how far back: 12h, 30d, 2w (default 30d); tasks created and pull
+                         requests opened since then
+  --json                 print the figures as JSON (mergeRate is a fraction, times in ms)
   -h, --help             this help
 
 ${STORE}

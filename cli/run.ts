@@ -65,6 +65,7 @@ export async function createCliTask(
     target: args.target,
     trigger: { kind: 'cli', text: args.instructions, sender: engineer },
     engineer,
+    requester: engineer,
   });
 }
 

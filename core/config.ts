@@ -6,6 +6,7 @@
  */
 import { LineCounter, parseDocument } from 'yaml';
 import { z } from 'zod';
+import { budgetSchema } from './budget-schema.js';
 import { closest } from './closest-key.js';
 import { mcpServersSchema, SERVER_NAME_FIX, SERVER_NAME_TITLE } from './mcp-servers.js';
 import { DEFAULT_MODEL } from './model.js';
@@ -73,6 +74,7 @@ export const configSchema = z
       })
       .default(LIMITS)
       .describe('Budgets for one task; the task stops and reports when it reaches any of them.'),
+    budget: budgetSchema,
     verifyRounds: wholeNumber(0)
       .default(2)
       .describe(

@@ -32,6 +32,11 @@ const EnvSchema = z.object({
   NIGHTSHIFT_MAX_DEPLOYMENT_TASKS: z.optional(positiveInt),
   /** The most `limits.minutes` any repository may set; runners older than it (+ grace) are stopped. */
   NIGHTSHIFT_MAX_TASK_MINUTES: z._default(positiveInt, 120),
+  /**
+   * Most estimated model cost in USD each installation may spend in a calendar month (UTC); once it
+   * is spent, its new tasks are refused. Unset: no installation budget.
+   */
+  NIGHTSHIFT_INSTALLATION_MONTHLY_USD: z.optional(z.coerce.number().check(z.positive())),
   PORT: z._default(positiveInt, 3000),
   LOG_LEVEL: z._default(z.enum(['trace', 'debug', 'info', 'warn', 'error', 'fatal']), 'info'),
   /** Probot's variable: `pretty` for people, `json` for machines; unset, pretty on a terminal. */
@@ -73,6 +78,7 @@ const FIXES: Record<string, string> = {
   GITHUB_API_URL: 'https://api.github.com, or https://HOST/api/v3 for GitHub Enterprise Server',
   WEBHOOK_PROXY_URL: 'a channel URL from https://smee.io/new, or unset it',
   NIGHTSHIFT_PUBLIC_URL: 'the https:// address people open the status page at (without /status), or unset it',
+  NIGHTSHIFT_INSTALLATION_MONTHLY_USD: 'a number of US dollars above 0, like 500, or unset it for no budget',
   ANTHROPIC_API_KEY:
     'the agent calls Claude with it: create a key at https://console.anthropic.com/settings/keys and add ANTHROPIC_API_KEY=… to .env',
 };

@@ -55,11 +55,18 @@ export function usageLine(usage: Usage): string {
   );
 }
 
+/** The budget notice dispatch recorded (80% of a monthly budget spent), after the summary. */
+function withBudgetNotice(task: Task, summary: string): string {
+  return task.budgetNotice ? `${summary}\n\n${task.budgetNotice}` : summary;
+}
+
 export function queuedOutput(task: Task, reason?: string): { title: string; summary: string } {
   return {
     title: reason ? 'Waiting' : 'Queued',
-    summary:
+    summary: withBudgetNotice(
+      task,
       reason ?? `Nightshift will start on ${describeTarget(task.target)} for @${task.engineer} shortly.`,
+    ),
   };
 }
 
@@ -90,7 +97,10 @@ export function progressOutput(
     : '';
   return {
     title: progressTitle(progress),
-    summary: `Working on ${describeTarget(task.target)} for @${task.engineer}.\n\n${usageLine(progress.usage)}${actions}`,
+    summary: withBudgetNotice(
+      task,
+      `Working on ${describeTarget(task.target)} for @${task.engineer}.\n\n${usageLine(progress.usage)}${actions}`,
+    ),
     ...(progress.log ? { text: progress.log } : {}),
   };
 }
@@ -128,6 +138,7 @@ export function finalOutput(
   if (outcome.pullRequestUrl) parts.push(`Pull request: ${outcome.pullRequestUrl}`);
   if (outcome.commitSha) parts.push(`Commit: ${outcome.commitSha}`);
   parts.push(usageLine(task.usage));
+  if (task.budgetNotice) parts.push(task.budgetNotice);
   const again = retryText(task, outcome, place);
   if (again) parts.push(again);
   return {

@@ -132,8 +132,18 @@ export interface Task {
   installationId: number;
   target: Target;
   trigger: Trigger;
-  /** GitHub login of the responsible engineer: who labelled or commented. */
+  /**
+   * GitHub login of the responsible engineer: who labelled the issue, or who first started
+   * Nightshift on the pull request. The pull request is assigned to them and waits for their review.
+   */
   engineer: string;
+  /**
+   * Who triggered this task and is charged for its spend (core/requester.ts decides). Unset on
+   * records from before it existed: read it with `requesterOf`.
+   */
+  requester?: string;
+  /** The budget notice dispatch found (80% of a monthly budget spent), shown with the task. */
+  budgetNotice?: string;
   status: TaskStatus;
   /**
    * 1 for a first task; a retry (Retry, Re-run) is its original's attempt + 1. CI-fix rounds are
@@ -188,6 +198,7 @@ export interface NewTask {
   target: Target;
   trigger: Trigger;
   engineer: string;
+  requester?: string;
   attempt?: number;
   retryOf?: string;
   branch?: string;

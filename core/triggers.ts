@@ -6,6 +6,7 @@
  */
 import type { EmitterWebhookEvent, EmitterWebhookEventName } from '@octokit/webhooks';
 import { parseAgentCommand } from './agent-command.js';
+import { type OutcomeDecision, pullRequestClosed, pullRequestPushed } from './pull-request-event.js';
 import { truncateText } from './sanitize.js';
 import { TARGET_NAMES } from './target-names.js';
 import type { Target, Trigger } from './task.js';
@@ -17,7 +18,8 @@ export type Decision =
   | TaskDecision
   | { action: 'stop'; target: Target; engineer: string; commentId: number }
   | { action: 'cancel'; taskId: string; engineer: string }
-  | MessageDecision;
+  | MessageDecision
+  | OutcomeDecision;
 
 /**
  * `/agent <text>` (or `/agent fix <text>` on a pull request): words for the task at work on the
@@ -116,6 +118,10 @@ function decide(key: string, payload: Record<string, unknown>, d: Decider): Deci
       return d.ciCompleted((payload as Payload<'check_suite.completed'>).check_suite);
     case 'check_run.completed':
       return d.ciCompleted((payload as Payload<'check_run.completed'>).check_run);
+    case 'pull_request.closed':
+      return pullRequestClosed(payload as Payload<'pull_request.closed'>);
+    case 'pull_request.synchronize':
+      return pullRequestPushed(payload as Payload<'pull_request.synchronize'>);
     default:
       return ignore(`${key} is not a trigger`);
   }

@@ -4,15 +4,18 @@
  */
 import type { Logger } from 'pino';
 import type { Dispatcher } from '../core/ports.js';
+import { requesterFor } from '../core/requester.js';
 import type { TaskStore } from '../core/store/task-store.js';
 import { triggerKind, type Recorded } from '../core/trigger-kinds/index.js';
 import { decideTrigger } from '../core/triggers.js';
+import { recordOutcome } from './record-outcome.js';
 
 export type IntakeOutcome =
   | { status: 'ignored'; reason: string }
   | { status: 'created'; taskId: string }
   | { status: 'duplicate'; taskId: string }
-  | { status: 'control'; what: 'cancel' | 'message' };
+  | { status: 'control'; what: 'cancel' | 'message' }
+  | { status: 'recorded'; what: 'outcome' };
 
 export interface IntakeDeps {
   store: TaskStore;
@@ -53,6 +56,13 @@ export async function intake(deps: IntakeDeps, event: WebhookEventLike): Promise
   const installationId = meta.installation?.id;
   if (decision.action === 'ignore') return { status: 'ignored', reason: decision.reason };
   if (!repository || !installationId) return { status: 'ignored', reason: 'no repository or installation' };
+
+  if (decision.action === 'outcome') {
+    const result = await recordOutcome(deps, repository, decision);
+    return result.recorded
+      ? { status: 'recorded', what: 'outcome' }
+      : { status: 'ignored', reason: result.reason };
+  }
 
   if (decision.action === 'stop' || decision.action === 'cancel') {
     await deps.dispatcher.send({
@@ -101,14 +111,16 @@ export async function intake(deps: IntakeDeps, event: WebhookEventLike): Promise
       return { status: 'ignored', reason: kind.engineer.existingOnly };
     } else engineer = await deps.store.claimEngineer(repository, target.number, engineer);
   }
+  const sender = trigger.sender ?? decision.engineer;
   const result = await deps.store.createFromDelivery(
     event.id,
     {
       repository,
       installationId,
       target,
-      trigger: { ...trigger, sender: trigger.sender ?? decision.engineer, deliveryId: event.id },
+      trigger: { ...trigger, sender, deliveryId: event.id },
       engineer,
+      requester: requesterFor(kind.startedBy, sender, engineer),
       ...(recorded.retryOf ? { retryOf: recorded.retryOf, attempt: recorded.attempt } : {}),
     },
     { intentKey: decision.intentKey },

@@ -1,9 +1,13 @@
 /**
- * The status page: recent tasks (the same columns as `nightshift tasks`) and the token spend per
- * repository and per engineer over the last 7 and 30 days. One self-contained HTML document, no
+ * The status page: recent tasks (the same columns as `nightshift tasks`), the token spend per
+ * repository and per engineer over the last 7 and 30 days, and the outcomes of the last 30 days
+ * (render-outcome-section.ts). One self-contained HTML document, no
  * script, refreshed by the browser every 10 seconds. Everything from a task is untrusted (an
  * engineer's login, a repository's name, a URL) and is escaped (html.ts); only http(s) links are linked.
  */
+import type { PullRequestRecord } from '../pull-request-outcome.js';
+import { outcomeStats } from './outcome-stats.js';
+import { renderOutcomeSection } from './render-outcome-section.js';
 import { formatTokens } from '../report.js';
 import { isTerminal, type Task } from '../task.js';
 import { escapeHtml, htmlDocument, STATUS_CSS } from './html.js';
@@ -22,6 +26,8 @@ export interface StatusPageOptions {
   refreshSeconds?: number;
   /** GitHub's web address, for links to targets and pull requests (default https://github.com). */
   githubUrl?: string;
+  /** Nightshift's pull requests opened in the last 30 days, for the outcome section. */
+  pullRequests?: readonly PullRequestRecord[];
 }
 
 /** The task's own page (render-task-page.ts). */
@@ -36,7 +42,7 @@ function taskLine(task: Task, now: Date, web: string): string {
     `<td>${timeCell(task, now)}</td>`,
     `<td>${targetCell(task, web)}</td>`,
     `<td class="trigger">${triggerCell(task)}</td>`,
-    `<td class="wide">${escapeHtml(row.engineer)}</td>`,
+    `<td class="wide">${escapeHtml(row.who)}</td>`,
     `<td class="state">${statusCell(task)}</td>`,
     `<td class="num wide">${escapeHtml(row.duration)}</td>`,
     `<td class="num wide">${escapeHtml(String(row.turns))}</td>`,
@@ -133,6 +139,8 @@ ${STATUS_CSS}
 }
 `;
 
+const DAY_MS = 24 * 60 * 60 * 1000;
+
 export function renderStatusPage(tasks: readonly Task[], now: Date, options: StatusPageOptions = {}): string {
   const recent = tasks.slice(0, options.recentLimit ?? 50);
   const web = options.githubUrl ?? 'https://github.com';
@@ -150,6 +158,7 @@ ${tasksTable(recent, now, web)}
 <p class="meta">All repositories: last 7 days ${escapeHtml(formatTokens(spend.total.last7Days.tokens))} tokens, ${escapeHtml(formatSpendCost(spend.total.last7Days))}; last 30 days ${escapeHtml(formatTokens(spend.total.last30Days.tokens))} tokens, ${escapeHtml(formatSpendCost(spend.total.last30Days))}.</p>
 ${note}
 ${spendTable('Per repository', 'Repository', spend.byRepository)}
-${spendTable('Per engineer', 'Engineer', spend.byEngineer)}`;
+${spendTable('Per engineer', 'Engineer', spend.byEngineer)}
+${renderOutcomeSection(outcomeStats(tasks, options.pullRequests ?? [], { since: new Date(now.getTime() - 30 * DAY_MS).toISOString() }))}`;
   return htmlDocument('Nightshift status', body, STYLE, refresh);
 }

@@ -2,6 +2,7 @@
  * One task for a terminal (`nightshift show`): its record as `key  value` lines, then its progress
  * log. Untrusted text (instructions, summaries, errors, log messages) is defused for the terminal.
  */
+import { requesterOf } from '../requester.js';
 import { usageLine } from '../report.js';
 import type { LogEntry } from '../store/task-store.js';
 import type { Task } from '../task.js';
@@ -49,6 +50,8 @@ export function renderTaskDetails(task: Task, log: readonly LogEntry[], now: Dat
     ),
     ...field('Instructions', task.trigger.text.trim()),
     ...field('Engineer', task.engineer),
+    ...field('Charged to', requesterOf(task)),
+    ...field('Budget', task.budgetNotice),
     ...field('Attempt', task.retryOf ? `${task.attempt} (retry of ${task.retryOf})` : task.attempt),
     ...field('Installation', task.installationId),
     ...field('Created', task.createdAt),

@@ -1,10 +1,11 @@
 /**
- * Token spend and estimated cost per repository and per engineer over the last 7 and 30 days, by
+ * Token spend and estimated cost per repository and per person charged (the requester) over the last 7 and 30 days, by
  * the tasks' creation time. A task whose model has no price (cost null) is counted as unknown,
  * never as zero: its total reads "≥ $x (some unknown)".
  */
 import { formatCost } from '../report.js';
 import type { Task } from '../task.js';
+import { requesterOf } from '../requester.js';
 import { totalTokens } from './task-row.js';
 
 export interface SpendTotals {
@@ -66,7 +67,7 @@ export function spendSummary(tasks: readonly Task[], now: Date): SpendSummary {
     for (const windows of [
       total,
       getOrCreate(byRepository, task.repository),
-      getOrCreate(byEngineer, task.engineer),
+      getOrCreate(byEngineer, requesterOf(task)),
     ]) {
       add(windows.last30Days, task);
       if (age <= 7 * DAY_MS) add(windows.last7Days, task);

@@ -11,6 +11,7 @@ import {
   type TriggerKind,
   type Usage,
 } from '../task.js';
+import { requesterOf, whoLabel } from '../requester.js';
 import { formatDuration } from './format-duration.js';
 
 export interface TaskRow {
@@ -20,6 +21,10 @@ export interface TaskRow {
   trigger: TriggerKind;
   /** The responsible engineer's login. */
   engineer: string;
+  /** Who triggered the task and is charged for it (core/requester.ts). */
+  requester: string;
+  /** `alice`, or `alice (asked by bob)` where the requester is someone else. */
+  who: string;
   status: TaskStatus;
   /** The status as shown: `running (cancelling)` while a cancel request is pending. */
   statusLabel: string;
@@ -67,6 +72,8 @@ export function taskRow(task: Task, now: Date): TaskRow {
     target: targetLabel(task),
     trigger: task.trigger.kind,
     engineer: task.engineer,
+    requester: requesterOf(task),
+    who: whoLabel(task),
     status: task.status,
     statusLabel: statusLabel(task),
     createdAt: task.createdAt,

@@ -20,6 +20,8 @@
  * lines (90 days) do.
  */
 import type { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
+import type { BudgetScope } from '../budget.js';
+import type { PullRequestClosing, PullRequestOpening, PullRequestRecord } from '../pull-request-outcome.js';
 import type { NewTask, Task, TaskStatus } from '../task.js';
 import { createIdGenerator } from './ids.js';
 import { counter, increment } from './records/counters.js';
@@ -38,9 +40,23 @@ import {
   takeMessages,
 } from './records/messages.js';
 import { rememberRepoLabel, repoLabel, repoPlanLabel } from './records/repo-labels.js';
+import { monthSpend } from './records/spend.js';
 import { StoreTable } from './records/store-table.js';
 import { acquireLock, lockHolder, releaseLock } from './records/target-locks.js';
-import { listByRepository, listByTarget, listRecent, listStale } from './records/task-lists.js';
+import {
+  listPullRequests,
+  notePeoplePushed,
+  pullRequestRecord,
+  recordPullRequestClosed,
+  recordPullRequestOpened,
+} from './records/pull-requests.js';
+import {
+  listByRepository,
+  listByTarget,
+  listCreatedSince,
+  listRecent,
+  listStale,
+} from './records/task-lists.js';
 import { appendLog, readLog } from './records/task-log.js';
 import { appendSessionEntry, readSession } from './records/session-log.js';
 import type { SessionEntry, StoredSessionEntry } from '../session-log/entries.js';
@@ -169,6 +185,10 @@ export class DynamoTaskStore implements TaskStore {
     return listRecent(this.table, limit);
   }
 
+  listCreatedSince(since: string): Promise<Task[]> {
+    return listCreatedSince(this.table, since);
+  }
+
   listStale(status: TaskStatus, before: string): Promise<Task[]> {
     return listStale(this.table, status, before);
   }
@@ -249,6 +269,32 @@ export class DynamoTaskStore implements TaskStore {
 
   listeningTask(repository: string, targetNumber: number): Promise<string | undefined> {
     return listeningTask(this.table, repository, targetNumber);
+  }
+
+  monthSpend(scope: BudgetScope, name: string, month: string): Promise<number> {
+    return monthSpend(this.table, scope, name, month);
+  }
+
+  // ── pull requests Nightshift opened, and what became of them ───────────────────────────────
+
+  recordPullRequestOpened(opening: PullRequestOpening): Promise<boolean> {
+    return recordPullRequestOpened(this.table, opening);
+  }
+
+  pullRequest(repository: string, number: number): Promise<PullRequestRecord | undefined> {
+    return pullRequestRecord(this.table, repository, number);
+  }
+
+  recordPullRequestClosed(repository: string, number: number, closing: PullRequestClosing): Promise<boolean> {
+    return recordPullRequestClosed(this.table, repository, number, closing);
+  }
+
+  notePeoplePushed(repository: string, number: number): Promise<boolean> {
+    return notePeoplePushed(this.table, repository, number);
+  }
+
+  listPullRequests(since: string): Promise<PullRequestRecord[]> {
+    return listPullRequests(this.table, since);
   }
 
   // ── the task's log ──────────────────────────────────────────────────────────────────────────

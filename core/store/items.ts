@@ -17,6 +17,8 @@
  * | slots    | SLOTS#deployment            | SLOTS                 | the same, for the whole deployment |
  * | memo     | MEMO#<key>                  | MEMO                  | expiresAt: as claimed (e.g. 1 h)  |
  * | message  | INBOX#<repo>#<number>       | MSG#<comment id>      | author, text, state; 7 days       |
+ * | spend    | SPEND#<month>#<scope>#<name>| SPEND                 | usd (atomic ADDs), expiresAt: 400 d |
+ * | pull req | PULL#<repo>#<n>             | PULL                  | its outcome; gsi4: PULLS by opening |
  */
 import type { Task, TaskStatus } from '../task.js';
 import { TABLE } from './table.js';
@@ -43,6 +45,11 @@ export const lockKey = (repository: string, targetNumber: number): Key => ({
  */
 export const slotsKey = (pool: number | 'deployment'): Key => ({ pk: `SLOTS#${pool}`, sk: 'SLOTS' });
 export const memoKey = (key: string): Key => ({ pk: `MEMO#${key}`, sk: 'MEMO' });
+/** A month's spend of a repository or an installation (store/records/spend.ts). */
+export const spendKey = (month: string, scope: 'repository' | 'installation', name: string): Key => ({
+  pk: `SPEND#${month}#${scope}#${name.toLowerCase()}`,
+  sk: 'SPEND',
+});
 export const counterKey = (key: string): Key => ({ pk: `COUNTER#${key}`, sk: 'COUNTER' });
 export const repoLabelKey = (repository: string): Key => ({
   pk: `REPO#${repository.toLowerCase()}`,

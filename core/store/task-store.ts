@@ -2,6 +2,8 @@
  * The port every component uses to keep task state. One implementation (DynamoDB), which the
  * embedded store (dynalite) also serves locally and in tests.
  */
+import type { BudgetScope } from '../budget.js';
+import type { PullRequestClosing, PullRequestOpening, PullRequestRecord } from '../pull-request-outcome.js';
 import type { SessionEntry, StoredSessionEntry } from '../session-log/entries.js';
 import type { NewTask, Target, Task, TaskStatus } from '../task.js';
 
@@ -65,6 +67,7 @@ export type TaskChanges = Partial<
     | 'tokenNonceHash'
     | 'config'
     | 'waitingFor'
+    | 'budgetNotice'
     | 'usage'
     | 'result'
     | 'error'
@@ -153,6 +156,8 @@ export interface TaskStore {
   listByRepository(repository: string, limit?: number): Promise<Task[]>;
   /** All tasks, newest first. */
   listRecent(limit?: number): Promise<Task[]>;
+  /** Every task created at or after `since` (ISO time), newest first: the figures of a period. */
+  listCreatedSince(since: string): Promise<Task[]>;
   /** Tasks in a status whose last update is older than `before` (ISO time): for the sweeper. */
   listStale(status: TaskStatus, before: string): Promise<Task[]>;
   /** Set the cancel flag, which the running task reads between turns. */
@@ -200,6 +205,21 @@ export interface TaskStore {
   setInbox(task: Task, open: boolean): Promise<boolean>;
   /** The task whose agent takes the target's messages now, if any. */
   listeningTask(repository: string, targetNumber: number): Promise<string | undefined>;
+  /**
+   * A month's (`2026-12`) spend of a repository or an installation in USD: the known costs of its
+   * tasks' usage, added as it is recorded (records/spend.ts).
+   */
+  monthSpend(scope: BudgetScope, name: string, month: string): Promise<number>;
+  /**
+   * A pull request Nightshift opened: the first record wins (true), a later one changes nothing.
+   * Closing it and a person's push update only a record that exists (false: not one of ours).
+   */
+  recordPullRequestOpened(opening: PullRequestOpening): Promise<boolean>;
+  pullRequest(repository: string, number: number): Promise<PullRequestRecord | undefined>;
+  recordPullRequestClosed(repository: string, number: number, closing: PullRequestClosing): Promise<boolean>;
+  notePeoplePushed(repository: string, number: number): Promise<boolean>;
+  /** Pull requests Nightshift opened at or after `since` (ISO time), oldest first. */
+  listPullRequests(since: string): Promise<PullRequestRecord[]>;
   appendLog(taskId: string, phase: string, message: string): Promise<void>;
   readLog(taskId: string): Promise<LogEntry[]>;
   /** One entry of the task's session log (core/session-log/), numbered by the task's own process. */

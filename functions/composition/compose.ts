@@ -64,6 +64,9 @@ export async function compose(
     ...(env.NIGHTSHIFT_MAX_DEPLOYMENT_TASKS !== undefined
       ? { maxDeploymentTasks: env.NIGHTSHIFT_MAX_DEPLOYMENT_TASKS }
       : {}),
+    ...(env.NIGHTSHIFT_INSTALLATION_MONTHLY_USD !== undefined
+      ? { installationMonthlyUsd: env.NIGHTSHIFT_INSTALLATION_MONTHLY_USD }
+      : {}),
   };
   return {
     ...intake,

@@ -26,6 +26,7 @@ import { triggerKind } from '../../core/trigger-kinds/index.js';
 import { TaskSurface } from '../../core/github/task-surface.js';
 import { isTerminal, type Task } from '../../core/task.js';
 import { deliverMessage } from './deliver-message.js';
+import { checkBudgets } from './budget-check.js';
 import { replyToRefusal } from './refusal-reply.js';
 
 export interface DispatchDeps {
@@ -43,6 +44,10 @@ export interface DispatchDeps {
    * to keep the account under its quota; unset, no deployment-wide cap.
    */
   maxDeploymentTasks?: number;
+  /** Each installation's monthly budget in USD (NIGHTSHIFT_INSTALLATION_MONTHLY_USD); unset: none. */
+  installationMonthlyUsd?: number;
+  /** The clock budgets are judged by (tests set the month). */
+  now?: () => Date;
 }
 
 export const DEFAULT_MAX_CONCURRENT_TASKS = 5;
@@ -226,7 +231,7 @@ function movedOn(current: Task, error: unknown): boolean {
 
 /**
  * Everything that may refuse the task before it takes the target: the permission gate (for kinds
- * a person starts), forks, the config, and the trigger kind's own checks (the trigger label,
+ * a person starts), forks, the config, the monthly budgets (budget-check.ts), and the trigger kind's own checks (the trigger label,
  * review fixes, the CI-fix budget: `admit` in core/trigger-kinds). Returns the task with what was
  * learned, or undefined when it ended here.
  */
@@ -299,6 +304,14 @@ async function prepare(
   }
 
   await deps.store.rememberRepoLabel(task.repository, config.config.label, config.config.planLabel);
+  // Before the kind's own checks: a refused task must not use up a CI-fix attempt.
+  const now = deps.now?.() ?? new Date();
+  const budget = await checkBudgets(deps.store, task, config.config, deps.installationMonthlyUsd, now);
+  if (budget.refused) {
+    deps.log.info({ taskId: task.id, budget: budget.figure }, 'monthly budget reached: task refused');
+    const headline = 'Monthly budget reached';
+    return end('cancelled', { conclusion: 'neutral', headline, summary: budget.reply }, budget.reply);
+  }
   const refusal = await kind.admit?.(task, config.config, deps.store);
   if (refusal) return end(refusal.status, refusal.outcome, refusal.comment);
   const stored = configToStore(config.config);
@@ -309,6 +322,7 @@ async function prepare(
     ...(stored ? { config: stored } : {}),
     ...(headSha ? { headSha } : {}),
     ...(branch ? { branch } : {}),
+    ...(budget.notice ? { budgetNotice: budget.notice } : {}),
   };
 }
 
@@ -325,11 +339,15 @@ async function recordRunner(store: TaskStore, taskId: string, runnerId: string):
   });
 }
 
-/** What `prepare` learned about the target (a pull request's branch and head), to keep on the record. */
-function learned(task: Task): Pick<Task, 'branch' | 'headSha'> {
+/**
+ * What `prepare` learned (a pull request's branch and head, a budget's notice), to keep on the
+ * record.
+ */
+function learned(task: Task): Pick<Task, 'branch' | 'headSha' | 'budgetNotice'> {
   return {
     ...(task.branch ? { branch: task.branch } : {}),
     ...(task.headSha ? { headSha: task.headSha } : {}),
+    ...(task.budgetNotice ? { budgetNotice: task.budgetNotice } : {}),
   };
 }
 

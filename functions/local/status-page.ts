@@ -110,7 +110,14 @@ async function statusPage(store: TaskStore, now: Date, options: RenderOptions): 
     oldest !== undefined &&
     now.getTime() - Date.parse(oldest.createdAt) < THIRTY_DAYS_MS;
   const tasks = scanned.filter(readable(options));
-  return html(200, renderStatusPage(tasks, now, { recentLimit: DEFAULT_LIST_LIMIT, truncated, ...options }));
+  // The outcome figures follow the same rule: a repository the reader cannot read is not counted.
+  const pullRequests = (
+    await store.listPullRequests(new Date(now.getTime() - THIRTY_DAYS_MS).toISOString())
+  ).filter((pull) => options.canRead?.(pull.repository) ?? true);
+  return html(
+    200,
+    renderStatusPage(tasks, now, { recentLimit: DEFAULT_LIST_LIMIT, truncated, pullRequests, ...options }),
+  );
 }
 
 async function listTasks(

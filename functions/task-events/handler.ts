@@ -1,10 +1,12 @@
 /**
  * Lambda entry for EventBridge "ECS Task State Change" events of this cluster. Only STOPPED
- * matters: a task whose container stopped without ending it is failed with the stop reason.
+ * matters: a task whose container stopped without ending it is failed with the stop reason, and
+ * the month's spend of its repository and installation is published (functions/spend-metrics.ts).
  */
 import { compose } from '../composition/compose.js';
 import { once } from '../once.js';
 import { onRunnerStopped } from '../runner-stopped.js';
+import { publishMonthSpend } from '../spend-metrics.js';
 
 export interface EcsStateChange {
   'detail-type'?: string;
@@ -49,5 +51,9 @@ const ready = once(async () => (await compose(process.env, { placement: 'lambda'
 export async function handler(event: EcsStateChange): Promise<void> {
   const stop = readStopEvent(event);
   if (!stop) return;
-  await onRunnerStopped(await ready(), stop.taskId, stop.reason, 'failure', stop.runnerId);
+  const deps = await ready();
+  await onRunnerStopped(deps, stop.taskId, stop.reason, 'failure', stop.runnerId);
+  // The task's spend is all recorded now: the month's figures for the budget alarm.
+  const task = await deps.store.get(stop.taskId);
+  if (task) await publishMonthSpend(deps.store, task, new Date());
 }

@@ -346,7 +346,12 @@ group('Lambda functions', () => {
       MaximumRetryAttempts: 2,
       DestinationConfig: { OnFailure: { Destination: { 'Fn::GetAtt': [ids.queue, 'Arn'] } } },
     });
-    expect(lambdaEnv(ids.taskEvents)).toEqual({ ...common(), DISPATCH_FUNCTION_NAME: { Ref: ids.dispatch } });
+    expect(lambdaEnv(ids.taskEvents)).toEqual({
+      ...common(),
+      DISPATCH_FUNCTION_NAME: { Ref: ids.dispatch },
+      // The month's spend as EMF metrics, where the budget alarm looks (functions/spend-metrics.ts).
+      POWERTOOLS_METRICS_NAMESPACE: 'Nightshift/Nightshift',
+    });
   });
 
   it('sweeper: every 5 minutes on an EventBridge schedule, never retried, no dead-letter queue', () => {

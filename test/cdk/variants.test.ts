@@ -6,6 +6,8 @@ import { rmSync } from 'node:fs';
 import { Match } from 'aws-cdk-lib/assertions';
 import { AwsSolutionsChecks } from 'cdk-nag';
 import { afterAll, describe as group, expect, it } from 'vitest';
+import { METRIC_SERVICE } from '../../functions/alarm-metrics.js';
+import { INSTALLATION_MONTH_SPEND } from '../../functions/spend-metrics.js';
 import { rolePermissions, type Synthesized, synthesize } from './synth.js';
 
 const made: Synthesized[] = [];
@@ -210,5 +212,41 @@ group('sweeper interval', () => {
       MaximumEventAgeInSeconds: 60,
     });
     expect(nagErrors(s)).toEqual([]);
+  });
+});
+
+group('an installation budget', () => {
+  it('reaches dispatch, and alarms at 80% of it on the spend the task-events function publishes', () => {
+    const s = variant({ installationMonthlyUsd: '250', alarmEmail: 'ops@example.com' });
+    const dispatch = s.id(s.stack.dispatch.handler.function);
+    const taskEvents = s.id(s.stack.taskEvents.handler.function);
+    expect(lambdaEnv(s, dispatch)).toMatchObject({ NIGHTSHIFT_INSTALLATION_MONTHLY_USD: '250' });
+    expect(lambdaEnv(s, taskEvents)).toMatchObject({
+      POWERTOOLS_METRICS_NAMESPACE: 'Nightshift/Nightshift',
+    });
+    s.template.hasResourceProperties('AWS::CloudWatch::Alarm', {
+      Namespace: 'Nightshift/Nightshift',
+      MetricName: INSTALLATION_MONTH_SPEND,
+      Dimensions: [{ Name: 'service', Value: METRIC_SERVICE }],
+      Statistic: 'Maximum',
+      Threshold: 200,
+      ComparisonOperator: 'GreaterThanOrEqualToThreshold',
+      TreatMissingData: 'notBreaching',
+      AlarmActions: [{ Ref: Match.stringLikeRegexp('^AlarmsTopic') }],
+    });
+    expect(nagErrors(s)).toEqual([]);
+  });
+
+  it('is off by default: no budget for dispatch, no alarm, the spend metrics still published', () => {
+    const s = variant({});
+    const dispatch = s.id(s.stack.dispatch.handler.function);
+    const taskEvents = s.id(s.stack.taskEvents.handler.function);
+    expect(lambdaEnv(s, dispatch)).not.toHaveProperty('NIGHTSHIFT_INSTALLATION_MONTHLY_USD');
+    expect(lambdaEnv(s, taskEvents)).toHaveProperty('POWERTOOLS_METRICS_NAMESPACE');
+    s.template.resourcePropertiesCountIs(
+      'AWS::CloudWatch::Alarm',
+      { MetricName: INSTALLATION_MONTH_SPEND },
+      0,
+    );
   });
 });

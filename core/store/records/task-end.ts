@@ -44,7 +44,13 @@ function mineOrNot(tableName: string, key: Key, taskId: string, mine: boolean): 
  * Apply `update` (the task's terminal update) and give back what the task holds, in one
  * transaction. Throws what a refused task update means (task-writes.ts `refusal`).
  */
-export async function writeTaskEnd(table: StoreTable, task: Task, update: VersionedUpdate): Promise<void> {
+export async function writeTaskEnd(
+  table: StoreTable,
+  task: Task,
+  update: VersionedUpdate,
+  /** More actions of the same write, after the others (the spend the end adds: spend.ts). */
+  extra: readonly TransactItem[] = [],
+): Promise<void> {
   const { tableName } = table;
   const lock = lockKey(task.repository, task.target.number);
   const intent = task.intentKey === undefined ? undefined : intentKey(task.intentKey);
@@ -68,6 +74,7 @@ export async function writeTaskEnd(table: StoreTable, task: Task, update: Versio
     const slotAt = items.length;
     items.push(releaseSlotAction(tableName, task.installationId, task.id, holdsSlot));
     items.push(releaseSlotAction(tableName, 'deployment', task.id, holdsDeploymentSlot));
+    items.push(...extra);
     return table.transactStep<void>(items, undefined, (reasons, error) => {
       if (conditionFailed(reasons, 0)) throw refusal(task, reasons[0]?.item);
       const lockWrong = conditionFailed(reasons, 1);

@@ -21,20 +21,24 @@ function queryTasks(
   table: StoreTable,
   index: Index,
   partition: string,
-  options: { newestFirst: boolean; limit?: number | undefined; before?: string },
+  options: { newestFirst: boolean; limit?: number | undefined; before?: string; since?: string },
 ): Promise<Task[]> {
-  const before = options.before;
+  const { before, since } = options;
+  const bound =
+    before !== undefined
+      ? { condition: ' AND #sk < :bound', value: before }
+      : since !== undefined
+        ? { condition: ' AND #sk >= :bound', value: since }
+        : undefined;
   return table
     .query(
       {
         IndexName: index.name,
-        KeyConditionExpression: before === undefined ? '#pk = :pk' : '#pk = :pk AND #sk < :before',
-        ExpressionAttributeNames:
-          before === undefined
-            ? { '#pk': index.partitionKey }
-            : { '#pk': index.partitionKey, '#sk': index.sortKey },
-        ExpressionAttributeValues:
-          before === undefined ? { ':pk': partition } : { ':pk': partition, ':before': before },
+        KeyConditionExpression: `#pk = :pk${bound?.condition ?? ''}`,
+        ExpressionAttributeNames: bound
+          ? { '#pk': index.partitionKey, '#sk': index.sortKey }
+          : { '#pk': index.partitionKey },
+        ExpressionAttributeValues: bound ? { ':pk': partition, ':bound': bound.value } : { ':pk': partition },
         ScanIndexForward: !options.newestFirst,
       },
       options.limit,
@@ -60,6 +64,11 @@ export function listByRepository(table: StoreTable, repository: string, limit?: 
 /** Newest first; every task when `limit` is unset. */
 export function listRecent(table: StoreTable, limit?: number): Promise<Task[]> {
   return queryTasks(table, TABLE.indexes.recent, RECENT_PARTITION, { newestFirst: true, limit });
+}
+
+/** Every task created at or after `since` (ISO time), newest first. */
+export function listCreatedSince(table: StoreTable, since: string): Promise<Task[]> {
+  return queryTasks(table, TABLE.indexes.recent, RECENT_PARTITION, { newestFirst: true, since });
 }
 
 /** Tasks in `status` last updated before `before` (ISO time), oldest update first. */

@@ -26,6 +26,7 @@ const CHANGEABLE: ReadonlySet<string> = new Set<keyof TaskChanges>([
   'tokenNonceHash',
   'config',
   'waitingFor',
+  'budgetNotice',
   'usage',
   'result',
   'error',

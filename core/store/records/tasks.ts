@@ -3,8 +3,9 @@
  * one conditional write on that item: a create asserts that the id is new, a change asserts the
  * version it was computed from and that the task has not finished (optimistic concurrency: the
  * loser gets VersionConflictError, with no read, from the item its condition saw). A terminal
- * transition also touches the items a task holds: task-end.ts. A task created from a webhook
- * delivery: deliveries.ts.
+ * transition also touches the items a task holds: task-end.ts. A change of usage that costs more
+ * then adds to the month's spend (spend.ts). A task created from a
+ * webhook delivery: deliveries.ts.
  */
 import {
   EMPTY_USAGE,
@@ -24,6 +25,7 @@ import {
 } from '../items.js';
 import { TABLE } from '../table.js';
 import { type TaskChanges, TaskNotFoundError } from '../task-store.js';
+import { addSpend, spendDelta } from './spend.js';
 import type { StoreTable } from './store-table.js';
 import { writeTaskEnd } from './task-end.js';
 import { applyChanges, refusal, stamp, versionedUpdate } from './task-writes.js';
@@ -46,6 +48,7 @@ export function newTask(
       deliveryId: input.trigger.deliveryId ?? extra.deliveryId,
     }),
     engineer: input.engineer,
+    requester: input.requester,
     status: 'queued',
     attempt: input.attempt ?? 1,
     retryOf: input.retryOf,
@@ -88,9 +91,12 @@ export async function loadTask(table: StoreTable, taskId: string): Promise<Task>
 
 export async function updateTask(table: StoreTable, task: Task, changes: TaskChanges): Promise<Task> {
   const builder = new UpdateBuilder();
+  const now = table.now();
   applyChanges(builder, changes);
-  stamp(builder, task, table.now().toISOString());
-  return writeVersioned(table, task, builder);
+  stamp(builder, task, now.toISOString());
+  const updated = await writeVersioned(table, task, builder);
+  await addSpend(table, task, spendDelta(task, changes.usage), now);
+  return updated;
 }
 
 /**
@@ -105,7 +111,8 @@ export async function transitionTask(
   changes: TaskChanges = {},
 ): Promise<Task> {
   assertTransition(task.id, task.status, to);
-  const now = table.now().toISOString();
+  const clock = table.now();
+  const now = clock.toISOString();
   const fields: Record<string, unknown> = { ...changes };
   const builder = new UpdateBuilder();
   if (isTerminal(to)) fields.finishedAt = changes.finishedAt ?? now;
@@ -116,8 +123,14 @@ export async function transitionTask(
   applyChanges(builder, fields);
   builder.set('status', to).set(TABLE.indexes.byStatus.partitionKey, statusPartition(to));
   stamp(builder, task, now);
-  if (!isTerminal(to)) return writeVersioned(table, task, builder);
+  const spent = spendDelta(task, changes.usage);
+  if (!isTerminal(to)) {
+    const moved = await writeVersioned(table, task, builder);
+    await addSpend(table, task, spent, clock);
+    return moved;
+  }
   await writeTaskEnd(table, task, versionedUpdate(table.tableName, task, builder));
+  await addSpend(table, task, spent, clock);
   // An update in a transaction cannot return the new item: read it back.
   return loadTask(table, task.id);
 }

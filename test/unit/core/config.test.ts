@@ -28,6 +28,7 @@ describe('parseConfig', () => {
       test: null,
       model: DEFAULT_MODEL,
       limits: { turns: 60, costUsd: 5, minutes: 45 },
+      budget: { monthlyUsd: null },
       verifyRounds: 2,
       ciFix: { enabled: true, maxAttempts: 3 },
       reviewFix: true,
@@ -41,6 +42,11 @@ describe('parseConfig', () => {
     expect(parseConfig({})).toEqual({ ok: true, config: DEFAULT_CONFIG });
     expect(parseConfig(null)).toEqual({ ok: true, config: DEFAULT_CONFIG });
     expect(parseConfig(undefined)).toEqual({ ok: true, config: DEFAULT_CONFIG });
+  });
+
+  it('refuses a monthly budget that is not a positive number', () => {
+    expect(errorsOf({ budget: { monthlyUsd: 0 } })[0]).toMatch(/^budget\.monthlyUsd: expected a number > 0/);
+    expect(errorsOf({ budget: { monthlyUsd: '100' } })[0]).toMatch(/^budget\.monthlyUsd: expected a number/);
   });
 
   it('keeps defaults for the keys a partial nested block leaves out', () => {
@@ -59,6 +65,7 @@ describe('parseConfig', () => {
       test: 'npm test',
       model: 'claude-opus-5-5',
       limits: { turns: 100, costUsd: 12.5, minutes: 90 },
+      budget: { monthlyUsd: 250 },
       verifyRounds: 0,
       ciFix: { enabled: false, maxAttempts: 1 },
       reviewFix: false,

@@ -93,6 +93,18 @@ describe('readAppEnv', () => {
     );
   });
 
+  it('takes an installation budget in USD above 0, and says how to fix another', () => {
+    expect(readAppEnv(base).NIGHTSHIFT_INSTALLATION_MONTHLY_USD).toBeUndefined();
+    expect(readAppEnv({ ...base, NIGHTSHIFT_INSTALLATION_MONTHLY_USD: '250.5' })).toMatchObject({
+      NIGHTSHIFT_INSTALLATION_MONTHLY_USD: 250.5,
+    });
+    expect(problemsOf(() => readAppEnv({ ...base, NIGHTSHIFT_INSTALLATION_MONTHLY_USD: '-5' }))).toEqual([
+      expect.stringMatching(
+        /^NIGHTSHIFT_INSTALLATION_MONTHLY_USD="-5" is not valid \(.*\): a number of US dollars above 0, like 500/,
+      ),
+    ]);
+  });
+
   it('LOG_FORMAT is json or pretty; WEBHOOK_PROXY_URL an http(s) URL', () => {
     expect(readAppEnv({ ...base, LOG_FORMAT: 'pretty' }).LOG_FORMAT).toBe('pretty');
     expect(() => readAppEnv({ ...base, LOG_FORMAT: 'fancy' } as Record<string, string>)).toThrow(

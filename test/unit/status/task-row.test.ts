@@ -30,6 +30,8 @@ describe('taskRow', () => {
       target: 'octo/app#12',
       trigger: 'issue_label',
       engineer: 'alice',
+      requester: 'alice',
+      who: 'alice',
       status: 'succeeded',
       statusLabel: 'succeeded',
       createdAt: ago(1),
@@ -42,6 +44,13 @@ describe('taskRow', () => {
       cost: '$0.25',
       pullRequestUrl: 'https://github.com/octo/app/pull/34',
     });
+  });
+
+  it('shows who asked where it is not the responsible engineer', () => {
+    const row = taskRow(task({ engineer: 'alice', requester: 'bob' }), NOW);
+    expect(row).toMatchObject({ engineer: 'alice', requester: 'bob', who: 'alice (asked by bob)' });
+    // A record from before requesters were kept was charged to its engineer.
+    expect(taskRow(task({ engineer: 'carol' }), NOW).requester).toBe('carol');
   });
 
   it('labels a pull request target with "!"', () => {
