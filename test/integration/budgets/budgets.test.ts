@@ -93,12 +93,15 @@ describe('monthly budgets', () => {
     let release!: () => void;
     const gate = new Promise<void>((resolve) => (release = resolve));
     // The first task's first turn costs $1.00; its second waits until the second task is refused.
+    let held = false;
     h.model.push(priced(bash('echo working'), 1_000_000), async () => {
+      held = true;
       await gate;
       return priced(done('Done.'), 0);
     });
     const first = await label(REPO, 'Make add() add');
-    await until(async () => (await h.db.store.monthSpend('repository', REPO, month)) >= 1.85 - 1e-9);
+    // Its spend recorded and its second request held: every request it makes so far is counted.
+    await until(async () => held && (await h.db.store.monthSpend('repository', REPO, month)) >= 1.85 - 1e-9);
     const requestsBefore = h.model.requests.length;
 
     const second = await label(REPO, 'Second task while the budget is spent');
