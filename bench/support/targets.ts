@@ -288,10 +288,9 @@ function taskOverhead(s: Sections): TargetResult[] {
               `conclusion in the second stretch do). ` +
               (Math.max(...off.map(pick)) > 2000
                 ? `With pacing off the stretch took as long (${figures(off)}): the time is the machine's, not ` +
-                  `the writes': the agent process starting (a fresh Node with tsx per task), the clone and the ` +
+                  `the writes': the agent process starting (Node loading the bundled program), the clone and the ` +
                   `checks, on a shared machine under load (${s.taskOverhead?.loadAverage ?? '?'} at the start). ` +
-                  `What would reach it: a quieter machine, or a faster start of the agent process (a prebuilt ` +
-                  `bundle instead of tsx).`
+                  `What would reach it: a quieter machine.`
                 : `What would reach it: fewer writes in the stretch.`),
           }),
     };

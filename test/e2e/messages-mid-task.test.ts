@@ -108,6 +108,14 @@ describe('/agent <words> while a task works', () => {
     expect(JSON.stringify(h.github.calls.map((c) => c.body))).not.toContain(ANTHROPIC_KEY);
     const reactions = h.github.reactions({ subject: 'issue_comment', subjectId: posted.id });
     expect(reactions.map((r) => r.content)).toEqual(['eyes', 'rocket']);
+    // The session log shows it, with its author, once: in the store and on the check run.
+    const messages = (await h.db.store.readSession(task.id)).filter((s) => s.entry.kind === 'message');
+    expect(messages.map((s) => s.entry)).toEqual([
+      expect.objectContaining({ author: 'alice', text: expect.stringContaining('also handle empty arrays') }),
+    ]);
+    const run = h.github.checkRuns(REPO).find((r) => r.id === task.checkRunId);
+    expect(run?.output?.text).toContain('also handle empty arrays');
+    expect(run?.output?.text).toContain('alice');
   });
 
   it('refuses words from someone without write access with the usual reply; the model never sees them', async () => {
