@@ -4,9 +4,8 @@
  * tools' sandbox hides `.data/`; a transcript is written to a temporary name and renamed, so a
  * reader never sees half of one.
  */
-import { randomBytes } from 'node:crypto';
-import { chmod, mkdir, rename, rm, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
+import { ensurePrivateDir, writePrivateFile } from '../../core/store/private-files.js';
 import { archiveName, type SessionArchive } from './archive.js';
 
 export class LocalSessionArchive implements SessionArchive {
@@ -19,20 +18,13 @@ export class LocalSessionArchive implements SessionArchive {
 
   /** The folder made (0700) before the tools' sandbox is, so that the sandbox hides it. */
   static async open(dir: string): Promise<LocalSessionArchive> {
-    await mkdir(dir, { recursive: true, mode: 0o700 });
-    await chmod(dir, 0o700);
+    ensurePrivateDir(dir);
     return new LocalSessionArchive(dir);
   }
 
   async save(taskId: string, gzipped: Buffer): Promise<string> {
     const target = join(this.dir, archiveName(taskId));
-    const temporary = join(this.dir, `.${archiveName(taskId)}.${randomBytes(6).toString('hex')}.tmp`);
-    try {
-      await writeFile(temporary, gzipped, { mode: 0o600, flag: 'wx' });
-      await rename(temporary, target);
-    } finally {
-      await rm(temporary, { force: true });
-    }
+    writePrivateFile(target, gzipped);
     return target;
   }
 }

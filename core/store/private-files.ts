@@ -20,7 +20,7 @@ export function ensurePrivateDir(dir: string): void {
  * Write a file that is 0600 from its first byte: a new file beside it, created 0600, renamed over
  * the old one (so an older, looser file is replaced, never written into).
  */
-export function writePrivateFile(path: string, text: string): void {
+export function writePrivateFile(path: string, text: string | Uint8Array): void {
   const temporary = join(dirname(path), `.${basename(path)}.${randomBytes(6).toString('hex')}`);
   try {
     writeFileSync(temporary, text, { mode: 0o600, flag: 'wx' });
