@@ -21,6 +21,7 @@ import { loadMcpSecrets, mcpSecretsFromEnv, type McpSecrets } from './mcp/mcp-se
 import { runTask } from './run-task.js';
 import { parseUidRange } from './sandbox/tool-identity.js';
 import { LocalCacheStore } from './setup/local-cache-store.js';
+import { SpareShelf } from './setup/setup-spares.js';
 import { S3CacheStore } from './setup/s3-cache-store.js';
 import type { SetupCacheDeps } from './setup/setup-cache.js';
 import { ipcMinter, lambdaMinter } from './token-minters.js';
@@ -55,6 +56,7 @@ const Env = z.object({
   NIGHTSHIFT_SETUP_CACHE_MAX_MB: z.coerce.number().int().positive().default(1024),
   NIGHTSHIFT_SETUP_CACHE_TOTAL_MB: z.coerce.number().int().positive().default(10_240),
   NIGHTSHIFT_SETUP_CACHE_DAYS: z.coerce.number().int().positive().default(14),
+  NIGHTSHIFT_SETUP_SPARES: z.coerce.number().int().min(0).default(4),
   /** The session transcripts: an S3 bucket on AWS, else a folder of ours (the local runner sets it). */
   NIGHTSHIFT_SESSION_BUCKET: z.string().min(1).optional(),
   NIGHTSHIFT_SESSION_DIR: z.string().min(1).optional(),
@@ -118,8 +120,17 @@ async function setupCache(env: z.infer<typeof Env>, log: Logger): Promise<SetupC
     maxTotalBytes: env.NIGHTSHIFT_SETUP_CACHE_TOTAL_MB * 2 ** 20,
     maxAgeDays: env.NIGHTSHIFT_SETUP_CACHE_DAYS,
   };
+  const spares = (store: LocalCacheStore) =>
+    env.NIGHTSHIFT_SETUP_SPARES > 0
+      ? SpareShelf.open(env.NIGHTSHIFT_WORK_ROOT, store.dir, env.NIGHTSHIFT_SETUP_SPARES).catch(
+          (error: unknown) => void log.warn({ err: error }, 'no setup spares: their folder cannot be used'),
+        )
+      : undefined;
   return LocalCacheStore.open(dir, options).then(
-    (store) => ({ store, maxBytes, hidden: [dir] }),
+    async (store) => {
+      const shelf = await spares(store);
+      return { store, maxBytes, hidden: [dir], ...(shelf ? { spares: shelf } : {}) };
+    },
     (error: unknown) => {
       log.warn({ err: error, dir }, 'the setup cache folder cannot be used: no setup cache');
       return undefined;

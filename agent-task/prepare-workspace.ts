@@ -20,7 +20,8 @@ import { makeTaskDir, ownRepositoryDir, removeTaskDir } from './task-folder.js';
 import { runSetup } from './setup/run-setup.js';
 import type { SetupFailure } from './setup/setup-failure.js';
 import { BashSession } from './tools/bash-session.js';
-import { enterPhase, type WorkContext } from './work-context.js';
+import { enterPhase, toolSandboxOptions, type WorkContext } from './work-context.js';
+import { takeSpare } from './setup/setup-cache.js';
 
 export interface Repository {
   full_name: string;
@@ -77,13 +78,13 @@ export async function prepareWorkspace(
   // The tools' sandbox is made while our repository is cloned: its read-only view of it is bound
   // to the folder made here, empty until the clone fills it, and no tool runs before both are done.
   await mkdir(ownDir);
+  const spare = takeSpare(ctx);
   const sandboxMade = createSandbox({
     taskDir,
     readOnly: [ownDir],
     gitConfig: toolsGitConfig(ownDir),
-    ...(deps.isolation ? { isolation: deps.isolation } : {}),
-    ...(deps.toolUids ? { uids: deps.toolUids } : {}),
-    hidden: [...(deps.setupCache?.hidden ?? []), ...(deps.sessionArchive?.hidden ?? [])],
+    ...toolSandboxOptions(deps),
+    ...(spare.fill ? { fill: spare.fill } : {}),
   }).then((sandbox) => {
     ctx.cleanup.push(() => disposeSandbox(sandbox));
     ctx.log.info({ isolation: sandbox.isolation, uid: sandbox.uid }, 'tools sandbox ready');
@@ -126,6 +127,7 @@ export async function prepareWorkspace(
     scope: checkout,
     defaultBranch: repository.default_branch,
     merged: mergedSha !== undefined,
+    ...(spare.taken ? { spare: spare.taken } : {}),
   };
   const setupFailures = await runSetup(ctx, shell, cacheInput, config);
   const mcp = await startTaskMcpServers(ctx, sandbox, config);

@@ -8,7 +8,7 @@ import type { TaskStore } from '../core/store/task-store.js';
 import type { Agent } from './agent/port.js';
 import type { McpSecrets } from './mcp/mcp-secrets.js';
 import type { TokenMinter, TokenSource } from './github-access.js';
-import type { Isolation } from './sandbox/sandbox.js';
+import type { Isolation, SandboxOptions } from './sandbox/sandbox.js';
 import type { UidRange } from './sandbox/tool-identity.js';
 import type { ProgressReporter } from './progress-reporter.js';
 import type { SessionArchive } from './session/archive.js';
@@ -84,4 +84,13 @@ export interface Ended {
 export function enterPhase(ctx: WorkContext, phase: Phase, message: string, turn = 0): Promise<void> {
   const task = ctx.record.task;
   return ctx.progress.phase({ phase, turn, lastActions: [message], usage: task.usage }, message);
+}
+
+/** How each sandbox of this task's tools is made: the task's own, and a setup spare's maker. */
+export function toolSandboxOptions(deps: AgentTaskDeps): Omit<SandboxOptions, 'taskDir'> {
+  return {
+    ...(deps.isolation ? { isolation: deps.isolation } : {}),
+    ...(deps.toolUids ? { uids: deps.toolUids } : {}),
+    hidden: [...(deps.setupCache?.hidden ?? []), ...(deps.sessionArchive?.hidden ?? [])],
+  };
 }

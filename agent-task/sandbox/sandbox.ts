@@ -67,6 +67,11 @@ export interface SandboxOptions {
   uids?: UidRange;
   /** The tools' `~/.gitconfig`. */
   gitConfig?: string;
+  /**
+   * Called once the tools' folder exists, owned by `owner`, and before any tool process: the only
+   * moment the supervisor may put something in it by path (a setup spare, setup/setup-spares.ts).
+   */
+  fill?: (dir: string, owner: { uid: number; gid: number } | undefined) => Promise<void>;
 }
 
 /** Caps on each tool process (prlimit): processes per task uid, file size, no core dumps. */
@@ -93,6 +98,7 @@ export async function createSandbox(options: SandboxOptions): Promise<ToolSandbo
         await lchown(path, identity.uid, identity.gid);
       }
     }
+    await options.fill?.(dir, identity);
     const sandbox = await describeSandbox(options, identity);
     await assertReachable(sandbox);
     return sandbox;

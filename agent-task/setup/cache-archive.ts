@@ -11,7 +11,8 @@
  * followed by files "inside" them) lands in that folder or nowhere, and it is removed after.
  * GNU tar itself refuses `..` members, strips leading `/`, and turns links to absolute or `..`
  * targets into placeholders until the end; and the sandbox makes everything outside the tools'
- * folder read-only anyway.
+ * folder read-only anyway. A spare (setup-spares.ts) is the same extraction made ahead of the
+ * task, by tools of its own; its members are placed with the same checks.
  */
 import { existsSync } from 'node:fs';
 import { delimiter, join } from 'node:path';
@@ -53,18 +54,18 @@ tar --create --file=- --$CODEC --null --files-from="$list" --numeric-owner --no-
 rm -f -- "$list"
 `;
 
-/**
- * `$1` is the tools' folder; the rest are members (`repo/…`, `home/…`). Prints `restored <m>`
- * or `kept <m>` for each; exits 4 when the archive or the checkout routes a path through a link.
- */
-const UNPACK = `
-set -eu
-cd -- "$1"; shift
-top=$(pwd -P)
-stage=$(mktemp -d)
-trap 'chmod -R u+rwX -- "$stage" 2>/dev/null; rm -rf -- "$stage"' EXIT
+/** tar into `$stage`, a fresh folder: nothing of ours is in it, nothing in it is kept but members. */
+const EXTRACT = `
 tar --extract --file=- --$CODEC --directory="$stage" --no-same-owner --no-same-permissions \\
   --no-overwrite-dir --delay-directory-restore --no-xattrs --no-acls --no-selinux
+`;
+
+/**
+ * Members (`$@`: `repo/…`, `home/…`) moved from `$stage` into place under `$top`, the tools'
+ * folder (the working directory). Prints `restored <m>` or `kept <m>` for each; exits 4 when the
+ * stage or the checkout routes a path through a link.
+ */
+const PLACE = `
 real=$(cd -- "$stage" && pwd -P)
 for m in "$@"; do
   { [ -e "$stage/$m" ] || [ -L "$stage/$m" ]; } || continue
@@ -78,6 +79,40 @@ for m in "$@"; do
   mv -T -- "$stage/$m" "$m"
   echo "restored $m"
 done
+`;
+
+/** `$1` is the tools' folder; the rest are members. The archive, on stdin, goes into a scratch folder. */
+const UNPACK = `
+set -eu
+cd -- "$1"; shift
+top=$(pwd -P)
+stage=$(mktemp -d)
+trap 'chmod -R u+rwX -- "$stage" 2>/dev/null; rm -rf -- "$stage"' EXIT
+${EXTRACT}
+${PLACE}
+`;
+
+/** `$1` is the tools' folder: the archive, on stdin, is extracted into its new `stage/` (a spare). */
+const EXTRACT_SPARE = `
+set -eu
+cd -- "$1"
+mkdir -- stage
+stage=$(pwd -P)/stage
+${EXTRACT}
+`;
+
+/**
+ * `$1` is the tools' folder, `$2` the spare in it (setup-spares.ts), the rest are members: placed
+ * from the spare's `stage/` when the spare is a real folder of theirs; the spare is removed after.
+ */
+const PLACE_SPARE = `
+set -eu
+cd -- "$1"; spare=$2; shift 2
+top=$(pwd -P)
+trap 'chmod -R u+rwX -- "$spare" 2>/dev/null; rm -rf -- "$spare"' EXIT
+[ "$(realpath -e -- "$spare/stage")" = "$top/$spare/stage" ] || { echo "refused: the spare is not a folder here" >&2; exit 4; }
+stage=$spare/stage
+${PLACE}
 `;
 
 export interface PackResult {
@@ -128,16 +163,70 @@ export async function unpackCache(
   archive: Readable,
   options: { timeoutMs: number; codec: 'zstd' | 'gzip' },
 ): Promise<string[]> {
+  const run = await withArchive(archive, (stdin) =>
+    runTool(sandbox, ['/bin/sh', '-c', UNPACK, 'unpack', sandbox.dir, ...members(paths)], {
+      cwd: sandbox.dir,
+      env: { CODEC: options.codec },
+      stdin,
+      timeoutMs: options.timeoutMs,
+    }),
+  );
+  if (run.code !== 0 || run.timedOut) throw new CacheArchiveError(`unpacking failed (${why(run)})`);
+  return restoredPaths(run, paths);
+}
+
+/** Extract `archive` as the tools into `stage/` of their folder: what a spare is made of. */
+export async function extractSpare(
+  sandbox: ToolSandbox,
+  archive: Readable,
+  options: { timeoutMs: number; codec: 'zstd' | 'gzip' },
+): Promise<void> {
+  const run = await withArchive(archive, (stdin) =>
+    runTool(sandbox, ['/bin/sh', '-c', EXTRACT_SPARE, 'extract', sandbox.dir], {
+      cwd: sandbox.dir,
+      env: { CODEC: options.codec },
+      stdin,
+      timeoutMs: options.timeoutMs,
+    }),
+  );
+  if (run.code !== 0 || run.timedOut) throw new CacheArchiveError(`extracting failed (${why(run)})`);
+}
+
+/**
+ * Move the configured `paths` into place from a spare in the tools' folder (`spare`, relative to
+ * it), as the tools, with the same checks as unpacking; the spare is gone after, whatever happens.
+ */
+export async function placeSpare(
+  sandbox: ToolSandbox,
+  spare: string,
+  paths: readonly string[],
+  options: { timeoutMs: number },
+): Promise<string[]> {
+  const run = await runTool(
+    sandbox,
+    ['/bin/sh', '-c', PLACE_SPARE, 'place', sandbox.dir, spare, ...members(paths)],
+    { cwd: sandbox.dir, timeoutMs: options.timeoutMs },
+  );
+  if (run.code !== 0 || run.timedOut) throw new CacheArchiveError(`placing failed (${why(run)})`);
+  return restoredPaths(run, paths);
+}
+
+/** A spare the tools did not use, removed as them (so no link in it can turn the deletion). */
+export async function removeSpare(sandbox: ToolSandbox, spare: string): Promise<void> {
+  const script = 'cd -- "$1" && chmod -R u+rwX -- "$2" 2>/dev/null; rm -rf -- "$2"';
+  await runTool(sandbox, ['/bin/sh', '-c', script, 'remove', sandbox.dir, spare], { cwd: sandbox.dir });
+}
+
+/** Run `use` with the archive as stdin; a read error of the archive is the failure reported. */
+async function withArchive(archive: Readable, use: (stdin: Readable) => Promise<ToolRun>): Promise<ToolRun> {
   let readError: Error | undefined;
   archive.once('error', (error) => (readError = error));
-  const run = await runTool(sandbox, ['/bin/sh', '-c', UNPACK, 'unpack', sandbox.dir, ...members(paths)], {
-    cwd: sandbox.dir,
-    env: { CODEC: options.codec },
-    stdin: archive,
-    timeoutMs: options.timeoutMs,
-  });
+  const run = await use(archive);
   if (readError) throw new CacheArchiveError(`reading the cache failed: ${readError.message}`);
-  if (run.code !== 0 || run.timedOut) throw new CacheArchiveError(`unpacking failed (${why(run)})`);
+  return run;
+}
+
+function restoredPaths(run: ToolRun, paths: readonly string[]): string[] {
   const restored = run.stdout
     .split('\n')
     .filter((line) => line.startsWith('restored '))

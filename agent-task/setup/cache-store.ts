@@ -19,6 +19,11 @@ export interface SetupCacheStore {
   get(name: string, maxBytes: number): Promise<CacheEntry | undefined>;
   /** Store `file` (`bytes` long) as the entry `name`, replacing any. Throws on failure. */
   put(name: string, file: string, bytes: number): Promise<void>;
+  /**
+   * What tells this entry's content apart from an earlier or later one of the same name; undefined
+   * when there is none. Only stores that can answer cheaply have it (a spare is checked against it).
+   */
+  version?(name: string): Promise<string | undefined>;
 }
 
 const ENTRY_NAME = /^[0-9a-f]{64}\.tar\.(zst|gz)$/;

@@ -47,6 +47,12 @@ export class LocalCacheStore implements SetupCacheStore {
     return { body: handle.createReadStream(), bytes: info.size };
   }
 
+  /** The file itself and its size: a put renames a new file in, a reader's use only touches times. */
+  async version(name: string): Promise<string | undefined> {
+    const info = await stat(join(this.dir, checkedName(name))).catch(() => undefined);
+    return info?.isFile() ? `${info.ino}-${info.size}` : undefined;
+  }
+
   async put(name: string, file: string, bytes: number): Promise<void> {
     const target = join(this.dir, checkedName(name));
     const temporary = join(this.dir, `.${name}.${randomBytes(6).toString('hex')}.tmp`);

@@ -9,7 +9,7 @@ import type { RepoConfig } from '../../core/config.js';
 import { startStep } from '../step-log.js';
 import type { BashSession } from '../tools/bash-session.js';
 import { enterPhase, type WorkContext } from '../work-context.js';
-import { restoreSetupCache, saveSetupCache, type CacheInput } from './setup-cache.js';
+import { makeNextSpare, restoreSetupCache, saveSetupCache, type CacheInput } from './setup-cache.js';
 import { SetupFailedError, outputTail, type SetupFailure } from './setup-failure.js';
 
 export async function runSetup(
@@ -56,6 +56,8 @@ export async function runSetup(
     failures.push(failure);
   }
   // Only a setup that succeeded is worth keeping; the agent has not started yet.
-  if (failures.length === 0) await saveSetupCache(ctx, cacheInput, cache);
+  if (failures.length === 0) {
+    makeNextSpare(ctx, cache.restored ?? (await saveSetupCache(ctx, cacheInput, cache)));
+  }
   return failures;
 }

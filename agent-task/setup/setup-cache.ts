@@ -13,10 +13,11 @@ import { join } from 'node:path';
 import type { RepoConfig } from '../../core/config.js';
 import { ECOSYSTEM_FILES, cacheKey, cachePlan, type CachePlan } from '../../core/setup-cache.js';
 import type { OwnRepository } from '../own-repository.js';
-import type { ToolSandbox } from '../sandbox/sandbox.js';
-import type { WorkContext } from '../work-context.js';
-import { archiveCodec, packCache, unpackCache } from './cache-archive.js';
+import type { SandboxOptions, ToolSandbox } from '../sandbox/sandbox.js';
+import { toolSandboxOptions, type WorkContext } from '../work-context.js';
+import { archiveCodec, packCache, placeSpare, removeSpare, unpackCache } from './cache-archive.js';
 import { entryName, type SetupCacheStore } from './cache-store.js';
+import { SPARE_IN_TOOLS, type SpareShelf, type TakenSpare } from './setup-spares.js';
 
 export interface SetupCacheDeps {
   store: SetupCacheStore;
@@ -24,6 +25,8 @@ export interface SetupCacheDeps {
   maxBytes: number;
   /** Paths the tools must not see (a local store's folder): hidden in their sandbox. */
   hidden?: string[];
+  /** Entries unpacked ahead of the next task (setup-spares.ts): beside a local store only. */
+  spares?: SpareShelf;
 }
 
 /** Packing or unpacking may take this long; then it is abandoned (the setup runs as without). */
@@ -37,6 +40,8 @@ export interface CacheSession {
   plan?: CachePlan;
   /** The entry a successful setup saves into (this branch's), when it was not restored. */
   saveAs?: string;
+  /** The entry restored. */
+  restored?: string;
 }
 
 export interface CacheInput {
@@ -50,6 +55,8 @@ export interface CacheInput {
   defaultBranch: string;
   /** A merge was made in the checkout before the setup: its files are not the commit's. */
   merged: boolean;
+  /** The repository's spare, taken into the tools' folder when it was made (setup-spares.ts). */
+  spare?: TakenSpare;
 }
 
 export async function restoreSetupCache(
@@ -57,6 +64,16 @@ export async function restoreSetupCache(
   input: CacheInput,
   config: RepoConfig,
 ): Promise<CacheSession> {
+  const session = await restore(ctx, input, config);
+  if (input.spare && !input.spare.used) {
+    // Not of the entry restored (another lockfile, or no cache now): its tools delete it meanwhile.
+    const removing = removeSpare(input.sandbox, SPARE_IN_TOOLS).catch(() => undefined);
+    ctx.cleanup.push(() => removing);
+  }
+  return session;
+}
+
+async function restore(ctx: WorkContext, input: CacheInput, config: RepoConfig): Promise<CacheSession> {
   const cache = ctx.deps.setupCache;
   const off = async (why: string): Promise<CacheSession> => {
     await note(ctx, `setup cache off: ${why}`);
@@ -90,7 +107,7 @@ export async function restoreSetupCache(
       const from = scope === input.scope ? 'this branch' : scope;
       let restored: string[] | undefined;
       try {
-        restored = await restoreEntry(ctx, cache, input.sandbox, name(scope), plan);
+        restored = await restoreEntry(ctx, cache, input, name(scope), plan);
       } catch (error) {
         // Unusable (the store is down, the archive broken): the setup starts from scratch, and a
         // successful one replaces the entry.
@@ -102,8 +119,11 @@ export async function restoreSetupCache(
         return { state: 'miss', plan, saveAs };
       }
       if (restored === undefined) continue;
-      await note(ctx, `setup cache: restored ${restored.join(', ') || 'nothing'} from ${from}'s entry`);
-      return restored.length ? { state: 'hit', plan } : { state: 'miss', plan, saveAs };
+      const ahead = input.spare?.used ? ' (unpacked ahead)' : '';
+      await note(ctx, `setup cache: restored ${restored.join(', ') || 'nothing'} from ${from}'s entry${ahead}`);
+      return restored.length
+        ? { state: 'hit', plan, restored: name(scope) }
+        : { state: 'miss', plan, saveAs };
     }
     await note(ctx, `setup cache: no entry yet for ${plan.paths.join(', ')} (${plan.source})`);
     return { state: 'miss', plan, saveAs };
@@ -113,14 +133,23 @@ export async function restoreSetupCache(
   }
 }
 
-/** One entry, if the store has it: its restored paths; undefined when there is none. */
+/**
+ * One entry, if the store has it: its restored paths; undefined when there is none. From the spare
+ * the task took when it is of this entry, as the store still has it; else from the archive.
+ */
 async function restoreEntry(
   ctx: WorkContext,
   cache: SetupCacheDeps,
-  sandbox: ToolSandbox,
+  input: CacheInput,
   name: string,
   plan: CachePlan,
 ): Promise<string[] | undefined> {
+  const { spare, sandbox } = input;
+  if (spare && !spare.used && spare.entry === name && spare.version === (await cache.store.version?.(name))) {
+    spare.used = true;
+    ctx.log.info({ entry: name }, 'restoring the setup cache from its spare');
+    return placeSpare(sandbox, SPARE_IN_TOOLS, plan.paths, { timeoutMs: ARCHIVE_TIMEOUT_MS });
+  }
   const entry = await cache.store.get(name, cache.maxBytes);
   if (!entry) return undefined;
   ctx.log.info({ entry: name, bytes: entry.bytes, store: cache.store.kind }, 'restoring the setup cache');
@@ -130,14 +159,17 @@ async function restoreEntry(
   });
 }
 
-/** After a setup that succeeded, on a miss: the tools pack the cached paths, and we store that. */
+/**
+ * After a setup that succeeded, on a miss: the tools pack the cached paths, and we store that.
+ * Returns the entry saved.
+ */
 export async function saveSetupCache(
   ctx: WorkContext,
   input: CacheInput,
   session: CacheSession,
-): Promise<void> {
+): Promise<string | undefined> {
   const cache = ctx.deps.setupCache;
-  if (!cache || !session.plan || !session.saveAs) return;
+  if (!cache || !session.plan || !session.saveAs) return undefined;
   const file = join(input.taskDir, 'setup-cache.archive');
   try {
     const { bytes } = await packCache(input.sandbox, session.plan.paths, file, {
@@ -147,16 +179,64 @@ export async function saveSetupCache(
     });
     if (bytes === 0) {
       await note(ctx, `setup cache: nothing to save (${session.plan.paths.join(', ')} not found)`);
-      return;
+      return undefined;
     }
     await cache.store.put(session.saveAs, file, bytes);
     await note(ctx, `setup cache: saved ${session.plan.paths.join(', ')} (${megabytes(bytes)})`);
+    return session.saveAs;
   } catch (error) {
     ctx.log.warn({ err: error }, 'setup cache save failed');
     await note(ctx, `setup cache: not saved (${message(error)})`);
+    return undefined;
   } finally {
     await rm(file, { force: true });
   }
+}
+
+/**
+ * The `fill` of the task's sandbox (sandbox.ts) that takes the repository's spare into the new
+ * tools' folder, and, once the sandbox is made, what it took.
+ */
+export function takeSpare(ctx: WorkContext): { fill?: SandboxOptions['fill']; taken?: TakenSpare } {
+  const spares = ctx.deps.setupCache?.spares;
+  const held: { fill?: SandboxOptions['fill']; taken?: TakenSpare } = {};
+  if (!spares) return held;
+  const { installationId, repository } = ctx.record.task;
+  held.fill = async (dir, owner) => {
+    const taken = await spares.take(`${installationId}/${repository}`, join(dir, SPARE_IN_TOOLS), owner);
+    if (taken) held.taken = taken;
+  };
+  return held;
+}
+
+/**
+ * After a setup that succeeded with `entry` (restored or just saved): a spare of it for the
+ * repository's next task, made while this one goes on; the task's end waits for it.
+ */
+export function makeNextSpare(ctx: WorkContext, entry: string | undefined): void {
+  const cache = ctx.deps.setupCache;
+  const spares = cache?.spares;
+  if (!cache || !spares || !entry || !cache.store.version) return;
+  const { installationId, repository } = ctx.record.task;
+  const making = (async () => {
+    const version = await cache.store.version?.(entry);
+    const got = version ? await cache.store.get(entry, cache.maxBytes) : undefined;
+    if (!version || !got) return false;
+    await spares.make({
+      repository: `${installationId}/${repository}`,
+      entry,
+      version,
+      archive: got.body,
+      codec: archiveCodec(),
+      timeoutMs: ARCHIVE_TIMEOUT_MS,
+      sandbox: toolSandboxOptions(ctx.deps),
+    });
+    return true;
+  })().then(
+    (made) => made && ctx.log.info({ entry }, 'setup spare made for the next task'),
+    (error: unknown) => ctx.log.warn({ err: error }, 'setup spare not made'),
+  );
+  ctx.cleanup.push(() => making);
 }
 
 /**

@@ -18,13 +18,25 @@ export const CACHE_PATHS: Record<SetupName, string[] | undefined> = {
   plain: undefined,
 };
 
-export const VARIANTS: ReadonlyArray<{ setup: SetupName; where: Where }> = [
-  { setup: 'guarded', where: 'disk' },
-  { setup: 'guarded', where: 'tmpfs' },
-  { setup: 'plain', where: 'disk' },
+/**
+ * `spares`: the entry unpacked ahead of the second task (agent-task/setup/setup-spares.ts), as
+ * `npm start` does; without, the second task unpacks the archive itself (a concurrent task, or the
+ * first after a restart; always on AWS, where each task has a new container).
+ */
+export interface Variant {
+  setup: SetupName;
+  where: Where;
+  spares: boolean;
+}
+
+export const VARIANTS: readonly Variant[] = [
+  { setup: 'guarded', where: 'disk', spares: true },
+  { setup: 'guarded', where: 'disk', spares: false },
+  { setup: 'guarded', where: 'tmpfs', spares: false },
+  { setup: 'plain', where: 'disk', spares: true },
 ];
 
-export const variantName = (v: { setup: SetupName; where: Where }) => `${v.setup}-${v.where}`;
+export const variantName = (v: Variant) => `${v.setup}-${v.where}${v.spares ? '' : '-unpacked'}`;
 
 export interface WarmSetupRun {
   variant: string;

@@ -4,14 +4,16 @@
  * other. Each task is what the agent task does before the agent starts: our partial clone from
  * the fake GitHub, the tools' sandbox, the agent's checkout, then `runSetup` (restore the cache,
  * the setup commands in the sandboxed shell, pack and save the cache) against a local cache store.
- * The first task finds no entry; the second restores the first's.
+ * The first task finds no entry; the second restores the first's: as `npm start` does, from the
+ * spare the first task had unpacked ahead (its end waits for it), or, in the `-unpacked` variants,
+ * by unpacking the archive itself.
  *
  * Variants (setups.ts): the guarded setup the README recommends (`npm ci` only on a miss, with
- * `cache.paths: [node_modules]`), in the
- * system temp folder as the agent task does and, as a diagnostic that separates this machine's
- * slow file creation, in a tmpfs; and a plain `npm ci`, which removes node_modules first and so
- * gains only from the default cache, npm's downloads. The project (package.json and its lockfile) is
- * made once into a git-ignored folder.
+ * `cache.paths: [node_modules]`), in the system temp folder as the agent task does, with and
+ * without a spare, and, as a diagnostic that separates this machine's slow file creation, in a
+ * tmpfs; and a plain `npm ci`, which removes node_modules first and so gains only from the default
+ * cache, npm's downloads. The project (package.json and its lockfile) is made once into a
+ * git-ignored folder.
  */
 import { execFile } from 'node:child_process';
 import { existsSync } from 'node:fs';
@@ -27,8 +29,12 @@ import { OwnRepository } from '../../agent-task/own-repository.js';
 import { createSandbox, disposeSandbox } from '../../agent-task/sandbox/sandbox.js';
 import { LocalCacheStore } from '../../agent-task/setup/local-cache-store.js';
 import { runSetup } from '../../agent-task/setup/run-setup.js';
+import { takeSpare, type SetupCacheDeps } from '../../agent-task/setup/setup-cache.js';
+import { SpareShelf } from '../../agent-task/setup/setup-spares.js';
+import { makeTaskDir } from '../../agent-task/task-folder.js';
+import { runCleanup } from '../../agent-task/task-stop.js';
 import { BashSession } from '../../agent-task/tools/bash-session.js';
-import type { WorkContext } from '../../agent-task/work-context.js';
+import { toolSandboxOptions, type WorkContext } from '../../agent-task/work-context.js';
 import { parseConfig, type RepoConfig } from '../../core/config.js';
 import { StandIns } from '../support/stand-ins-client.js';
 import { round } from '../support/stats.js';
@@ -99,11 +105,12 @@ async function projectRepo(project: string, parent: string): Promise<string> {
 }
 
 /** What runSetup needs of a task: its record, a store for its log lines, the cache; no GitHub. */
-function benchContext(store: LocalCacheStore, log: string[]): WorkContext {
+function benchContext(workRoot: string, cache: SetupCacheDeps, log: string[]): WorkContext {
   return {
     deps: {
       store: { appendLog: async (_id: string, _phase: string, message: string) => void log.push(message) },
-      setupCache: { store, maxBytes: 1024 * 2 ** 20 },
+      setupCache: cache,
+      workRoot,
     },
     record: { task: { id: 'bench', installationId: 1, repository: 'acme/app', usage: {} } },
     progress: { phase: async () => undefined },
@@ -119,11 +126,22 @@ async function oneTask(
   cloneUrl: string,
   token: string,
   config: RepoConfig,
-  store: LocalCacheStore,
+  cache: SetupCacheDeps,
 ): Promise<{ ms: number; log: string[] }> {
-  const taskDir = await mkdtemp(join(workRoot, 'nightshift-task-'));
-  await chmod(taskDir, 0o711);
+  const taskDir = await makeTaskDir(workRoot);
   const log: string[] = [];
+  const ctx = benchContext(workRoot, cache, log);
+  const spare = takeSpare(ctx);
+  // Taking the spare (a chown and a rename) happens while the sandbox is made: counted as setup.
+  let takeMs = 0;
+  const take = spare.fill;
+  const fill: typeof take = take
+    ? async (dir, owner) => {
+        const started = performance.now();
+        await take(dir, owner);
+        takeMs = performance.now() - started;
+      }
+    : undefined;
   const own = await OwnRepository.clone(
     { dir: join(taskDir, 'own.git'), cloneUrl, tokens: { token: async () => token } },
     'main',
@@ -132,7 +150,8 @@ async function oneTask(
     taskDir,
     readOnly: [own.dir],
     gitConfig: toolsGitConfig(own.dir),
-    hidden: [store.dir],
+    ...toolSandboxOptions(ctx.deps),
+    ...(fill ? { fill } : {}),
   });
   const shell = new BashSession(sandbox, { defaultTimeoutMs: 10 * 60_000 });
   try {
@@ -146,18 +165,21 @@ async function oneTask(
       scope: 'main',
       defaultBranch: 'main',
       merged: false,
+      ...(spare.taken ? { spare: spare.taken } : {}),
     };
     // What earlier work left for the disk to write (the first task's install and its removal) is
     // flushed first: a real second task comes minutes later, not while the disk still catches up.
     await exec('sync');
     const started = performance.now();
-    const failures = await runSetup(benchContext(store, log), shell, input, config);
-    const ms = performance.now() - started;
+    const failures = await runSetup(ctx, shell, input, config);
+    const ms = performance.now() - started + takeMs;
     if (failures.length) throw new Error(`setup failed: ${failures[0]!.tail}`);
     const check = await shell.run('test -f node_modules/jest/package.json && echo ready');
     if (!check.output.includes('ready')) throw new Error(`node_modules is incomplete: ${log.join('; ')}`);
     return { ms, log };
   } finally {
+    // What the task's end waits for: the spare made for the next task, among others.
+    await runCleanup(ctx.cleanup);
     await shell.close();
     await disposeSandbox(sandbox);
     await rm(taskDir, { recursive: true, force: true });
@@ -186,10 +208,17 @@ async function main(): Promise<WarmSetupResult> {
       await chmod(workRoot, 0o711);
       const cacheDir = join(parent, `cache-${name}`);
       const store = await LocalCacheStore.open(cacheDir, { maxTotalBytes: 10 * 2 ** 30, maxAgeDays: 1 });
+      const spares = variant.spares ? await SpareShelf.open(workRoot, store.dir, 4) : undefined;
+      const cache: SetupCacheDeps = {
+        store,
+        maxBytes: 1024 * 2 ** 20,
+        hidden: [store.dir],
+        ...(spares ? { spares } : {}),
+      };
       try {
         const ms: number[] = [];
         for (const task of ['first', 'second'] as const) {
-          const run = await oneTask(workRoot, cloneUrl, token, parsed.config, store);
+          const run = await oneTask(workRoot, cloneUrl, token, parsed.config, cache);
           ms.push(run.ms);
           runs.push({ variant: name, task, ms: round(run.ms) });
           progress(

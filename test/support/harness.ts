@@ -5,6 +5,7 @@
  * local runner and the real agent-task program as a child process. Tests post signed webhooks
  * and watch GitHub's state change.
  */
+import { SpareShelf } from '../../agent-task/setup/setup-spares.js';
 import type { LambdaFunctionURLEvent } from 'aws-lambda';
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
@@ -185,6 +186,11 @@ export async function startHarness(options: HarnessOptions = {}): Promise<Harnes
       await harness.settle().catch(() => undefined);
       await Promise.all([github.close(), model.close(), db.close()]);
       await rm(cacheDir, { recursive: true, force: true });
+      // The setup spares the agents made for the store, beside their task folders.
+      const stores = [processEnv.NIGHTSHIFT_SETUP_CACHE_DIR, cacheDir];
+      for (const store of new Set(stores)) {
+        await rm(SpareShelf.dirFor(tmpdir(), store), { recursive: true, force: true });
+      }
     },
   };
   return harness;

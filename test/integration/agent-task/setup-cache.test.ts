@@ -8,6 +8,7 @@ import { mkdtemp, readdir, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { SpareShelf } from '../../../agent-task/setup/setup-spares.js';
 import type { Task } from '../../../core/task.js';
 import { CALC_FILES, REPO, startHarness, type Harness } from '../../support/harness.js';
 import { bash, done, editor, type ScriptStep } from '../../support/scripted-model/index.js';
@@ -144,6 +145,45 @@ describe('the setup cache and the setup step', () => {
       const opened = h.github.pullRequests(REPO)[0];
       if (!opened) throw new Error('no pull request');
       pr = opened;
+    },
+    SLOW,
+  );
+
+  /** The repository's spare on the shelf, made by the last task that set up with the cache. */
+  async function spareReady(): Promise<void> {
+    const shelf = SpareShelf.dirFor(tmpdir(), cacheDir);
+    for (let i = 0; i < 300; i++) {
+      if ((await readdir(shelf).catch(() => [])).some((name) => !name.startsWith('.'))) return;
+      await new Promise((resolve) => setTimeout(resolve, 100));
+    }
+    throw new Error('no setup spare was made');
+  }
+
+  it(
+    "the next task's setup moves in the entry unpacked ahead: the tools' own files, and nothing the agent did",
+    async () => {
+      await spareReady();
+      const seen: { output?: string } = {};
+      const task = await runIssue('Unpacked ahead', [
+        bash('echo "agent saw SETUP_CACHE=$SETUP_CACHE"; stat -c "owner %u" deps/made-by; id -u; echo agent-was-here >> deps/made-by && echo wrote'),
+        (request) => {
+          seen.output = JSON.stringify(request.body.messages.at(-1));
+          return fix[0]!;
+        },
+        fix[1]!,
+      ]);
+      expect(task.status).toBe('succeeded');
+      expect(await logOf(task)).toMatch(/restored deps from this branch's entry \(unpacked ahead\)/);
+      expect(seen.output).toContain('agent saw SETUP_CACHE=hit');
+      const owner = /owner (\d+)/.exec(seen.output ?? '')?.[1];
+      expect(seen.output).toMatch(new RegExp(`owner ${owner}\\\\n${owner}\\\\nwrote`));
+
+      // The spare for the task after is made from the store's entry, not from this task's files.
+      await spareReady();
+      const after: { output?: string } = {};
+      expect((await runIssue('After the spare', agentLooks(after))).status).toBe('succeeded');
+      expect(madeBy(after.output)).toBe(firstMade);
+      expect(after.output).not.toContain('agent-was-here');
     },
     SLOW,
   );
