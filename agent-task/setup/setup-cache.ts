@@ -120,7 +120,10 @@ async function restore(ctx: WorkContext, input: CacheInput, config: RepoConfig):
       }
       if (restored === undefined) continue;
       const ahead = input.spare?.used ? ' (unpacked ahead)' : '';
-      await note(ctx, `setup cache: restored ${restored.join(', ') || 'nothing'} from ${from}'s entry${ahead}`);
+      await note(
+        ctx,
+        `setup cache: restored ${restored.join(', ') || 'nothing'} from ${from}'s entry${ahead}`,
+      );
       return restored.length
         ? { state: 'hit', plan, restored: name(scope) }
         : { state: 'miss', plan, saveAs };

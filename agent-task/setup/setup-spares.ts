@@ -73,7 +73,8 @@ export class SpareShelf {
     const dir = SpareShelf.dirFor(workRoot, storeDir);
     await mkdir(dir, { recursive: true, mode: 0o700 });
     const info = await lstat(dir);
-    if (!info.isDirectory() || info.uid !== process.getuid?.()) throw new Error(`${dir} is not a folder of ours`);
+    if (!info.isDirectory() || info.uid !== process.getuid?.())
+      throw new Error(`${dir} is not a folder of ours`);
     await chmod(dir, 0o700);
     return new SpareShelf(dir, workRoot, keep);
   }

@@ -25,7 +25,8 @@ export function warmSetupTarget(s: Sections): TargetResult {
     measurement,
     target,
     measured:
-      `${seconds(msOf(r, 'guarded-disk', 'second'))} s vs ${seconds(msOf(r, 'guarded-disk', 'first'))} s ` +
+      `${round((msOf(r, 'guarded-disk', 'second') ?? Number.NaN) / 1000, 2)} s vs ` +
+      `${seconds(msOf(r, 'guarded-disk', 'first'))} s ` +
       `(${percent(ratio)}) for ${r.packages} packages, unpacked ahead` +
       (unpacked === undefined ? '' : `; unpacking then ${percent(unpacked)}`) +
       (tmpfs === undefined ? '' : ` (in a tmpfs ${percent(tmpfs)})`) +

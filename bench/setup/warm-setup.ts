@@ -179,7 +179,10 @@ async function oneTask(
     return { ms, log };
   } finally {
     // What the task's end waits for: the spare made for the next task, among others.
+    const ending = performance.now();
     await runCleanup(ctx.cleanup);
+    if (cache.spares)
+      log.push(`task end (the spare made meanwhile): ${round((performance.now() - ending) / 1000, 2)} s`);
     await shell.close();
     await disposeSandbox(sandbox);
     await rm(taskDir, { recursive: true, force: true });

@@ -165,7 +165,9 @@ describe('the setup cache and the setup step', () => {
       await spareReady();
       const seen: { output?: string } = {};
       const task = await runIssue('Unpacked ahead', [
-        bash('echo "agent saw SETUP_CACHE=$SETUP_CACHE"; stat -c "owner %u" deps/made-by; id -u; echo agent-was-here >> deps/made-by && echo wrote'),
+        bash(
+          'echo "agent saw SETUP_CACHE=$SETUP_CACHE"; stat -c "owner %u" deps/made-by; id -u; echo agent-was-here >> deps/made-by && echo wrote',
+        ),
         (request) => {
           seen.output = JSON.stringify(request.body.messages.at(-1));
           return fix[0]!;

@@ -123,7 +123,14 @@ describe.each(ISOLATIONS)('setup spares (%s)', (isolation) => {
   it('no tool reaches the shelf, a spare on it, or a maker at work', async () => {
     await make([{ name: 'repo/deps/a', type: 'file', body: 'a' }]);
     const { sandbox } = await task('2/other/repo');
-    const run = await runTool(sandbox, ['/bin/sh', '-c', 'ls -A "$1"/* 2>&1; ls -A "$2" 2>&1', 'peek', shelf.dir, workRoot]);
+    const run = await runTool(sandbox, [
+      '/bin/sh',
+      '-c',
+      'ls -A "$1"/* 2>&1; ls -A "$2" 2>&1',
+      'peek',
+      shelf.dir,
+      workRoot,
+    ]);
     expect(run.stdout).not.toContain('deps');
     expect(run.stdout).not.toContain('label.json');
     // Under bubblewrap the work root is an empty folder of the sandbox's own; with a uid, the shelf is root's, 0700.
@@ -152,9 +159,9 @@ describe.each(ISOLATIONS)('setup spares (%s)', (isolation) => {
     await make([{ name: 'repo/vendor/cache/a', type: 'file', body: 'x' }]);
     const { sandbox } = await task();
     await asTools(sandbox, 'ln -s "$HOME" vendor');
-    await expect(placeSpare(sandbox, SPARE_IN_TOOLS, ['vendor/cache'], { timeoutMs: 60_000 })).rejects.toThrow(
-      CacheArchiveError,
-    );
+    await expect(
+      placeSpare(sandbox, SPARE_IN_TOOLS, ['vendor/cache'], { timeoutMs: 60_000 }),
+    ).rejects.toThrow(CacheArchiveError);
     expect(await asTools(sandbox, 'ls -A "$HOME"')).not.toContain('cache');
   });
 
