@@ -56,7 +56,7 @@ export function warmSetupReport(r: BenchResults, table: Table): string[] {
       'folder, as the agent task does; `tmpfs`: in /dev/shm, which separates this machine’s slow file creation. ' +
       'As `npm start` does, after the first task’s setup its entry is unpacked ahead, in the background, for the ' +
       'next task (agent-task/setup/setup-spares.ts): the second task moves that folder in. Without a spare (two ' +
-      'tasks of a repository at once, the first after a restart, every task on AWS) the archive is unpacked.',
+      'tasks of a repository at once, every task on AWS) the archive is unpacked.',
     '',
     table(
       [

@@ -20,8 +20,8 @@ export const CACHE_PATHS: Record<SetupName, string[] | undefined> = {
 
 /**
  * `spares`: the entry unpacked ahead of the second task (agent-task/setup/setup-spares.ts), as
- * `npm start` does; without, the second task unpacks the archive itself (a concurrent task, or the
- * first after a restart; always on AWS, where each task has a new container).
+ * `npm start` does; without, the second task unpacks the archive itself (as a task does when another
+ * of its repository took the spare, and always on AWS, where each task has a new container).
  */
 export interface Variant {
   setup: SetupName;

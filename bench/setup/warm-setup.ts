@@ -182,7 +182,7 @@ async function oneTask(
     const ending = performance.now();
     await runCleanup(ctx.cleanup);
     if (cache.spares)
-      log.push(`task end (the spare made meanwhile): ${round((performance.now() - ending) / 1000, 2)} s`);
+      log.push(`the task's end waited for its spare: ${round((performance.now() - ending) / 1000, 2)} s`);
     await shell.close();
     await disposeSandbox(sandbox);
     await rm(taskDir, { recursive: true, force: true });

@@ -101,7 +101,12 @@ describe('progress as a person reads it', () => {
     const titles = progressTitles(h.github.calls.slice(callsBefore));
     const positions = titles.map(position);
     expect(positions, titles.join(' → ')).toEqual([...positions].sort((a, b) => a - b));
-    expect(titles).toContain('Working · turn 2/12');
+    // The turn moves on in the title; which turns are shown depends on the reporter's pacing (the
+    // newest report wins within an interval), so under load a given turn may be skipped.
+    expect(
+      titles.some((t) => /^Working · turn [2-5]\/12$/.test(t)),
+      titles.join(' → '),
+    ).toBe(true);
     // Progress stops when publishing starts: the check run's next title is the result.
     expect(titles.at(-1)).toMatch(/^(Verifying|Working)/);
     expect(titles).not.toContain('Starting');
