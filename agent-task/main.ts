@@ -122,15 +122,10 @@ async function setupCache(env: z.infer<typeof Env>, log: Logger): Promise<SetupC
   };
   const spares = (store: LocalCacheStore) =>
     env.NIGHTSHIFT_SETUP_SPARES > 0
-      ? SpareShelf.open(env.NIGHTSHIFT_WORK_ROOT, store.dir, env.NIGHTSHIFT_SETUP_SPARES).catch(
-          (error: unknown) => void log.warn({ err: error }, 'no setup spares: their folder cannot be used'),
-        )
-      : undefined;
+      ? { spares: SpareShelf.open(env.NIGHTSHIFT_WORK_ROOT, store.dir, env.NIGHTSHIFT_SETUP_SPARES) }
+      : {};
   return LocalCacheStore.open(dir, options).then(
-    async (store) => {
-      const shelf = await spares(store);
-      return { store, maxBytes, hidden: [dir], ...(shelf ? { spares: shelf } : {}) };
-    },
+    (store) => ({ store, maxBytes, hidden: [dir], ...spares(store) }),
     (error: unknown) => {
       log.warn({ err: error, dir }, 'the setup cache folder cannot be used: no setup cache');
       return undefined;

@@ -18,7 +18,7 @@
  */
 import { execFile } from 'node:child_process';
 import { createHash, randomBytes } from 'node:crypto';
-import { chmod, lstat, mkdir, readdir, readFile, rename, rm, rmdir, writeFile } from 'node:fs/promises';
+import { lstat, mkdir, readdir, readFile, rename, rm, rmdir, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { Readable } from 'node:stream';
 import { promisify } from 'node:util';
@@ -69,14 +69,16 @@ export class SpareShelf {
     return join(workRoot, `nightshift-setup-spares-${digest(storeDir).slice(0, 12)}`);
   }
 
-  static async open(workRoot: string, storeDir: string, keep: number): Promise<SpareShelf> {
-    const dir = SpareShelf.dirFor(workRoot, storeDir);
-    await mkdir(dir, { recursive: true, mode: 0o700 });
-    const info = await lstat(dir);
-    if (!info.isDirectory() || info.uid !== process.getuid?.())
-      throw new Error(`${dir} is not a folder of ours`);
-    await chmod(dir, 0o700);
-    return new SpareShelf(dir, workRoot, keep);
+  /** The shelf of the store at `storeDir`; its folder is made with the first spare. */
+  static open(workRoot: string, storeDir: string, keep: number): SpareShelf {
+    return new SpareShelf(SpareShelf.dirFor(workRoot, storeDir), workRoot, keep);
+  }
+
+  /** The shelf's folder is ours and private (a link or another's folder planted there is not used). */
+  private async ours(create: boolean): Promise<boolean> {
+    if (create) await mkdir(this.dir, { mode: 0o700 }).catch(() => undefined);
+    const info = await lstat(this.dir).catch(() => undefined);
+    return !!info?.isDirectory() && info.uid === process.getuid?.() && (info.mode & 0o077) === 0;
   }
 
   /**
@@ -88,6 +90,7 @@ export class SpareShelf {
     into: string,
     owner: { uid: number; gid: number } | undefined,
   ): Promise<TakenSpare | undefined> {
+    if (!(await this.ours(false))) return undefined;
     const taken = join(this.dir, `.taken-${randomBytes(6).toString('hex')}`);
     // The rename is the claim: of two tasks at once, one gets it and the other ENOENT.
     if (!(await rename(join(this.dir, slot(repository)), taken).then(yes, no))) return undefined;
@@ -108,6 +111,7 @@ export class SpareShelf {
 
   /** Make a spare of `input.entry` for the repository's next task; throws when it could not be made. */
   async make(input: MakeSpareInput): Promise<void> {
+    if (!(await this.ours(true))) throw new Error(`${this.dir} is not a private folder of ours`);
     const makerDir = await makeTaskDir(this.workRoot);
     let sandbox: ToolSandbox | undefined;
     const making = join(this.dir, `.making-${randomBytes(6).toString('hex')}`);

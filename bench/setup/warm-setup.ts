@@ -211,7 +211,7 @@ async function main(): Promise<WarmSetupResult> {
       await chmod(workRoot, 0o711);
       const cacheDir = join(parent, `cache-${name}`);
       const store = await LocalCacheStore.open(cacheDir, { maxTotalBytes: 10 * 2 ** 30, maxAgeDays: 1 });
-      const spares = variant.spares ? await SpareShelf.open(workRoot, store.dir, 4) : undefined;
+      const spares = variant.spares ? SpareShelf.open(workRoot, store.dir, 4) : undefined;
       const cache: SetupCacheDeps = {
         store,
         maxBytes: 1024 * 2 ** 20,

@@ -35,7 +35,7 @@ describe.each(ISOLATIONS)('setup spares (%s)', (isolation) => {
   beforeEach(async () => {
     workRoot = await mkdtemp(join(tmpdir(), 'nightshift-spares-'));
     await chmod(workRoot, 0o711);
-    shelf = await SpareShelf.open(workRoot, join(workRoot, 'store'), 2);
+    shelf = SpareShelf.open(workRoot, join(workRoot, 'store'), 2);
   });
   afterEach(async () => {
     for (const s of sandboxes.splice(0)) await disposeSandbox(s).catch(() => undefined);
@@ -203,17 +203,34 @@ describe.each(ISOLATIONS)('setup spares (%s)', (isolation) => {
 });
 
 describe('the shelf', () => {
-  it('refuses a folder that is not its own: a link planted where it goes', async () => {
+  it('is made with the first spare, and never used through a link or a folder not private to us', async () => {
     const workRoot = await mkdtemp(join(tmpdir(), 'nightshift-spares-'));
     try {
+      await chmod(workRoot, 0o711);
+      const shelf = SpareShelf.open(workRoot, join(workRoot, 'store'), 1);
+      expect(await readdir(workRoot)).toEqual([]);
+      expect(await shelf.take(REPOSITORY, join(workRoot, 'into'), undefined)).toBeUndefined();
+
       const elsewhere = join(workRoot, 'elsewhere');
       await mkdir(elsewhere);
-      const storeDir = join(workRoot, 'store');
-      const first = await SpareShelf.open(workRoot, storeDir, 1);
-      await rm(first.dir, { recursive: true });
-      await symlink(elsewhere, first.dir);
-      await expect(SpareShelf.open(workRoot, storeDir, 1)).rejects.toThrow(/not a folder of ours/);
-      expect((await lstat(first.dir)).isSymbolicLink()).toBe(true);
+      await symlink(elsewhere, shelf.dir);
+      const spare = {
+        repository: REPOSITORY,
+        entry: ENTRY,
+        version: 'v1',
+        archive: Readable.from([compress(tarArchive([{ name: 'repo/a', type: 'file', body: 'a' }]), codec)]),
+        codec,
+        timeoutMs: 60_000,
+        sandbox: {},
+      };
+      await expect(shelf.make(spare)).rejects.toThrow(/not a private folder of ours/);
+      expect(await readdir(elsewhere)).toEqual([]);
+      await rm(shelf.dir);
+      await mkdir(shelf.dir, { mode: 0o755 });
+      await chmod(shelf.dir, 0o755);
+      await expect(shelf.make(spare)).rejects.toThrow(/not a private folder of ours/);
+      expect(await shelf.take(REPOSITORY, join(workRoot, 'into'), undefined)).toBeUndefined();
+      expect((await lstat(shelf.dir)).isDirectory()).toBe(true);
     } finally {
       await rm(workRoot, { recursive: true, force: true });
     }
