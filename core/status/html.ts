@@ -36,10 +36,27 @@ export function link(url: string | undefined, text: string, title?: string): str
 export const STATUS_PAGE_CSP =
   "default-src 'none'; style-src 'unsafe-inline'; base-uri 'none'; form-action 'none'";
 
-/** The page around `body`: its title, its style, and a refresh while something may change. */
-export function htmlDocument(title: string, body: string, style: string, refreshSeconds?: number): string {
+/** Who reads the page, where people sign in (the dashboard on AWS): shown on every page. */
+export interface Reader {
+  login: string;
+}
+
+/**
+ * The page around `body`: its title, its style, a refresh while something may change, and who is
+ * signed in (with the way out) when someone is.
+ */
+export function htmlDocument(
+  title: string,
+  body: string,
+  style: string,
+  refreshSeconds?: number,
+  reader?: Reader,
+): string {
   const refresh =
     refreshSeconds === undefined ? '' : `<meta http-equiv="refresh" content="${refreshSeconds}">\n`;
+  const signedIn = reader
+    ? `<p class="reader">Signed in as <b>@${escapeHtml(reader.login)}</b> · <a href="/logout">Sign out</a></p>\n`
+    : '';
   return `<!doctype html>
 <html lang="en">
 <head>
@@ -50,7 +67,7 @@ ${refresh}<meta name="viewport" content="width=device-width, initial-scale=1">
 <style>${style}</style>
 </head>
 <body>
-${body}
+${signedIn}${body}
 </body>
 </html>
 `;
@@ -58,6 +75,7 @@ ${body}
 
 /** How a status and a link look, the same on the list and on a task's page. */
 export const STATUS_CSS = `a { color: #0969da; }
+.reader { float: right; margin: 0; color: #59636e; }
 .status { padding: .1rem .45rem; border-radius: 1rem; background: #eff2f5; }
 .status-running, .status-dispatched { background: #ddf4ff; }
 .status-succeeded { background: #dafbe1; }

@@ -10,7 +10,7 @@ import { outcomeStats } from './outcome-stats.js';
 import { renderOutcomeSection } from './render-outcome-section.js';
 import { formatTokens } from '../report.js';
 import { isTerminal, type Task } from '../task.js';
-import { escapeHtml, htmlDocument, STATUS_CSS } from './html.js';
+import { escapeHtml, htmlDocument, STATUS_CSS, type Reader } from './html.js';
 import { type SpendLine, type SpendTotals, formatSpendCost, spendSummary } from './spend-summary.js';
 import { isRefused, pullRequestCell, statusCell, targetCell, timeCell, triggerCell } from './task-cells.js';
 import { taskRow } from './task-row.js';
@@ -28,6 +28,8 @@ export interface StatusPageOptions {
   githubUrl?: string;
   /** Nightshift's pull requests opened in the last 30 days, for the outcome section. */
   pullRequests?: readonly PullRequestRecord[];
+  /** Who is signed in (the dashboard): named at the top, with a sign-out link. */
+  reader?: Reader;
 }
 
 /** The task's own page (render-task-page.ts). */
@@ -160,5 +162,5 @@ ${note}
 ${spendTable('Per repository', 'Repository', spend.byRepository)}
 ${spendTable('Per engineer', 'Engineer', spend.byEngineer)}
 ${renderOutcomeSection(outcomeStats(tasks, options.pullRequests ?? [], { since: new Date(now.getTime() - 30 * DAY_MS).toISOString() }))}`;
-  return htmlDocument('Nightshift status', body, STYLE, refresh);
+  return htmlDocument('Nightshift status', body, STYLE, refresh, options.reader);
 }

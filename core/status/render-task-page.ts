@@ -8,7 +8,7 @@ import type { LogEntry } from '../store/task-store.js';
 import { describeTarget } from '../target-names.js';
 import { isTerminal, type Task } from '../task.js';
 import { formatDuration } from './format-duration.js';
-import { escapeHtml, htmlDocument, link, STATUS_CSS } from './html.js';
+import { escapeHtml, htmlDocument, link, STATUS_CSS, type Reader } from './html.js';
 import { exactTime, githubLinks, pageStatus, reason, timeAgo, triggerCell } from './task-cells.js';
 import { taskDurationMs } from './task-row.js';
 import { SESSION_CSS } from './render-session.js';
@@ -21,6 +21,8 @@ export interface TaskPageSection {
 
 export interface TaskPageOptions {
   githubUrl?: string;
+  /** Who is signed in (the dashboard): named at the top, with a sign-out link. */
+  reader?: Reader;
   /** More sections after the record and the progress log. */
   sections?: TaskPageSection[];
 }
@@ -137,5 +139,6 @@ export function renderTaskPage(
     ...sections.map((s) => `<h2>${escapeHtml(s.title)}</h2>\n${s.html}`),
   ].join('\n');
   // A task that may still change is shown fresh; an ended one stays put.
-  return htmlDocument(`Nightshift task ${task.id}`, body, STYLE, isTerminal(task.status) ? undefined : 10);
+  const refresh = isTerminal(task.status) ? undefined : 10;
+  return htmlDocument(`Nightshift task ${task.id}`, body, STYLE, refresh, options.reader);
 }

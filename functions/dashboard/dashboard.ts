@@ -198,6 +198,7 @@ export function createDashboard(
     const page = await renderStatusResponse(deps.store, request.path, request.query, new Date(now()), {
       githubUrl: deps.githubUrl,
       canRead: (repository) => names.has(repository.toLowerCase()),
+      reader: { login: session.login },
     });
     return { ...page, headers: { ...SECURITY_HEADERS, ...page.headers }, cookies: [] };
   };

@@ -18,6 +18,7 @@ import { STATUS_PAGE_CSP, renderStatusPage } from '../../core/status/render-stat
 import { renderTaskPage } from '../../core/status/render-task-page.js';
 import { renderSessionHtml } from '../../core/status/render-session.js';
 import { taskRow } from '../../core/status/task-row.js';
+import type { Reader } from '../../core/status/html.js';
 import { TaskNotFoundError, type TaskStore } from '../../core/store/task-store.js';
 import type { Task } from '../../core/task.js';
 import { authorizeStatus } from './status-auth.js';
@@ -51,6 +52,8 @@ export interface RenderOptions {
    * pages answer 404, as for a task that does not exist.
    */
   canRead?: (repository: string) => boolean;
+  /** Who is signed in (the dashboard), named on the HTML pages. */
+  reader?: Reader;
 }
 
 const readable = (options: RenderOptions) => (task: Task) => options.canRead?.(task.repository) ?? true;

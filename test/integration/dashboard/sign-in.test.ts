@@ -95,6 +95,7 @@ describe('signing in', () => {
     const html = await page.text();
     expect(html).toContain(`Task ${visible.id}`);
     expect(html).toContain('acme/calc#12');
+    expect(html).toContain('Signed in as <b>@alice</b> · <a href="/logout">Sign out</a>');
 
     const cookies = browser.cookies(site.url);
     expect(cookies.has(STATE_COOKIE)).toBe(false);
@@ -188,10 +189,19 @@ describe('what a person sees', () => {
     const page = await (await bob.open(`${site.url}/status`)).text();
     expect(page).toContain(hidden.id);
     expect(page).not.toContain(visible.id);
+    expect(page).toContain('Signed in as <b>@bob</b>');
     const taskPage = await bob.open(`${site.url}/status/tasks/${hidden.id}`);
     expect(taskPage.status).toBe(200);
     expect(await taskPage.text()).toContain('Reading the vault');
     expect((await bob.open(`${site.url}/status/tasks/${visible.id}`)).status).toBe(404);
+
+    // Signing out, from the link every page shows: the session is gone, the next page asks again.
+    const out = await bob.open(`${site.url}/logout`);
+    expect(await out.text()).toContain('Signed out.');
+    expect(bob.cookies(site.url).has(SESSION_COOKIE)).toBe(false);
+    const again = await bob.fetch(`${site.url}/status`);
+    expect(again.status).toBe(302);
+    expect(again.headers.get('location')).toBe('/login?next=%2Fstatus');
   });
 
   it('someone who can read neither sees no task at all', async () => {
