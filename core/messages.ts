@@ -10,6 +10,8 @@
  * after their own write, so at least one of them sees the other's: either dispatch sees the inbox
  * closed and starts the follow-up, or the settling after the end sees the allowed message. Both may
  * try; the follow-up's creation takes the message in the same transaction, so only one succeeds.
+ * And an agent whose process dies after taking a message (functions/runner-stopped.ts) gives it
+ * back before its target is settled: the words start a follow-up like late ones.
  */
 import type { Dispatcher } from './ports.js';
 import type { InboxMessage, TaskStore } from './store/task-store.js';

@@ -71,6 +71,13 @@ export async function onRunnerStopped(
     await finishTask(deps.store, gateway, task, 'failed', outcome).catch((error: unknown) =>
       deps.log.error({ err: error, taskId }, 'could not report the failure'),
     );
+    // What people said to this agent mid-task did not get its answer: it starts a follow-up
+    // (settled by promoteNext), as words that arrive after an agent's last turn do.
+    const returned = await deps.store.returnTakenMessages(task).catch((error: unknown) => {
+      deps.log.error({ err: error, taskId }, 'could not return the messages the agent took');
+      return 0;
+    });
+    if (returned) deps.log.info({ taskId, returned }, "the stopped agent's messages start a follow-up");
   }
   await promoteNext(deps.store, deps.dispatcher, task);
 }

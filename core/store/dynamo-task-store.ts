@@ -38,6 +38,7 @@ import {
   recordMessage,
   setInbox,
   takeMessages,
+  returnTakenMessages,
 } from './records/messages.js';
 import { rememberRepoLabel, repoLabel, repoPlanLabel } from './records/repo-labels.js';
 import { monthSpend } from './records/spend.js';
@@ -247,6 +248,10 @@ export class DynamoTaskStore implements TaskStore {
 
   takeMessages(task: Task): Promise<InboxMessage[]> {
     return takeMessages(this.table, task);
+  }
+
+  returnTakenMessages(task: Task): Promise<number> {
+    return returnTakenMessages(this.table, task);
   }
 
   createFromMessage(

@@ -192,6 +192,8 @@ export interface TaskStore {
   allowedMessages(repository: string, targetNumber: number): Promise<InboxMessage[]>;
   /** The allowed messages of the task's target, each taken by this task or by no one. */
   takeMessages(task: Task): Promise<InboxMessage[]>;
+  /** What the task's agent took, allowed again (its process died before the task ended); how many. */
+  returnTakenMessages(task: Task): Promise<number>;
   /**
    * Start a task with an allowed message as its instructions: the task is created and the message
    * taken by it in one transaction, or neither (someone took the message first).

@@ -182,6 +182,50 @@ describe('/agent <words> while a task works', () => {
     expect(sent(requests[2])).toContain('<instructions>\\nalso write down how add() works\\n</instructions>');
   });
 
+  it('words the agent took are not lost when its process dies: they start a follow-up task', async () => {
+    const hold = gate();
+    let killed = false;
+    const { issue, first } = await startSlowTask('add() is still wrong', hold, [
+      // The request that carries the words: the agent's process dies while the model answers.
+      async () => {
+        const task = await h.waitForTask((t) => t.target.number === issue.number && t.status === 'running');
+        process.kill(Number(task.runnerId?.replace(/^local:/, '')), 'SIGKILL');
+        killed = true;
+        return editor({ command: 'view', path: 'math.js' });
+      },
+      // The follow-up task's script.
+      editor({ command: 'str_replace', path: 'math.js', old_str: 'a - b', new_str: 'a + b' }),
+      done('Fixed add() and kept the test.'),
+    ]);
+    const { posted } = await comment(issue.number, 'alice', '/agent and keep the test as it is');
+    await h.dispatcher.idle();
+    await until(() => h.github.reactions({ subject: 'issue_comment', subjectId: posted.id }).length > 0);
+    hold.release();
+    await until(async () => {
+      const tasks = (await h.tasks()).filter((t) => t.target.number === issue.number);
+      return tasks.length === 2 && tasks.every(terminal) ? tasks : undefined;
+    }, 40_000);
+    await h.settle();
+
+    expect(killed).toBe(true);
+    const tasks = (await h.tasks()).filter((t) => t.target.number === issue.number);
+    const crashed = tasks.find((t) => t.trigger.kind === 'issue_label');
+    const followUp = tasks.find((t) => t.trigger.kind === 'issue_comment');
+    expect(crashed?.status).toBe('failed');
+    expect(crashed?.error).toMatch(/SIGKILL/);
+    expect(followUp).toMatchObject({
+      status: 'succeeded',
+      trigger: { text: 'and keep the test as it is', sender: 'alice', commentId: posted.id },
+    });
+    const requests = h.model.requests.slice(first);
+    // The dead agent's last request had the words; the follow-up starts from them.
+    expect(sent(requests[2])).toContain('and keep the test as it is');
+    expect(sent(requests[3])).toContain('<instructions>\\nand keep the test as it is\\n</instructions>');
+    // Taken once by each: the message now belongs to the follow-up, and nothing starts a third task.
+    const message = await h.db.store.getMessage(REPO, issue.number, posted.id);
+    expect(message).toMatchObject({ state: 'taken', takenBy: followUp?.id });
+  });
+
   it('starts a task as the label does when no task works on the issue, with the words as instructions', async () => {
     const issue = h.github.addIssue(REPO, { title: 'add() is off', body: 'See the test.', user: 'bob' });
     const before = h.model.requests.length;

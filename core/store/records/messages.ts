@@ -6,7 +6,8 @@
  * A message moves `received` → `allowed` (dispatch checked its author may trigger) → `taken` (by
  * the running task's agent, or by the follow-up task it starts), or `received` → `refused`. Taking
  * is an update conditioned on `allowed`, so of any number of takers exactly one gets it: delivery
- * is exactly once. A message that intake routed to a new task instead is recorded `task`, so a
+ * is exactly once. A message whose agent's process died before its task ended goes back to
+ * `allowed` (returnTakenMessages), so that it starts a follow-up rather than being lost. A message that intake routed to a new task instead is recorded `task`, so a
  * later delivery of the same comment takes the same route.
  *
  * Whether an agent listens on the target is an attribute of the target's lock (`inboxOpen`), set
@@ -140,6 +141,32 @@ export async function takeMessages(table: StoreTable, task: Task): Promise<Inbox
     }
   }
   return taken;
+}
+
+/**
+ * The messages `task`'s agent took (not the one it was started with), allowed again: for a task
+ * whose process died, so that its people's words start a follow-up instead of being lost. Each
+ * move is conditioned on the message still being this task's. Returns how many.
+ */
+export async function returnTakenMessages(table: StoreTable, task: Task): Promise<number> {
+  const taken = await messagesIn(table, task.repository, task.target.number, 'taken');
+  let returned = 0;
+  for (const message of taken) {
+    if (message.takenBy !== task.id || message.commentId === task.trigger.commentId) continue;
+    try {
+      await table.update({
+        Key: inboxKey(message.repository, message.target.number, message.commentId),
+        UpdateExpression: 'SET #state = :allowed REMOVE #takenBy',
+        ConditionExpression: '#state = :taken AND #takenBy = :me',
+        ExpressionAttributeNames: { '#state': 'state', '#takenBy': 'takenBy' },
+        ExpressionAttributeValues: { ':allowed': 'allowed', ':taken': 'taken', ':me': task.id },
+      });
+      returned += 1;
+    } catch (error) {
+      if (!isConditionFailure(error)) throw error;
+    }
+  }
+  return returned;
 }
 
 /** In the transaction that creates the follow-up task: the message becomes that task's, once. */

@@ -76,6 +76,29 @@ describe('messages for the agent at work', () => {
     expect(await store.takeMessages(task)).toEqual([]);
   });
 
+  it("returns only what a dead task's agent took: never its own trigger, never another task's", async () => {
+    const { store } = await fresh();
+    const task = await listening(store);
+    for (const id of [1, 2]) await allowed(store, id);
+    expect((await store.takeMessages(task)).map((m) => m.commentId)).toEqual([1, 2]);
+    // A message another task took, and the one this task was started with (its trigger).
+    const other = { ...task, id: 'other-task' };
+    await allowed(store, 3);
+    expect((await store.takeMessages(other)).map((m) => m.commentId)).toEqual([3]);
+    const started = { ...task, trigger: { ...task.trigger, commentId: 2 } };
+
+    expect(await store.returnTakenMessages(started)).toBe(1);
+    expect((await store.allowedMessages('octo/repo', 7)).map((m) => m.commentId)).toEqual([1]);
+    expect(await store.getMessage('octo/repo', 7, 2)).toMatchObject({ state: 'taken', takenBy: task.id });
+    expect(await store.getMessage('octo/repo', 7, 3)).toMatchObject({
+      state: 'taken',
+      takenBy: 'other-task',
+    });
+    // Twice, or concurrently with a taker: returned once, then taken once.
+    expect(await store.returnTakenMessages(started)).toBe(0);
+    expect((await store.takeMessages(other)).map((m) => m.commentId)).toEqual([1]);
+  });
+
   it('leaves messages to a listening agent, and starts one follow-up per message once none listens', async () => {
     const { store } = await fresh();
     const task = await listening(store);
