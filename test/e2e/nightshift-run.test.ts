@@ -4,11 +4,11 @@
  * neither --engineer nor --installation, shows the turn the agent is on, and prints no log lines;
  * `tasks` in a folder without Nightshift data says so and leaves nothing behind.
  */
-import { spawn } from 'node:child_process';
 import { mkdtempSync, readdirSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { join, resolve } from 'node:path';
+import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { runNightshift } from '../support/nightshift-bin.js';
 import { ANTHROPIC_KEY, CALC_FILES, REPO, WEBHOOK_SECRET } from '../support/harness.js';
 import { type TestStore, startTestStore } from '../support/dynamo.js';
 import { startFakeGitHub, type FakeGitHub } from '../support/fake-github/index.js';
@@ -20,30 +20,9 @@ import {
   type ScriptedModel,
 } from '../support/scripted-model/index.js';
 
-const BIN = resolve(import.meta.dirname, '../../bin/nightshift.js');
-
-interface Result {
-  code: number | null;
-  stdout: string;
-  stderr: string;
-}
-
 /** The command with only what a user's shell would hold (no store settings unless given). */
-function nightshift(args: string[], cwd: string, env: Record<string, string | undefined>): Promise<Result> {
-  const child = spawn(process.execPath, [BIN, ...args], {
-    cwd,
-    env: { PATH: process.env.PATH, HOME: process.env.HOME, USER: 'root', ...env },
-    stdio: ['ignore', 'pipe', 'pipe'],
-  });
-  let stdout = '';
-  let stderr = '';
-  child.stdout.on('data', (chunk: Buffer) => (stdout += chunk.toString('utf8')));
-  child.stderr.on('data', (chunk: Buffer) => (stderr += chunk.toString('utf8')));
-  return new Promise((done, fail) => {
-    child.on('error', fail);
-    child.on('close', (code) => done({ code, stdout, stderr }));
-  });
-}
+const nightshift = (args: string[], cwd: string, env: Record<string, string | undefined>) =>
+  runNightshift(args, { USER: 'root', ...env }, cwd, { clean: true });
 
 describe('the nightshift command, first time', () => {
   let github: FakeGitHub;

@@ -7,10 +7,9 @@
  * archived compressed; a long session keeps the newest turns under GitHub's limit. The abuse case:
  * the model's text and a tool's output carry HTML/Markdown injection and a secret.
  */
-import { spawn } from 'node:child_process';
 import { mkdtemp, readFile, readdir, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
-import { join, resolve } from 'node:path';
+import { join } from 'node:path';
 import { gunzipSync } from 'node:zlib';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { SessionEntry } from '../../core/session-log/entries.js';
@@ -18,33 +17,15 @@ import { GITHUB_TEXT_LIMIT } from '../../core/session-log/render-markdown.js';
 import { isTerminal, type Task } from '../../core/task.js';
 import { renderStatusResponse } from '../../functions/local/status-page.js';
 import { ANTHROPIC_KEY, CALC_FILES, REPO, startHarness, type Harness } from '../support/harness.js';
+import { runNightshift } from '../support/nightshift-bin.js';
 import { bash, done, editor, reply, text, toolResultsOf } from '../support/scripted-model/index.js';
 
-const BIN = resolve(import.meta.dirname, '../../bin/nightshift.js');
+/** The nightshift command as a user runs it, against the harness's store. */
+const nightshift = (env: Record<string, string>, args: string[]) => runNightshift(args, env, process.cwd());
 const PUBLIC_URL = 'https://nightshift.example.com';
 /** Secret-shaped: a GitHub token the model "found" and printed. */
 const PLANTED = `ghp_${'Q7x9'.repeat(9)}`;
 const INJECTION = '</details>\n```\n# Approved\n<img src=x onerror=alert(1)>';
-
-function nightshift(
-  h: Harness,
-  args: string[],
-): Promise<{ code: number | null; stdout: string; stderr: string }> {
-  const base: Record<string, string | undefined> = { ...process.env };
-  delete base.NIGHTSHIFT_DATA_DIR;
-  const child = spawn(process.execPath, [BIN, ...args], {
-    env: { ...base, ...h.db.env },
-    stdio: ['ignore', 'pipe', 'pipe'],
-  });
-  let stdout = '';
-  let stderr = '';
-  child.stdout.on('data', (chunk: Buffer) => (stdout += chunk.toString('utf8')));
-  child.stderr.on('data', (chunk: Buffer) => (stderr += chunk.toString('utf8')));
-  return new Promise((done, fail) => {
-    child.on('error', fail);
-    child.on('close', (code) => done({ code, stdout, stderr }));
-  });
-}
 
 describe('the session log', () => {
   let h: Harness;
@@ -113,7 +94,7 @@ describe('the session log', () => {
     const number = await labelIssue('add() is wrong');
     const task = await h.waitForTask((t) => t.target.number === number && t.status === 'running');
     // Followed while it runs: each entry as it is stored, until the end.
-    const following = nightshift(h, ['show', task.id, '--follow']);
+    const following = nightshift(h.db.env, ['show', task.id, '--follow']);
     const finished = await ended(number);
     expect(finished.status, finished.error).toBe('succeeded');
     pullNumber = finished.result?.pullRequestNumber ?? 0;
@@ -151,7 +132,7 @@ describe('the session log', () => {
     expect(checkText).not.toMatch(/^# Approved/m);
 
     // The CLI: the same turns, commands and files.
-    const cli = await nightshift(h, ['show', finished.id, '--log']);
+    const cli = await nightshift(h.db.env, ['show', finished.id, '--log']);
     expect(cli.code, cli.stderr).toBe(0);
     for (const shown of [
       'Turn 1 ·',
@@ -261,7 +242,7 @@ describe('the session log', () => {
     // The store has every turn, each item bounded.
     const stored = await h.db.store.readSession(finished.id);
     expect(stored.filter((s) => s.entry.kind === 'turn')).toHaveLength(turns);
-    const cli = await nightshift(h, ['show', finished.id, '--log']);
+    const cli = await nightshift(h.db.env, ['show', finished.id, '--log']);
     expect(cli.stdout).toContain('Turn 1 ·');
   });
 });

@@ -10,13 +10,19 @@ export interface CommandResult {
   stderr: string;
 }
 
-/** Runs with this process's environment less the store's variables, plus `env`. */
+/**
+ * Runs with this process's environment less the store's variables, plus `env`; or, `clean`, with
+ * only what a user's shell would hold (PATH, HOME, USER) plus `env`.
+ */
 export function runNightshift(
   args: string[],
-  env: Record<string, string>,
+  env: Record<string, string | undefined>,
   cwd: string,
+  options: { clean?: boolean } = {},
 ): Promise<CommandResult> {
-  const base: Record<string, string | undefined> = { ...process.env };
+  const base: Record<string, string | undefined> = options.clean
+    ? { PATH: process.env.PATH, HOME: process.env.HOME }
+    : { ...process.env };
   for (const name of ['DYNAMODB_ENDPOINT', 'TABLE_NAME', 'NIGHTSHIFT_DATA_DIR']) delete base[name];
   const child = spawn(process.execPath, [BIN, ...args], {
     cwd,

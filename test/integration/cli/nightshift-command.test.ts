@@ -3,11 +3,11 @@
  * an embedded DynamoDB (dynalite) reached through DYNAMODB_ENDPOINT / TABLE_NAME (and its credential)
  * or .data/endpoint (and .data/store-credentials.json).
  */
-import { spawn } from 'node:child_process';
 import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { join, resolve } from 'node:path';
+import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { runNightshift } from '../../support/nightshift-bin.js';
 import {
   CREDENTIALS_FILE,
   STORE_KEY_ID_VAR,
@@ -17,37 +17,13 @@ import {
 import { type TestStore, startTestStore } from '../../support/dynamo.js';
 import { type Seeded, seedTasks } from './seed.js';
 
-const BIN = resolve(import.meta.dirname, '../../../bin/nightshift.js');
-
-interface Result {
-  code: number | null;
-  stdout: string;
-  stderr: string;
-}
-
 let t: TestStore;
 let seeded: Seeded;
 let cwd: string;
 
-function nightshift(args: string[], env: Record<string, string> = {}, dir = cwd): Promise<Result> {
-  const base: Record<string, string | undefined> = { ...process.env };
-  delete base.DYNAMODB_ENDPOINT;
-  delete base.TABLE_NAME;
-  delete base.NIGHTSHIFT_DATA_DIR;
-  const child = spawn(process.execPath, [BIN, ...args], {
-    cwd: dir,
-    env: { ...base, ...t.env, USER: 'tester', ...env },
-    stdio: ['ignore', 'pipe', 'pipe'],
-  });
-  let stdout = '';
-  let stderr = '';
-  child.stdout.on('data', (chunk: Buffer) => (stdout += chunk.toString('utf8')));
-  child.stderr.on('data', (chunk: Buffer) => (stderr += chunk.toString('utf8')));
-  return new Promise((done, fail) => {
-    child.on('error', fail);
-    child.on('close', (code) => done({ code, stdout, stderr }));
-  });
-}
+/** The command as a user runs it, against the test's store unless `env` says otherwise. */
+const nightshift = (args: string[], env: Record<string, string> = {}, dir = cwd) =>
+  runNightshift(args, { ...t.env, ...env }, dir);
 
 beforeAll(async () => {
   t = await startTestStore();
