@@ -44,14 +44,7 @@ describe('/agent <words> while a task works', () => {
     const issue = h.github.addIssue(REPO, { title, body: 'add(2, 3) should be 5.', user: 'bob' });
     const before = h.model.requests.length;
     h.model.push(bash('true'), held(hold, editor({ command: 'view', path: 'math.js' })), ...rest);
-    await h.deliver(
-      'issues',
-      await h.payload('issues', 'labeled', {
-        issue: { number: issue.number },
-        label: { name: 'agent' },
-        sender: { login: 'alice' },
-      }),
-    );
+    await h.label(issue.number);
     await until(() => h.model.requests.length >= before + 2);
     return { issue, first: before };
   }
@@ -152,14 +145,7 @@ describe('/agent <words> while a task works', () => {
       editor({ command: 'create', path: 'NOTES.md', file_text: 'add() adds.\n' }),
       done('Noted how add() works.'),
     );
-    await h.deliver(
-      'issues',
-      await h.payload('issues', 'labeled', {
-        issue: { number: issue.number },
-        label: { name: 'agent' },
-        sender: { login: 'alice' },
-      }),
-    );
+    await h.label(issue.number);
     await until(() => h.model.requests.length >= before + 2);
     // The last request is in flight: the agent has asked for messages for the last time.
     const { posted } = await comment(issue.number, 'alice', '/agent also write down how add() works');

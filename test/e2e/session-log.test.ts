@@ -46,14 +46,7 @@ describe('the session log', () => {
 
   async function labelIssue(title: string): Promise<number> {
     const issue = h.github.addIssue(REPO, { title, body: 'add(2, 3) is 5', user: 'bob' });
-    await h.deliver(
-      'issues',
-      await h.payload('issues', 'labeled', {
-        issue: { number: issue.number },
-        label: { name: 'agent' },
-        sender: { login: 'alice' },
-      }),
-    );
+    await h.label(issue.number);
     return issue.number;
   }
 

@@ -149,12 +149,7 @@ export async function labelIssue(
   input: { title: string; body?: string; login?: string },
 ): Promise<{ number: number; answer: Awaited<ReturnType<Harness['deliver']>> }> {
   const issue = h.github.addIssue(REPO, { title: input.title, body: input.body ?? 'Fix it.', user: 'bob' });
-  const payload = await h.payload('issues', 'labeled', {
-    issue: { number: issue.number },
-    label: { name: 'agent' },
-    sender: { login: input.login ?? 'alice' },
-  });
-  return { number: issue.number, answer: await h.deliver('issues', payload) };
+  return { number: issue.number, answer: await h.label(issue.number, { sender: input.login ?? 'alice' }) };
 }
 
 /** Label a new issue, play `steps` on the model, and wait until its task has ended. */

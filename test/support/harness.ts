@@ -67,6 +67,11 @@ export interface Harness {
     action: string,
     overrides?: Record<string, unknown>,
   ): Promise<Record<string, unknown>>;
+  /** `sender` (default alice) applies the trigger label (default `agent`) to issue `number`. */
+  label(
+    number: number,
+    options?: { sender?: string; label?: string },
+  ): Promise<{ statusCode: number; body: IntakeOutcome & { error?: string } }>;
   /** Wait until every dispatch and every agent process has finished. */
   settle(): Promise<void>;
   waitForTask(predicate: (t: Task) => boolean, timeoutMs?: number): Promise<Task>;
@@ -143,6 +148,14 @@ export async function startHarness(options: HarnessOptions = {}): Promise<Harnes
     dispatcher,
     runner,
     tokens,
+    async label(number, options = {}) {
+      const payload = await harness.payload('issues', 'labeled', {
+        issue: { number },
+        label: { name: options.label ?? 'agent' },
+        sender: { login: options.sender ?? 'alice' },
+      });
+      return harness.deliver('issues', payload);
+    },
     async deliver(event, payload, opts = {}) {
       const signed = signedDelivery(
         event,

@@ -18,12 +18,7 @@ describe('the agent task', () => {
   async function runIssue(title: string, steps: ScriptStep[]): Promise<{ task: Task; number: number }> {
     const issue = h.github.addIssue(REPO, { title, body: 'add(2, 3) must be 5', user: 'bob' });
     h.model.push(...steps);
-    const payload = await h.payload('issues', 'labeled', {
-      issue: { number: issue.number },
-      label: { name: 'agent' },
-      sender: { login: 'alice' },
-    });
-    expect((await h.deliver('issues', payload)).statusCode).toBe(202);
+    expect((await h.label(issue.number)).statusCode).toBe(202);
     await h.settle();
     const task = await h.waitForTask(
       (t) => t.target.number === issue.number && ['succeeded', 'failed', 'cancelled'].includes(t.status),

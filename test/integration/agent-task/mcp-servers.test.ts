@@ -102,14 +102,7 @@ mcpServers:
       const startedAt = h.model.requests.length;
       const issue = h.github.addIssue(REPO, { title: 'Fix add', body: 'add(2, 3) must be 5', user: 'bob' });
       const task = await runTask(async () => {
-        await h.deliver(
-          'issues',
-          await h.payload('issues', 'labeled', {
-            issue: { number: issue.number },
-            label: { name: 'agent' },
-            sender: { login: 'alice' },
-          }),
-        );
+        await h.label(issue.number);
       }, [
         (request) => {
           firstRequestTools.push(toolNames(request));

@@ -78,14 +78,7 @@ describe('the setup cache and the setup step', () => {
     const before = await ids();
     const issue = h.github.addIssue(REPO, { title, body: 'add(2, 3) must be 5', user: 'bob' });
     h.model.push(...steps);
-    await h.deliver(
-      'issues',
-      await h.payload('issues', 'labeled', {
-        issue: { number: issue.number },
-        label: { name: 'agent' },
-        sender: { login: 'alice' },
-      }),
-    );
+    await h.label(issue.number);
     return finished(before);
   }
 

@@ -23,14 +23,7 @@ describe('feedback loops on a Nightshift pull request', () => {
       editor({ command: 'str_replace', path: 'math.js', old_str: 'a - b', new_str: 'a + b' }),
       done('Fixed add().'),
     );
-    await h.deliver(
-      'issues',
-      await h.payload('issues', 'labeled', {
-        issue: { number: issue.number },
-        label: { name: 'agent' },
-        sender: { login: 'alice' },
-      }),
-    );
+    await h.label(issue.number);
     await h.settle();
     const opened = h.github.pullRequests(REPO)[0];
     if (!opened) throw new Error('no pull request');

@@ -87,14 +87,7 @@ describe('progress as a person reads it', () => {
       done('Fixed add().'),
     );
     const callsBefore = h.github.calls.length;
-    await h.deliver(
-      'issues',
-      await h.payload('issues', 'labeled', {
-        issue: { number: issue.number },
-        label: { name: 'agent' },
-        sender: { login: 'alice' },
-      }),
-    );
+    await h.label(issue.number);
     issueTask = await ended(issue.number);
     expect(issueTask.status, issueTask.error).toBe('succeeded');
 
