@@ -1,7 +1,7 @@
 /** The MCP servers' secret: created empty, readable by the agent task role alone, named to the agent by ARN. */
 import { rmSync } from 'node:fs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { rolePermissions, synthesize, type Synthesized } from './synth.js';
+import { agentContainer, rolesReaching, synthesize, type Synthesized } from './synth.js';
 
 describe('the MCP secret', () => {
   let s: Synthesized;
@@ -20,19 +20,8 @@ describe('the MCP secret', () => {
 
   it('is readable by the agent task role only (not ECS injecting it, not any function), and the agent gets its ARN', () => {
     const secret = s.id(s.stack.mcpSecret.secret);
-    const readers = Object.keys(s.template.findResources('AWS::IAM::Role')).filter(
-      (role) =>
-        !role.startsWith('CustomVpcRestrictDefaultSG') &&
-        rolePermissions(s.template, role).some((p) => p.resources.some((r) => r.includes(secret))),
-    );
-    expect(readers).toEqual([s.id(s.stack.agent.taskRole)]);
-    const container = (
-      Object.values(s.template.findResources('AWS::ECS::TaskDefinition'))[0]!.Properties
-        .ContainerDefinitions as Array<{
-        Environment: Array<{ Name: string; Value: unknown }>;
-        Secrets: unknown[];
-      }>
-    )[0]!;
+    expect(rolesReaching(s.template, secret)).toEqual([s.id(s.stack.agent.taskRole)]);
+    const container = agentContainer(s.template);
     expect(container.Environment).toContainEqual({ Name: 'MCP_SECRET_ARN', Value: { Ref: secret } });
     expect(JSON.stringify(container.Secrets)).not.toContain(secret);
   });

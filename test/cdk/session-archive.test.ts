@@ -2,7 +2,7 @@
 import { rmSync } from 'node:fs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { readConfig } from '../../cdk/config.js';
-import { rolePermissions, synthesize, type Synthesized } from './synth.js';
+import { agentContainer, rolePermissions, rolesReaching, synthesize, type Synthesized } from './synth.js';
 
 describe('the session archive bucket', () => {
   let s: Synthesized;
@@ -37,23 +37,13 @@ describe('the session archive bucket', () => {
 
   it('the agent task role may only put transcripts under sessions/, and is told the bucket', () => {
     const id = s.id(s.stack.sessions.bucket);
-    const roles = Object.keys(s.template.findResources('AWS::IAM::Role'))
-      // CDK's own provider (the default security group's) has a managed policy and no bucket access.
-      .filter((role) => !role.startsWith('CustomVpcRestrictDefaultSG'))
-      .filter((role) =>
-        rolePermissions(s.template, role).some((p) => p.resources.some((r) => r.includes(id))),
-      );
-    expect(roles).toEqual([s.id(s.stack.agent.taskRole)]);
+    expect(rolesReaching(s.template, id)).toEqual([s.id(s.stack.agent.taskRole)]);
     const grants = rolePermissions(s.template, s.id(s.stack.agent.taskRole)).filter((p) =>
       p.resources.some((r) => r.includes(id)),
     );
     expect(grants.flatMap((g) => g.actions)).toEqual(['s3:PutObject']);
     expect(grants.flatMap((g) => g.resources).every((r) => r.endsWith('/sessions/*'))).toBe(true);
-    const container = (
-      Object.values(s.template.findResources('AWS::ECS::TaskDefinition'))[0]!.Properties
-        .ContainerDefinitions as Array<{ Environment: Array<{ Name: string; Value: unknown }> }>
-    )[0]!;
-    expect(container.Environment).toEqual(
+    expect(agentContainer(s.template).Environment).toEqual(
       expect.arrayContaining([{ Name: 'NIGHTSHIFT_SESSION_BUCKET', Value: { Ref: id } }]),
     );
   });

@@ -2,7 +2,7 @@
 import { rmSync } from 'node:fs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { readConfig } from '../../cdk/config.js';
-import { rolePermissions, synthesize, type Synthesized } from './synth.js';
+import { agentContainer, rolesReaching, synthesize, type Synthesized } from './synth.js';
 
 describe('the setup cache bucket', () => {
   let s: Synthesized;
@@ -47,18 +47,8 @@ describe('the setup cache bucket', () => {
 
   it('is reachable by the agent task role only, and the agent is told where and how large', () => {
     const bucket = s.id(s.stack.setupCache.bucket);
-    const roles = Object.keys(s.template.findResources('AWS::IAM::Role'))
-      // CDK's own provider (the default security group's) has a managed policy and no bucket access.
-      .filter((role) => !role.startsWith('CustomVpcRestrictDefaultSG'))
-      .filter((role) =>
-        rolePermissions(s.template, role).some((p) => p.resources.some((r) => r.includes(bucket))),
-      );
-    expect(roles).toEqual([s.id(s.stack.agent.taskRole)]);
-    const container = (
-      Object.values(s.template.findResources('AWS::ECS::TaskDefinition'))[0]!.Properties
-        .ContainerDefinitions as Array<{ Environment: Array<{ Name: string; Value: unknown }> }>
-    )[0]!;
-    expect(container.Environment).toEqual(
+    expect(rolesReaching(s.template, bucket)).toEqual([s.id(s.stack.agent.taskRole)]);
+    expect(agentContainer(s.template).Environment).toEqual(
       expect.arrayContaining([
         { Name: 'NIGHTSHIFT_SETUP_CACHE_BUCKET', Value: { Ref: bucket } },
         { Name: 'NIGHTSHIFT_SETUP_CACHE_MAX_MB', Value: '512' },

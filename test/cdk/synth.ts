@@ -146,6 +146,28 @@ export function rolePermissions(template: Template, roleId: string): Permission[
   return sortPermissions([...inline, ...attached]);
 }
 
+/** The roles with any permission on `resourceId`, CDK's own provider (the default security group's) aside. */
+export function rolesReaching(template: Template, resourceId: string): string[] {
+  return Object.keys(template.findResources('AWS::IAM::Role'))
+    .filter((role) => !role.startsWith('CustomVpcRestrictDefaultSG'))
+    .filter((role) =>
+      rolePermissions(template, role).some((p) => p.resources.some((r) => r.includes(resourceId))),
+    );
+}
+
+export interface ContainerDefinition {
+  Environment: Array<{ Name: string; Value: unknown }>;
+  Secrets?: unknown[];
+}
+
+/** The agent's container: the one container of the stack's one task definition. */
+export function agentContainer(template: Template): ContainerDefinition {
+  const [definition] = Object.values(template.findResources('AWS::ECS::TaskDefinition'));
+  const [container] = (definition?.Properties.ContainerDefinitions ?? []) as ContainerDefinition[];
+  if (!container) throw new Error('no agent container in the template');
+  return container;
+}
+
 export function sortPermissions(permissions: Permission[]): Permission[] {
   return [...permissions].sort((a, b) => JSON.stringify(a).localeCompare(JSON.stringify(b)));
 }
