@@ -223,10 +223,13 @@ export function makeNextSpare(ctx: WorkContext, entry: string | undefined): void
   const { installationId, repository } = ctx.record.task;
   const making = (async () => {
     const version = await cache.store.version?.(entry);
-    const got = version ? await cache.store.get(entry, cache.maxBytes) : undefined;
-    if (!version || !got) return false;
+    const key = `${installationId}/${repository}`;
+    // Another task of the repository (at the same time) may have made this one already.
+    if (!version || (await spares.has(key, entry, version))) return false;
+    const got = await cache.store.get(entry, cache.maxBytes);
+    if (!got) return false;
     await spares.make({
-      repository: `${installationId}/${repository}`,
+      repository: key,
       entry,
       version,
       archive: got.body,

@@ -109,6 +109,16 @@ export class SpareShelf {
     }
   }
 
+  /** Whether the repository's spare is already of `entry` as the store has it (nothing to make). */
+  async has(repository: string, entry: string, version: string): Promise<boolean> {
+    if (!(await this.ours(false))) return false;
+    const label = await readFile(join(this.dir, slot(repository), 'label.json'), 'utf8').then(
+      (text) => JSON.parse(text) as Partial<TakenSpare>,
+      () => undefined,
+    );
+    return label?.entry === entry && label.version === version;
+  }
+
   /** Make a spare of `input.entry` for the repository's next task; throws when it could not be made. */
   async make(input: MakeSpareInput): Promise<void> {
     if (!(await this.ours(true))) throw new Error(`${this.dir} is not a private folder of ours`);

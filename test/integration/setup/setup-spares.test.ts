@@ -93,8 +93,12 @@ describe.each(ISOLATIONS)('setup spares (%s)', (isolation) => {
     ]);
     expect(await leftovers([])).toEqual([]);
 
+    expect(await shelf.has(REPOSITORY, ENTRY, 'v1')).toBe(true);
+    expect(await shelf.has(REPOSITORY, ENTRY, 'v2')).toBe(false);
+    expect(await shelf.has('2/other/repo', ENTRY, 'v1')).toBe(false);
     const { sandbox, taken } = await task();
     expect(taken).toEqual({ entry: ENTRY, version: 'v1' });
+    expect(await shelf.has(REPOSITORY, ENTRY, 'v1')).toBe(false);
     const restored = await placeSpare(sandbox, SPARE_IN_TOOLS, ['node_modules', '~/.npm/_cacache'], {
       timeoutMs: 60_000,
     });
