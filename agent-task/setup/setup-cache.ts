@@ -236,6 +236,7 @@ export function makeNextSpare(ctx: WorkContext, entry: string | undefined): void
       codec: archiveCodec(),
       timeoutMs: ARCHIVE_TIMEOUT_MS,
       sandbox: toolSandboxOptions(ctx.deps),
+      ...(ctx.deps.stop ? { signal: ctx.deps.stop } : {}),
     });
     return true;
   })().then(

@@ -55,6 +55,8 @@ export interface MakeSpareInput {
   timeoutMs: number;
   /** How the maker's sandbox is made: as the tasks' (isolation, uid range, hidden paths). */
   sandbox: Omit<SandboxOptions, 'taskDir'>;
+  /** The task is told to stop (SIGTERM): the maker's processes are stopped, no spare is made. */
+  signal?: AbortSignal;
 }
 
 export class SpareShelf {
@@ -125,9 +127,13 @@ export class SpareShelf {
     const makerDir = await makeTaskDir(this.workRoot);
     let sandbox: ToolSandbox | undefined;
     const making = join(this.dir, `.making-${randomBytes(6).toString('hex')}`);
+    const stop = () => void (sandbox && stopTools(sandbox));
+    input.signal?.addEventListener('abort', stop, { once: true });
     try {
       sandbox = await createSandbox({ ...input.sandbox, taskDir: makerDir });
+      if (input.signal?.aborted) throw new Error('the task is stopping');
       await extractSpare(sandbox, input.archive, { codec: input.codec, timeoutMs: input.timeoutMs });
+      if (input.signal?.aborted) throw new Error('the task is stopping');
       // The maker's processes are gone before its folder goes on the shelf: from here on it is inert.
       await stopTools(sandbox);
       await mkdir(making, { mode: 0o700 });
@@ -140,6 +146,7 @@ export class SpareShelf {
       await rename(making, target);
       await rm(old, { recursive: true, force: true });
     } finally {
+      input.signal?.removeEventListener('abort', stop);
       await rm(making, { recursive: true, force: true });
       if (sandbox) await removeMaker(sandbox);
       await rmdir(makerDir).catch(() => undefined);

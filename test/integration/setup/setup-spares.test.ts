@@ -195,6 +195,35 @@ describe.each(ISOLATIONS)('setup spares (%s)', (isolation) => {
     expect((await task()).taken).toBeUndefined();
   });
 
+  it.runIf(isolation === 'uid' || isRoot)(
+    'a task told to stop stops its maker at once: no spare, nothing left',
+    async () => {
+      // An archive that never ends: the maker's tar waits on it until it is stopped.
+      const head = compress(tarArchive([{ name: 'repo/deps/a', type: 'file', body: 'a' }]), codec);
+      const body = new Readable({ read() {} });
+      body.push(head.subarray(0, Math.floor(head.length / 2)));
+      const stopping = new AbortController();
+      const made = shelf.make({
+        repository: REPOSITORY,
+        entry: ENTRY,
+        version: 'v1',
+        archive: body,
+        codec,
+        timeoutMs: 120_000,
+        sandbox: { isolation },
+        signal: stopping.signal,
+      });
+      await new Promise((resolve) => setTimeout(resolve, 500));
+      const started = Date.now();
+      stopping.abort();
+      await expect(made).rejects.toThrow();
+      expect(Date.now() - started).toBeLessThan(5_000);
+      body.destroy();
+      expect(await leftovers([])).toEqual([]);
+      expect(await readdir(shelf.dir)).toEqual([]);
+    },
+  );
+
   it('keeps the newest spares only, one per repository', async () => {
     for (const repository of ['1/a/one', '1/a/two', '1/a/three']) {
       await make([{ name: 'repo/deps/a', type: 'file', body: repository }], repository);
